@@ -1,0 +1,1 @@
+"""Speech models: the catalog of known Vosk models and the installed ones (list/install/verify)."""

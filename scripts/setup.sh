@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up Call Coach on Debian/Ubuntu: system packages, a .venv in the repo root, Python packages.
+# Safe to run again: every step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+# Runtime: PortAudio + PulseAudio for the headset, Qt's xcb libraries for the window.
+# Test peers and tools: sipp, kamailio, flite/espeak-ng (TTS), sox, Xvfb, poppler (pdftoppm).
+APT_PACKAGES=(
+  libportaudio2 pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
+  libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-xinerama0
+  libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libegl1 libgl1
+  libfontconfig1 libdbus-1-3
+  sip-tester kamailio flite espeak-ng sox xvfb poppler-utils
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -Ev "is ignored|^\s*$|\*\*\*|!!|setuptools|wheel_obj|precedence|name as your" || true
+.venv/bin/python -c "import pjsua2, sounddevice, vosk, PySide6" && echo "Call Coach is set up."

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the test suite: starts the PulseAudio virtual headset the audio tests use, then pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CALLCOACH_MODEL="${CALLCOACH_MODEL:-$(cd .. && pwd)/shared/models/vosk-model-small-en-us-0.15}"
+export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+bash scripts/virtual-headset.sh
+exec .venv/bin/python -m pytest -q "$@"

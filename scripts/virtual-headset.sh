@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts PulseAudio with a virtual headset for machines without a sound card (CI, servers):
+#   sink "headset"        what the app plays to the rep's ear (record headset.monitor to hear it)
+#   sink "micfeed"        play a WAV into it and the app hears it on source "mic"
+# Both are defaults. A silent keep-alive stream runs into each null sink, because an idle null
+# sink renders in ~2 s chunks and new streams would get no callbacks for up to 2 s.
+set -euo pipefail
+if ! pactl info >/dev/null 2>&1; then
+  pulseaudio -D --exit-idle-time=-1 --system=false --disallow-exit --log-target=stderr 2>/dev/null || true
+  for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+pactl info >/dev/null
+sinks=$(pactl list short sinks)
+if ! grep -q "	headset	" <<<"$sinks"; then
+  pactl load-module module-null-sink sink_name=headset sink_properties=device.description=Headset >/dev/null
+fi
+if ! grep -q "	micfeed	" <<<"$sinks"; then
+  pactl load-module module-null-sink sink_name=micfeed sink_properties=device.description=MicFeed >/dev/null
+fi
+if ! pactl list short sources | grep -q "	mic	"; then
+  pactl load-module module-remap-source source_name=mic master=micfeed.monitor \
+    source_properties=device.description=HeadsetMic >/dev/null
+fi
+pactl set-default-sink headset
+pactl set-default-source mic
+for s in headset micfeed; do
+  if ! pgrep -f "pacat.*--device=$s .*keepalive" >/dev/null; then
+    (head -c 0 /dev/zero; cat /dev/zero) | nohup pacat --playback --device="$s" --latency-msec=20 \
+      --raw --format=s16le --rate=48000 --channels=1 --client-name=keepalive >/dev/null 2>&1 &
+  fi
+  pactl suspend-sink "$s" 1; pactl suspend-sink "$s" 0
+done
+echo "virtual headset ready (sink headset, source mic)"
