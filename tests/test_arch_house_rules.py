@@ -1,0 +1,86 @@
+"""House rules that keep the core headless and the packages apart (STYLE.md 1, DESIGN.md)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE_PACKAGES = ("softphone", "coach")
+QT_NAMES = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_never_imports_qt_outside_ui() -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)} imports {sorted(_imports(p) & set(QT_NAMES))}"
+        for pkg in CORE_PACKAGES
+        for p in _modules(pkg)
+        if "ui" not in p.relative_to(ROOT / pkg).parts and _imports(p) & set(QT_NAMES)
+    ]
+    assert not offenders, offenders
+
+
+def test_softphone_and_coach_do_not_import_each_other() -> None:
+    offenders = []
+    for pkg, other in (("softphone", "coach"), ("coach", "softphone")):
+        offenders += [str(p.relative_to(ROOT)) for p in _modules(pkg) if other in _imports(p)]
+    assert not offenders, offenders
+
+
+def test_every_module_has_a_docstring() -> None:
+    missing = []
+    for pkg in (*CORE_PACKAGES, "models", "app"):
+        for p in _modules(pkg):
+            tree = ast.parse(p.read_text(encoding="utf-8"))
+            if tree.body and ast.get_docstring(tree) is None:
+                missing.append(str(p.relative_to(ROOT)))
+    assert not missing, missing
+
+
+def test_importing_the_whole_core_does_not_load_qt() -> None:
+    """Import every core module in a fresh interpreter and check Qt never got loaded."""
+    mods = []
+    for pkg in CORE_PACKAGES:
+        for p in _modules(pkg):
+            rel = p.relative_to(ROOT).with_suffix("")
+            if "ui" in rel.parts or rel.name == "__main__":
+                continue
+            mods.append(".".join(rel.parts).removesuffix(".__init__"))
+    code = (
+        "import importlib, sys\n"
+        f"for m in {mods!r}:\n"
+        "    importlib.import_module(m)\n"
+        f"bad = [n for n in sys.modules if n.split('.')[0] in {QT_NAMES!r}]\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_readme_opens_with_setup_and_test_commands() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    head = "\n".join(lines[:8])
+    assert "bash scripts/setup.sh && .venv/bin/python main.py" in head
+    assert "bash scripts/test.sh" in head
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "scripts/setup.sh" in ci and "scripts/test.sh" in ci
+    for script in ("setup.sh", "test.sh", "virtual-headset.sh"):
+        assert (ROOT / "scripts" / script).exists()
