@@ -1,0 +1,256 @@
+"""The one SQLite database: where it lives, how it is opened and migrated, and its single writer.
+
+`open_database()` opens (creating if needed) `callcoach.db` in the user data directory
+(platformdirs, or `CALLCOACH_DATA_DIR`), with the directory 0700 and the files 0600, WAL
+journal, foreign keys on, and runs every package's versioned migrations. Each package owns
+its tables and declares `SCHEMA_NAME` and `MIGRATIONS` (a tuple of functions taking the
+`Database`; migration N brings the package from version N-1 to N); this module only runs them
+in order and records the version reached in `schema_versions`.
+
+`StoreWriter` is the single writer while the app runs: a named thread fed by a queue and
+stopped by a sentinel. Work is submitted as `fn(db, *args)`; each item runs in its own
+savepoint (a failing item is rolled back alone and its exception lands in its Future) and the
+open transaction is committed as soon as the queue runs dry, or at least every
+`commit_interval` seconds under load — so a final utterance is on disk well within a second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Self
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "callcoach.db"
+# Order matters: the coach library's tables refer to the softphone's calls table.
+MIGRATION_MODULES = ("softphone.history", "coach.library.schema")
+
+
+def data_dir() -> Path:
+    """The user's Call Coach data directory (database and recordings), created 0700."""
+    override = os.environ.get("CALLCOACH_DATA_DIR")
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("callcoach", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def database_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+def connect(path: str | Path | None = None) -> sqlite_utils.Database:
+    """Open the file with the house pragmas, without migrating (the writer thread uses this)."""
+    path = Path(path) if path is not None else database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old_umask = os.umask(0o077)  # SQLite creates -wal/-shm alongside; keep them private too
+    try:
+        conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+    finally:
+        os.umask(old_umask)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    db.execute("PRAGMA busy_timeout = 10000")
+    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    # NORMAL in WAL mode loses nothing when the process dies, only on power loss.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(path) + suffix)
+        if p.exists():
+            os.chmod(p, 0o600)
+    return db
+
+
+def _migration_modules() -> list[Any]:
+    return [importlib.import_module(name) for name in MIGRATION_MODULES]
+
+
+def schema_versions(db: sqlite_utils.Database) -> dict[str, int]:
+    if not db["schema_versions"].exists():
+        return {}
+    return {r["name"]: r["version"] for r in db["schema_versions"].rows}
+
+
+def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> dict[str, int]:
+    """Bring every package's tables to its latest version (or to `upto[name]`); returns versions."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+    )
+    current = schema_versions(db)
+    for module in _migration_modules():
+        name, steps = module.SCHEMA_NAME, module.MIGRATIONS
+        target = len(steps) if upto is None else min(upto.get(name, len(steps)), len(steps))
+        have = current.get(name, 0)
+        if have > len(steps):
+            raise RuntimeError(
+                f"The database was written by a newer Call Coach ({name} schema {have}, "
+                f"this version knows {len(steps)})."
+            )
+        for version in range(have + 1, target + 1):
+            with db.atomic():
+                steps[version - 1](db)
+                db.execute(
+                    "INSERT INTO schema_versions(name, version) VALUES (?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET version = excluded.version",
+                    [name, version],
+                )
+            log.info("migrated %s to version %d", name, version)
+        current[name] = max(have, target)
+    return current
+
+
+def open_database(path: str | Path | None = None, *, recover: bool = True) -> sqlite_utils.Database:
+    """Open the Call Coach database, migrated to the latest schema.
+
+    With `recover`, calls a dead process left 'in_progress' are marked 'interrupted'.
+    """
+    db = connect(path)
+    migrate(db)
+    if recover:
+        from softphone import history
+
+        history.mark_interrupted(db)
+    return db
+
+
+class _Barrier:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+_STOP = object()
+
+
+class StoreWriter:
+    """The single database writer thread; submit work as `fn(db, *args, **kwargs)`."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        commit_interval: float = 0.25,
+        db: sqlite_utils.Database | None = None,
+    ) -> None:
+        self._path = path
+        self._db = db
+        self.commit_interval = commit_interval
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._ready = threading.Event()
+        self._open_error: BaseException | None = None
+        self.commits = 0
+        self.errors = 0
+
+    def start(self) -> StoreWriter:
+        self._thread.start()
+        self._ready.wait()
+        if self._open_error is not None:
+            raise self._open_error
+        return self
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """Queue `fn(db, *args, **kwargs)`; the Future holds its result once it ran."""
+        if not self._thread.is_alive():
+            raise RuntimeError("The store writer is not running.")
+        fut: Future = Future()
+        self._queue.put((fn, args, kwargs, fut))
+        return fut
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 10.0, **kwargs: Any) -> Any:
+        """Submit and wait for the result (for ids needed right away, such as a new call's)."""
+        return self.submit(fn, *args, **kwargs).result(timeout=timeout)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Block until everything submitted so far is committed; False on timeout."""
+        barrier = _Barrier()
+        self._queue.put(barrier)
+        return barrier.done.wait(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        try:
+            db = self._db if self._db is not None else connect(self._path)
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._open_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        tx_started = 0.0
+        try:
+            while True:
+                timeout = None
+                if db.conn.in_transaction:
+                    timeout = max(0.0, tx_started + self.commit_interval - time.monotonic())
+                try:
+                    item = self._queue.get(timeout=timeout)
+                except queue.Empty:
+                    self._commit(db)
+                    continue
+                if item is _STOP:
+                    break
+                if isinstance(item, _Barrier):
+                    self._commit(db)
+                    item.done.set()
+                    continue
+                if not db.conn.in_transaction:
+                    db.begin()
+                    tx_started = time.monotonic()
+                self._apply(db, item)
+                if self._queue.empty() or time.monotonic() - tx_started >= self.commit_interval:
+                    self._commit(db)
+        finally:
+            self._commit(db)
+            if self._db is None:
+                db.close()
+
+    def _apply(self, db: sqlite_utils.Database, item: tuple) -> None:
+        fn, args, kwargs, fut = item
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            with db.atomic():
+                result = fn(db, *args, **kwargs)
+        except BaseException as exc:  # one bad write must not stop the writer
+            self.errors += 1
+            log.exception("store writer: %s failed", getattr(fn, "__name__", fn))
+            fut.set_exception(exc)
+        else:
+            fut.set_result(result)
+
+    def _commit(self, db: sqlite_utils.Database) -> None:
+        if db.conn.in_transaction:
+            try:
+                db.commit()
+                self.commits += 1
+            except sqlite3.Error:
+                log.exception("store writer: commit failed")
+                db.rollback()

@@ -1,0 +1,7 @@
+"""The call library: transcripts, flags, metrics, comments and coaching sessions in SQLite.
+
+`schema` owns the tables and migrations, `store` writes a call's data (live through the app's
+StoreWriter, or in bulk), `queries` reads it (calls, search, review, dashboard), `sessions`
+runs coaching sessions, `bundle` moves calls between machines, `export` writes PDF and CSV,
+`recordings` keeps per-call FLAC recordings. Never imports Qt or softphone.
+"""

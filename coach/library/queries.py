@@ -1,0 +1,253 @@
+"""Reading the call library: finding calls, full-text search, one call's review, the dashboard.
+
+Search runs over the FTS5 indexes of transcripts (`utterances_fts`) and call notes
+(`notes_fts`), newest first. The dashboard aggregates per rep and ISO week (Monday start, local
+time): calls, connects, talk ratio, flags per call by kind, questions per call and
+qualification coverage; averages are over connected calls, the conversations coaching is
+about. Times in and out are Unix epoch seconds; call-relative times are seconds from start.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlite_utils import Database
+
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: words ANDed, "quoted phrases" kept."""
+    parts = []
+    for phrase, word in _TOKEN.findall(text):
+        words = re.findall(r"\w+", phrase or word)
+        if words:
+            parts.append('"' + " ".join(words) + '"')
+    if not parts:
+        raise ValueError("Type at least one word to search for.")
+    return " ".join(parts)
+
+
+def _call_filters(
+    *,
+    contact: str | int | None = None,
+    rep: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    flag_kind: str | None = None,
+    status: str | None = None,
+    alias: str = "c",
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if contact is not None and contact != "":
+        if isinstance(contact, int):
+            where.append(f"{alias}.contact_id = ?")
+            params.append(contact)
+        else:
+            where.append(
+                f"{alias}.contact_id IN (SELECT id FROM contacts WHERE name LIKE ? OR number = ?)"
+            )
+            params += [f"%{contact}%", contact]
+    if rep:
+        where.append(f"{alias}.rep = ?")
+        params.append(rep)
+    if since is not None:
+        where.append(f"{alias}.started_at >= ?")
+        params.append(since)
+    if until is not None:
+        where.append(f"{alias}.started_at < ?")
+        params.append(until)
+    if flag_kind:
+        where.append(f"EXISTS (SELECT 1 FROM flags f WHERE f.call_id = {alias}.id AND f.kind = ?)")
+        params.append(flag_kind)
+    if status:
+        where.append(f"{alias}.status = ?")
+        params.append(status)
+    return where, params
+
+
+def find_calls(db: Database, *, limit: int = 200, **filters: Any) -> list[dict]:
+    """Calls newest first, filtered by contact (id, name part or number), rep, date, flag kind."""
+    where, params = _call_filters(**filters)
+    sql = (
+        "SELECT c.id, c.uuid, c.direction, c.remote_number, c.rep, c.started_at, c.connected_at,"
+        " c.ended_at, c.status, c.disposition, c.sip_code, c.recording_path,"
+        " ct.name AS contact_name,"
+        " (SELECT COUNT(*) FROM flags f WHERE f.call_id = c.id) AS flag_count"
+        " FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY c.started_at DESC LIMIT ?"
+    )
+    return list(db.query(sql, [*params, limit]))
+
+
+def search(db: Database, text: str, *, limit: int = 50, **filters: Any) -> list[dict]:
+    """Utterances and call notes matching `text`, newest first, with highlighted snippets."""
+    match = fts_query(text)
+    where, params = _call_filters(**filters)
+    extra = (" AND " + " AND ".join(where)) if where else ""
+    hits = list(
+        db.query(
+            "SELECT 'utterance' AS source, u.call_id, u.id AS utterance_id, u.speaker,"
+            " u.start_s, u.end_s, snippet(utterances_fts, 0, '[', ']', '…', 16) AS snippet,"
+            " c.started_at, c.rep, ct.name AS contact_name"
+            " FROM utterances_fts JOIN utterances u ON u.id = utterances_fts.rowid"
+            " JOIN calls c ON c.id = u.call_id LEFT JOIN contacts ct ON ct.id = c.contact_id"
+            f" WHERE utterances_fts MATCH ?{extra}"
+            " ORDER BY utterances_fts.rowid DESC LIMIT ?",
+            [match, *params, limit],
+        )
+    )
+    notes = list(
+        db.query(
+            "SELECT 'notes' AS source, c.id AS call_id, NULL AS utterance_id, NULL AS speaker,"
+            " NULL AS start_s, NULL AS end_s, snippet(notes_fts, 0, '[', ']', '…', 16) AS snippet,"
+            " c.started_at, c.rep, ct.name AS contact_name"
+            " FROM notes_fts JOIN calls c ON c.id = notes_fts.rowid"
+            " LEFT JOIN contacts ct ON ct.id = c.contact_id"
+            f" WHERE notes_fts MATCH ?{extra}"
+            " ORDER BY notes_fts.rowid DESC LIMIT ?",
+            [match, *params, limit],
+        )
+    )
+    merged = sorted(
+        notes + hits, key=lambda h: (h["started_at"], h["start_s"] or 0.0), reverse=True
+    )
+    return merged[:limit]
+
+
+def review(db: Database, call_id: int) -> dict | None:
+    """Everything the review window shows for one call."""
+    rows = list(
+        db.query(
+            "SELECT c.*, ct.name AS contact_name, ct.company AS contact_company,"
+            " ct.number AS contact_number"
+            " FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?",
+            [call_id],
+        )
+    )
+    if not rows:
+        return None
+    call = rows[0]
+    q = db.execute
+    utterances = [
+        {"id": r[0], "speaker": r[1], "start": r[2], "end": r[3], "text": r[4]}
+        for r in q(
+            "SELECT id, speaker, start_s, end_s, text FROM utterances"
+            " WHERE call_id = ? ORDER BY start_s, id",
+            [call_id],
+        )
+    ]
+    flag_cols = ("id", "kind", "speaker", "start", "end", "text", "suggestion", "trigger", "label")
+    flags = [
+        dict(zip(flag_cols, r))
+        for r in q(
+            "SELECT id, kind, speaker, start_s, end_s, text, suggestion, trigger, label"
+            " FROM flags WHERE call_id = ? ORDER BY start_s, id",
+            [call_id],
+        )
+    ]
+    positives = [
+        dict(zip(("id", "kind", "start", "end", "text", "label"), r))
+        for r in q(
+            "SELECT id, kind, start_s, end_s, text, label FROM positive_marks"
+            " WHERE call_id = ? ORDER BY start_s",
+            [call_id],
+        )
+    ]
+    comments = [
+        dict(zip(("id", "at", "author", "text", "created_at", "item_id"), r))
+        for r in q(
+            "SELECT id, at_s, author, text, created_at, item_id FROM comments"
+            " WHERE call_id = ? ORDER BY at_s, id",
+            [call_id],
+        )
+    ]
+    m = q("SELECT metrics_json FROM call_metrics WHERE call_id = ?", [call_id]).fetchone()
+    duration = None
+    if call["ended_at"] and call["started_at"]:
+        duration = call["ended_at"] - (call["connected_at"] or call["started_at"])
+    if utterances:
+        duration = max(duration or 0.0, max(u["end"] for u in utterances))
+    return {
+        "call": call,
+        "duration": duration,
+        "utterances": utterances,
+        "flags": flags,
+        "positives": positives,
+        "comments": comments,
+        "metrics": json.loads(m[0]) if m else None,
+    }
+
+
+_WEEK = "date(c.started_at, 'unixepoch', 'localtime', 'weekday 0', '-6 days')"
+
+
+def dashboard(
+    db: Database, rep: str, since: float | None = None, until: float | None = None
+) -> dict:
+    """Per-week trends for one rep: list of weeks (oldest first) plus totals for the period."""
+    where, params = _call_filters(rep=rep, since=since, until=until)
+    cond = " AND ".join(where)
+    weeks: dict[str, dict] = {}
+    for row in db.execute(
+        f"SELECT {_WEEK} AS week, COUNT(*), SUM(c.connected_at IS NOT NULL),"
+        " AVG(CASE WHEN c.connected_at IS NOT NULL THEN m.talk_ratio END),"
+        " AVG(CASE WHEN c.connected_at IS NOT NULL"
+        "     THEN COALESCE(m.questions_open, 0) + COALESCE(m.questions_closed, 0) END),"
+        " AVG(CASE WHEN c.connected_at IS NOT NULL AND m.qualification_total > 0"
+        "     THEN 1.0 * m.qualification_covered / m.qualification_total END)"
+        f" FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id WHERE {cond}"
+        " GROUP BY week ORDER BY week",
+        params,
+    ):
+        weeks[row[0]] = {
+            "week": row[0],
+            "calls": row[1],
+            "connects": row[2] or 0,
+            "talk_ratio": row[3],
+            "questions_per_call": row[4],
+            "qualification_coverage": row[5],
+            "flags_per_call": {},
+        }
+    for week, kind, n in db.execute(
+        f"SELECT {_WEEK} AS week, f.kind, COUNT(*) FROM calls c"
+        f" JOIN flags f ON f.call_id = c.id WHERE {cond} GROUP BY week, f.kind",
+        params,
+    ):
+        w = weeks.get(week)
+        if w is not None:
+            w["flags_per_call"][kind] = n / max(1, w["connects"])
+    series = list(weeks.values())
+    connects = sum(w["connects"] for w in series)
+
+    def wavg(key: str) -> float | None:
+        pairs = [(w[key], w["connects"]) for w in series if w[key] is not None]
+        total = sum(n for _, n in pairs)
+        return sum(v * n for v, n in pairs) / total if total else None
+
+    flag_totals: dict[str, float] = {}
+    for w in series:
+        for kind, per in w["flags_per_call"].items():
+            flag_totals[kind] = flag_totals.get(kind, 0.0) + per * max(1, w["connects"])
+    return {
+        "rep": rep,
+        "since": since,
+        "until": until,
+        "weeks": series,
+        "totals": {
+            "calls": sum(w["calls"] for w in series),
+            "connects": connects,
+            "talk_ratio": wavg("talk_ratio"),
+            "questions_per_call": wavg("questions_per_call"),
+            "qualification_coverage": wavg("qualification_coverage"),
+            "flags_per_call": {k: v / max(1, connects) for k, v in sorted(flag_totals.items())},
+        },
+    }
+
+
+def reps(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT rep FROM calls WHERE rep != '' ORDER BY rep")]

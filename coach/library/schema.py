@@ -1,0 +1,179 @@
+"""The call library's tables and their versioned migrations (run by `app.db.migrate`).
+
+v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and call notes
+(external-content tables kept in step by triggers, back-filled for existing rows); v3 comments,
+coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
+the dashboard. The library refers to the softphone's `calls` and `contacts` tables by their SQL
+names only (the schema is the contract; coach never imports softphone), which is why
+`app.db` migrates softphone.history first.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+SCHEMA_NAME = "coach.library"
+
+# Columns of call_metrics that the dashboard aggregates; the full dict is kept in metrics_json.
+METRIC_COLUMNS = (
+    "talk_ratio",
+    "rep_talk_s",
+    "prospect_talk_s",
+    "longest_monologue_s",
+    "questions_open",
+    "questions_closed",
+    "patience_s",
+    "interruptions",
+    "wpm",
+    "qualification_covered",
+    "qualification_total",
+)
+
+
+def _v1(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE utterances (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            speaker TEXT NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            text TEXT NOT NULL,
+            words_json TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX utterances_call ON utterances(call_id, start_s)")
+    db.execute(
+        """CREATE TABLE flags (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            suggestion TEXT NOT NULL DEFAULT '',
+            trigger TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX flags_call ON flags(call_id, start_s)")
+    cols = ",\n".join(
+        f"{c} {'INTEGER' if c.startswith(('questions', 'interr', 'qualif')) else 'REAL'}"
+        for c in METRIC_COLUMNS
+    )
+    db.execute(
+        f"""CREATE TABLE call_metrics (
+            call_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,
+            {cols},
+            metrics_json TEXT NOT NULL DEFAULT '{{}}'
+        )"""
+    )
+
+
+def _v2(db: Database) -> None:
+    db.execute(
+        "CREATE VIRTUAL TABLE utterances_fts USING fts5("
+        "text, content='utterances', content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute(
+        "CREATE TRIGGER utterances_ai AFTER INSERT ON utterances BEGIN "
+        "INSERT INTO utterances_fts(rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER utterances_ad AFTER DELETE ON utterances BEGIN "
+        "INSERT INTO utterances_fts(utterances_fts, rowid, text) "
+        "VALUES ('delete', old.id, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER utterances_au AFTER UPDATE OF text ON utterances BEGIN "
+        "INSERT INTO utterances_fts(utterances_fts, rowid, text) "
+        "VALUES ('delete', old.id, old.text); "
+        "INSERT INTO utterances_fts(rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute("INSERT INTO utterances_fts(utterances_fts) VALUES ('rebuild')")
+    db.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5("
+        "notes, content='calls', content_rowid='id', tokenize='porter unicode61')"
+    )
+    # Only non-empty notes go in the index, and the triggers keep it that way.
+    db.execute(
+        "CREATE TRIGGER calls_notes_ai AFTER INSERT ON calls WHEN new.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(rowid, notes) VALUES (new.id, new.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_ad AFTER DELETE ON calls WHEN old.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) VALUES ('delete', old.id, old.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_au AFTER UPDATE OF notes ON calls BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) SELECT 'delete', old.id, old.notes "
+        "WHERE old.notes IS NOT NULL; "
+        "INSERT INTO notes_fts(rowid, notes) SELECT new.id, new.notes "
+        "WHERE new.notes IS NOT NULL; END"
+    )
+    db.execute(
+        "INSERT INTO notes_fts(rowid, notes) SELECT id, notes FROM calls WHERE notes IS NOT NULL"
+    )
+
+
+def _v3(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE coaching_sessions (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            rep TEXT NOT NULL,
+            lead TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            period_start REAL NOT NULL,
+            period_end REAL NOT NULL,
+            created_at REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE coaching_items (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES coaching_sessions(id) ON DELETE CASCADE,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            flag_id INTEGER REFERENCES flags(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            position INTEGER NOT NULL,
+            discussed INTEGER NOT NULL DEFAULT 0,
+            discussed_at REAL
+        )"""
+    )
+    db.execute("CREATE INDEX coaching_items_session ON coaching_items(session_id, position)")
+    db.execute(
+        """CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            item_id INTEGER REFERENCES coaching_items(id) ON DELETE SET NULL,
+            at_s REAL NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX comments_call ON comments(call_id, at_s)")
+    db.execute("CREATE INDEX comments_item ON comments(item_id)")
+
+
+def _v4(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE positive_marks (
+            id INTEGER PRIMARY KEY,
+            call_id INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT 'probing_question',
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX positive_marks_call ON positive_marks(call_id, start_s)")
+    db.execute("CREATE INDEX flags_kind ON flags(kind, call_id)")
+
+
+MIGRATIONS = (_v1, _v2, _v3, _v4)

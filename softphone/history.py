@@ -1,0 +1,296 @@
+"""Call history and contacts: the `contacts` and `calls` tables, their migrations and queries.
+
+A call row is created the moment a call starts (status 'in_progress', with the writing
+process's pid) and finished when it ends ('completed' or 'failed'); a call still
+'in_progress' whose process is gone is marked 'interrupted' when the database is next opened.
+Times are Unix epoch seconds (REAL). Every call has a stable UUID so that bundles moved between
+machines import once. Functions take the `sqlite_utils.Database` first, so they can be
+submitted to the app's `StoreWriter` as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid as uuidlib
+from typing import Any
+
+from sqlite_utils import Database
+
+SCHEMA_NAME = "softphone.history"
+
+DIRECTIONS = ("outbound", "inbound")
+STATUSES = ("in_progress", "completed", "failed", "interrupted", "imported")
+DISPOSITIONS = (
+    "connected",
+    "voicemail",
+    "no_answer",
+    "busy",
+    "meeting_booked",
+    "follow_up",
+    "not_interested",
+    "wrong_number",
+    "gatekeeper",
+)
+
+
+def _v1(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            company TEXT,
+            number TEXT,
+            email TEXT,
+            created_at REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER REFERENCES contacts(id),
+            direction TEXT NOT NULL,
+            local_number TEXT,
+            remote_number TEXT,
+            remote_uri TEXT,
+            started_at REAL NOT NULL,
+            connected_at REAL,
+            ended_at REAL,
+            sip_code INTEGER,
+            sip_reason TEXT,
+            disposition TEXT,
+            notes TEXT,
+            recording_path TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX calls_contact ON calls(contact_id, started_at)")
+
+
+def _v2(db: Database) -> None:
+    """Rep names (team leads coach per rep), crash status, stable UUIDs for bundles."""
+    db.execute("ALTER TABLE calls ADD COLUMN uuid TEXT")
+    db.execute("ALTER TABLE calls ADD COLUMN rep TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE calls ADD COLUMN status TEXT NOT NULL DEFAULT 'completed'")
+    db.execute("ALTER TABLE calls ADD COLUMN writer_pid INTEGER")
+    for (call_id,) in db.execute("SELECT id FROM calls").fetchall():
+        db.execute("UPDATE calls SET uuid = ? WHERE id = ?", [str(uuidlib.uuid4()), call_id])
+    db.execute("CREATE UNIQUE INDEX calls_uuid ON calls(uuid)")
+    db.execute("CREATE INDEX calls_rep ON calls(rep, started_at)")
+    db.execute("CREATE INDEX calls_started ON calls(started_at)")
+    db.execute("CREATE INDEX calls_status ON calls(status)")
+
+
+def _v3(db: Database) -> None:
+    """Contacts get UUIDs too, so an imported bundle maps onto the same contact."""
+    db.execute("ALTER TABLE contacts ADD COLUMN uuid TEXT")
+    for (cid,) in db.execute("SELECT id FROM contacts").fetchall():
+        db.execute("UPDATE contacts SET uuid = ? WHERE id = ?", [str(uuidlib.uuid4()), cid])
+    db.execute("CREATE UNIQUE INDEX contacts_uuid ON contacts(uuid)")
+    db.execute("CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE)")
+
+
+MIGRATIONS = (_v1, _v2, _v3)
+
+
+# -- contacts ---------------------------------------------------------------------------------
+
+
+def add_contact(
+    db: Database,
+    name: str,
+    number: str | None = None,
+    company: str | None = None,
+    email: str | None = None,
+    uuid: str | None = None,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO contacts(uuid, name, company, number, email, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [uuid or str(uuidlib.uuid4()), name, company, number, email, time.time()],
+    )
+    return int(cur.lastrowid)
+
+
+def find_contact(db: Database, name: str, number: str | None = None) -> int | None:
+    if number:
+        row = db.execute(
+            "SELECT id FROM contacts WHERE number = ? ORDER BY id LIMIT 1", [number]
+        ).fetchone()
+        if row:
+            return int(row[0])
+    row = db.execute(
+        "SELECT id FROM contacts WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1", [name]
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def get_or_create_contact(
+    db: Database, name: str, number: str | None = None, company: str | None = None
+) -> int:
+    found = find_contact(db, name, number)
+    return found if found is not None else add_contact(db, name, number, company)
+
+
+def get_contact(db: Database, contact_id: int) -> dict | None:
+    rows = list(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
+    return rows[0] if rows else None
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+
+def start_call(
+    db: Database,
+    *,
+    direction: str = "outbound",
+    remote_number: str | None = None,
+    remote_uri: str | None = None,
+    local_number: str | None = None,
+    contact_id: int | None = None,
+    rep: str = "",
+    started_at: float | None = None,
+    uuid: str | None = None,
+    status: str = "in_progress",
+    writer_pid: int | None = None,
+) -> int:
+    """Create the call row at call start; returns its id."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"A call's direction is 'outbound' or 'inbound', not {direction!r}.")
+    cur = db.execute(
+        "INSERT INTO calls(uuid, contact_id, direction, local_number, remote_number, remote_uri,"
+        " rep, started_at, status, writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            uuid or str(uuidlib.uuid4()),
+            contact_id,
+            direction,
+            local_number,
+            remote_number,
+            remote_uri,
+            rep or "",
+            time.time() if started_at is None else started_at,
+            status,
+            os.getpid() if writer_pid is None and status == "in_progress" else writer_pid,
+        ],
+    )
+    return int(cur.lastrowid)
+
+
+def call_connected(db: Database, call_id: int, at: float | None = None) -> None:
+    db.execute(
+        "UPDATE calls SET connected_at = ? WHERE id = ? AND connected_at IS NULL",
+        [time.time() if at is None else at, call_id],
+    )
+
+
+def finish_call(
+    db: Database,
+    call_id: int,
+    *,
+    ended_at: float | None = None,
+    sip_code: int | None = None,
+    sip_reason: str | None = None,
+    status: str | None = None,
+) -> None:
+    """Close the call: 'completed' if it connected, else 'failed' (unless `status` says)."""
+    row = db.execute("SELECT connected_at FROM calls WHERE id = ?", [call_id]).fetchone()
+    if row is None:
+        raise KeyError(f"No call {call_id}.")
+    status = status or ("completed" if row[0] is not None else "failed")
+    db.execute(
+        "UPDATE calls SET ended_at = ?, sip_code = COALESCE(?, sip_code),"
+        " sip_reason = COALESCE(?, sip_reason), status = ?, writer_pid = NULL WHERE id = ?",
+        [time.time() if ended_at is None else ended_at, sip_code, sip_reason, status, call_id],
+    )
+
+
+def set_disposition(db: Database, call_id: int, disposition: str | None) -> None:
+    if disposition is not None and disposition not in DISPOSITIONS:
+        raise ValueError(
+            f"Unknown disposition {disposition!r}; pick one of: {', '.join(DISPOSITIONS)}."
+        )
+    db.execute("UPDATE calls SET disposition = ? WHERE id = ?", [disposition, call_id])
+
+
+def set_notes(db: Database, call_id: int, notes: str) -> None:
+    db.execute("UPDATE calls SET notes = ? WHERE id = ?", [notes, call_id])
+
+
+def set_recording(db: Database, call_id: int, path: str | None) -> None:
+    db.execute("UPDATE calls SET recording_path = ? WHERE id = ?", [path, call_id])
+
+
+def get_call(db: Database, call_id: int) -> dict | None:
+    rows = list(
+        db.query(
+            "SELECT calls.*, contacts.name AS contact_name, contacts.company AS contact_company"
+            " FROM calls LEFT JOIN contacts ON contacts.id = calls.contact_id"
+            " WHERE calls.id = ?",
+            [call_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def call_id_for_uuid(db: Database, uuid: str) -> int | None:
+    row = db.execute("SELECT id FROM calls WHERE uuid = ?", [uuid]).fetchone()
+    return int(row[0]) if row else None
+
+
+def recent_calls(db: Database, limit: int = 50, rep: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE calls.rep = ?", [rep]) if rep else ("", [])
+    return list(
+        db.query(
+            "SELECT calls.*, contacts.name AS contact_name FROM calls"
+            f" LEFT JOIN contacts ON contacts.id = calls.contact_id {where}"
+            " ORDER BY calls.started_at DESC LIMIT ?",
+            [*params, limit],
+        )
+    )
+
+
+def previous_calls(
+    db: Database,
+    *,
+    contact_id: int | None = None,
+    number: str | None = None,
+    before: float | None = None,
+) -> int:
+    """How many earlier connected calls this contact (or number) had — the coach's
+    `previous_calls` (a first call with 'as we discussed' is false familiarity)."""
+    if contact_id is None and not number:
+        return 0
+    clause = "contact_id = ?" if contact_id is not None else "remote_number = ?"
+    row = db.execute(
+        f"SELECT COUNT(*) FROM calls WHERE {clause} AND connected_at IS NOT NULL"
+        " AND started_at < ?",
+        [contact_id if contact_id is not None else number, before or time.time()],
+    ).fetchone()
+    return int(row[0])
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted(db: Database) -> int:
+    """Mark calls left 'in_progress' by a process that is gone as 'interrupted'."""
+    stale = [
+        call_id
+        for call_id, pid in db.execute(
+            "SELECT id, writer_pid FROM calls WHERE status = 'in_progress'"
+        ).fetchall()
+        if pid != os.getpid() and not _pid_alive(pid)
+    ]
+    for call_id in stale:
+        db.execute(
+            "UPDATE calls SET status = 'interrupted', writer_pid = NULL WHERE id = ?", [call_id]
+        )
+    return len(stale)
