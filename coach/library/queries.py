@@ -196,7 +196,7 @@ def dashboard(
     for row in db.execute(
         f"SELECT {_WEEK} AS week, COUNT(*), SUM(c.connected_at IS NOT NULL),"
         " AVG(CASE WHEN c.connected_at IS NOT NULL THEN m.talk_ratio END),"
-        " AVG(CASE WHEN c.connected_at IS NOT NULL"
+        " AVG(CASE WHEN c.connected_at IS NOT NULL AND m.call_id IS NOT NULL"
         "     THEN COALESCE(m.questions_open, 0) + COALESCE(m.questions_closed, 0) END),"
         " AVG(CASE WHEN c.connected_at IS NOT NULL AND m.qualification_total > 0"
         "     THEN 1.0 * m.qualification_covered / m.qualification_total END)"
