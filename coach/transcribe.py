@@ -1,0 +1,305 @@
+"""Streaming speech-to-text for the coach: one Vosk recognizer per call channel.
+
+- `load_model` loads a model once per process (cached by folder) and `load_model_async`
+  does it on a named background thread, so the dialer is usable at once.
+- `ChannelTranscriber` owns one KaldiRecognizer on its own named worker thread, fed through a
+  queue. `feed` only copies and enqueues: it never blocks the audio path and never drops
+  audio. If decoding falls behind, the backlog is reported (log + `on_backlog`) and the
+  worker catches up; `feed_silence` keeps the clock right when the caller lost samples.
+- Times are call-relative seconds (samples fed since the call started, plus `time_offset`).
+- `transcribe_stereo_wav` decodes both channels of a recorded call in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+import vosk
+
+from coach.types import Utterance, Word
+from coach.wav_input import AudioInputError, read_call_wav
+from models.errors import ModelError
+from models.lookup import resolve_model_path
+
+__all__ = [
+    "AudioInputError",
+    "ChannelTranscriber",
+    "ModelError",
+    "PartialTranscriptUpdated",
+    "TranscriberBacklogged",
+    "load_model",
+    "load_model_async",
+    "transcribe_stereo_wav",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_RATE = 16000
+MAX_PIECE = MODEL_RATE // 4  # decode in <=0.25 s pieces so endpoints fall where they are
+PARTIAL_EVERY = MODEL_RATE // 10  # ask for a partial result every 0.1 s of audio
+BACKLOG_REPORT_SECONDS = 1.0
+
+_models: dict[str, vosk.Model] = {}
+_models_lock = threading.Lock()
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class PartialTranscriptUpdated:
+    """The live (not yet final) text of the utterance a speaker is saying."""
+
+    speaker: str
+    text: str
+    audio_time: float  # call-relative seconds decoded so far on this channel
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriberBacklogged:
+    """Decoding fell behind the audio by `backlog_seconds` (reported again when it clears)."""
+
+    speaker: str
+    backlog_seconds: float
+    cleared: bool = False
+
+
+def load_model(path: str | Path | None = None) -> vosk.Model:
+    """The Vosk model (lookup order of models.lookup), loaded once per process."""
+    folder = resolve_model_path(str(path) if path else None).resolve()
+    key = str(folder)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            vosk.SetLogLevel(-1)
+            try:
+                model = vosk.Model(key)
+            except Exception as e:  # vosk raises a bare Exception
+                raise ModelError(
+                    f"The speech model at {key} could not be loaded: run "
+                    f"`python main.py models verify {key}` and reinstall it if it fails."
+                ) from e
+            _models[key] = model
+    return model
+
+
+def load_model_async(
+    path: str | Path | None = None,
+    on_done: Callable[[Future], None] | None = None,
+) -> Future:
+    """Load the model on a named background thread; the Future holds the model or ModelError."""
+    fut: Future = Future()
+    if on_done:
+        fut.add_done_callback(on_done)
+
+    def run() -> None:
+        try:
+            fut.set_result(load_model(path))
+        except Exception as e:  # noqa: BLE001 - handed to the caller through the Future
+            fut.set_exception(e)
+
+    threading.Thread(target=run, name="asr-model-loader", daemon=True).start()
+    return fut
+
+
+def _safe_call(fn: Callable | None, arg: object) -> None:
+    if fn is None:
+        return
+    try:
+        fn(arg)
+    except Exception:
+        log.exception("transcript listener %r failed", fn)
+
+
+class ChannelTranscriber:
+    """One channel's recognizer on its own worker thread (named `asr-<speaker>`)."""
+
+    def __init__(
+        self,
+        model: vosk.Model,
+        speaker: str,
+        sample_rate: int = MODEL_RATE,
+        on_partial: Callable[[PartialTranscriptUpdated], None] | None = None,
+        on_final: Callable[[Utterance], None] | None = None,
+        *,
+        on_backlog: Callable[[TranscriberBacklogged], None] | None = None,
+        time_offset: float = 0.0,
+        report_backlog: bool = True,
+    ) -> None:
+        self.speaker = speaker
+        self.sample_rate = int(sample_rate)
+        self.on_partial, self.on_final, self.on_backlog = on_partial, on_final, on_backlog
+        self.time_offset = time_offset
+        self.report_backlog = report_backlog  # off for files, which are queued all at once
+        self.utterances: list[Utterance] = []
+        self._rec = vosk.KaldiRecognizer(model, MODEL_RATE)
+        self._rec.SetWords(True)
+        self._resampler = (
+            soxr.ResampleStream(self.sample_rate, MODEL_RATE, 1, dtype="int16", quality="HQ")
+            if self.sample_rate != MODEL_RATE
+            else None
+        )
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._fed = 0  # source samples queued (feeder thread only)
+        self._done = 0  # source samples decoded (worker only)
+        self._decoded16 = 0  # 16 kHz samples given to Vosk
+        self._since_partial = 0
+        self._last_partial = ""
+        self._backlogged = False
+        self._closed = False
+        self.max_backlog_seconds = 0.0
+        self.decode_seconds = 0.0  # wall time spent inside Vosk
+        self.partials = 0
+        self._thread = threading.Thread(target=self._run, name=f"asr-{speaker}", daemon=True)
+        self._thread.start()
+
+    # --- feeder side (any thread; cheap, never blocks) ---
+    def feed(self, pcm: np.ndarray) -> None:
+        """Queue int16 mono samples at `sample_rate` (copied; the caller may reuse its buffer)."""
+        if self._closed:
+            raise RuntimeError(f"the {self.speaker} transcriber is closed")
+        chunk = np.array(pcm, dtype=np.int16, copy=True).reshape(-1)
+        if chunk.size:
+            self._fed += chunk.size
+            self._queue.put(chunk)
+
+    def feed_silence(self, n_samples: int) -> None:
+        """Stand in for samples the caller lost, so later timestamps stay call-relative."""
+        if n_samples > 0:
+            self.feed(np.zeros(int(n_samples), dtype=np.int16))
+
+    @property
+    def backlog_seconds(self) -> float:
+        return max(0, self._fed - self._done) / self.sample_rate
+
+    def close(self, timeout: float | None = None) -> list[Utterance]:
+        """Flush the last utterance, stop the worker and return every final utterance."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+        return self.utterances
+
+    def stats(self) -> dict:
+        decoded = self._done / self.sample_rate
+        return {
+            "speaker": self.speaker,
+            "fed_seconds": round(self._fed / self.sample_rate, 3),
+            "decoded_seconds": round(decoded, 3),
+            "backlog_seconds": round(self.backlog_seconds, 3),
+            "max_backlog_seconds": round(self.max_backlog_seconds, 3),
+            "decode_seconds": round(self.decode_seconds, 3),
+            "rtf": round(self.decode_seconds / decoded, 4) if decoded else None,
+            "finals": len(self.utterances),
+            "partials": self.partials,
+        }
+
+    # --- worker side ---
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                self._decode(item)
+            self._finish()
+        except Exception:
+            log.exception("the %s transcriber stopped on an error", self.speaker)
+
+    def _decode(self, chunk: np.ndarray) -> None:
+        for start in range(0, chunk.size, MAX_PIECE):
+            piece = chunk[start : start + MAX_PIECE]
+            data = self._resampler.resample_chunk(piece) if self._resampler else piece
+            self._accept(data)
+            self._done += piece.size
+            self._check_backlog()
+
+    def _accept(self, data: np.ndarray, last: bool = False) -> None:
+        t0 = time.perf_counter()
+        if data.size:
+            self._decoded16 += data.size
+            self._since_partial += data.size
+            is_final = self._rec.AcceptWaveform(data.tobytes())
+        else:
+            is_final = False
+        if last:
+            self._emit_final(self._rec.FinalResult())
+        elif is_final:
+            self._emit_final(self._rec.Result())
+        elif self._since_partial >= PARTIAL_EVERY:
+            self._since_partial = 0
+            text = json.loads(self._rec.PartialResult()).get("partial", "")
+            if text != self._last_partial:
+                self._last_partial = text
+                self.partials += 1
+                event = PartialTranscriptUpdated(
+                    self.speaker, text, self.time_offset + self._decoded16 / MODEL_RATE
+                )
+                self.decode_seconds += time.perf_counter() - t0
+                _safe_call(self.on_partial, event)
+                return
+        self.decode_seconds += time.perf_counter() - t0
+
+    def _emit_final(self, raw: str) -> None:
+        self._last_partial = ""
+        res = json.loads(raw)
+        words = tuple(
+            Word(w["word"], self.time_offset + w["start"], self.time_offset + w["end"], w["conf"])
+            for w in res.get("result", ())
+        )
+        text = res.get("text", "").strip()
+        if not text or not words:
+            return
+        utt = Utterance(self.speaker, words[0].start, words[-1].end, text, words)  # type: ignore[arg-type]
+        self.utterances.append(utt)
+        _safe_call(self.on_final, utt)
+
+    def _finish(self) -> None:
+        tail = (
+            self._resampler.resample_chunk(np.zeros(0, dtype=np.int16), last=True)
+            if self._resampler
+            else np.zeros(0, dtype=np.int16)
+        )
+        self._accept(tail, last=True)
+        self._check_backlog()
+
+    def _check_backlog(self) -> None:
+        backlog = self.backlog_seconds
+        self.max_backlog_seconds = max(self.max_backlog_seconds, backlog)
+        if not self.report_backlog:
+            return
+        if not self._backlogged and backlog > BACKLOG_REPORT_SECONDS:
+            self._backlogged = True
+            log.warning("%s transcription is %.1f s behind; catching up", self.speaker, backlog)
+            _safe_call(self.on_backlog, TranscriberBacklogged(self.speaker, backlog))
+        elif self._backlogged and backlog < BACKLOG_REPORT_SECONDS / 4:
+            self._backlogged = False
+            log.info("%s transcription caught up", self.speaker)
+            _safe_call(self.on_backlog, TranscriberBacklogged(self.speaker, backlog, cleared=True))
+
+
+def transcribe_stereo_wav(
+    path: str | Path,
+    model_path: str | Path | None = None,
+    channel_map: dict[str, int] | None = None,
+) -> list[Utterance]:
+    """Transcribe a recorded call (left = rep, right = prospect) with both channels decoded
+    in parallel; utterances sorted by start time. Raises AudioInputError or ModelError."""
+    audio = read_call_wav(path, channel_map)
+    model = load_model(model_path)
+    workers = [
+        ChannelTranscriber(model, speaker, audio.sample_rate, report_backlog=False)
+        for speaker in audio.channels
+    ]
+    for tr in workers:
+        tr.feed(audio.channels[tr.speaker])
+    utterances = [u for tr in workers for u in tr.close()]
+    return sorted(utterances, key=lambda u: (u.start, u.speaker))
