@@ -1,0 +1,226 @@
+"""Wiring during one call: audio taps → two transcribers → live coach → bridge (and the store).
+
+`LiveSession.start()` opens the engine's rep and prospect taps and starts two named threads:
+`tap-reader` drains both taps every 50 ms into the two `ChannelTranscriber`s (and the level
+meters), and `live-coach` owns the `LiveCoach` (which has no threads of its own): it takes
+final utterances from a queue in arrival order, ticks the coach once a second for timing
+flags, and posts utterances, flags and positive marks to the bridge as events.
+
+The UI does not get a signal per partial or audio block: it polls `snapshot()` at 10–20 Hz
+for the latest partial of each lane, the levels and the metrics. `stop()` flushes the
+transcribers, asks the coach for its end-of-call flags, writes everything through the
+StoreWriter and leaves no thread behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+_STOP = object()
+
+
+class LiveSession:
+    def __init__(
+        self,
+        engine: Any,
+        bridge: Any,
+        *,
+        model: Any = None,
+        coach: Any = None,
+        store: Any = None,
+        db_call_id: int | None = None,
+        live_kinds: set[str] | None = None,
+    ) -> None:
+        self.engine, self.bridge, self.model, self.coach = engine, bridge, model, coach
+        self.store, self.db_call_id = store, db_call_id
+        self.live_kinds = live_kinds
+        self.partials: dict[str, str] = {"rep": "", "prospect": ""}
+        self.levels: dict[str, float] = {"rep": -120.0, "prospect": -120.0}
+        self.metrics: dict = {}
+        self.utterances: list = []
+        self.flags: list = []
+        self.positives: list = []
+        self.samples = {"rep": 0, "prospect": 0}
+        self.lost = {"rep": 0, "prospect": 0}
+        self.started_at = time.monotonic()
+        self._taps: dict[str, Any] = {}
+        self._asr: dict[str, Any] = {}
+        self._coach_q: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._positives_seen = 0
+        self.error = ""
+
+    # -- life ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open taps and start workers (call from a background task: opening may wait)."""
+        for ch in ("rep", "prospect"):
+            try:
+                self._taps[ch] = self.engine.open_tap(ch)
+                self._taps[ch].read()  # what was written before this call is not ours
+            except Exception as e:  # noqa: BLE001
+                self.error = (
+                    f"The live transcript is off: the {ch} audio could not be opened ({e})."
+                )
+                log.warning(self.error)
+        if self.model is not None:
+            from coach.transcribe import ChannelTranscriber
+
+            for ch in self._taps:
+                self._asr[ch] = ChannelTranscriber(
+                    self.model, ch, RATE, on_partial=self._on_partial, on_final=self._on_final
+                )
+        self._threads = [
+            threading.Thread(target=self._read_taps, name="tap-reader", daemon=True),
+            threading.Thread(target=self._coach_loop, name="live-coach", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def stop(self, timeout: float = 10.0) -> dict:
+        """Flush and finish; returns the final metrics. Safe to call twice."""
+        if self._stop.is_set():
+            return self.metrics
+        self._stop.set()
+        for t in self._threads[:1]:
+            t.join(timeout)
+        for asr in self._asr.values():
+            asr.close(timeout)
+        self._coach_q.put(_STOP)
+        for t in self._threads[1:]:
+            t.join(timeout)
+        for tap in self._taps.values():
+            try:
+                tap.close()
+            except Exception:
+                log.debug("closing a tap failed", exc_info=True)
+        self._taps.clear()
+        self._save()
+        return self.metrics
+
+    def call_time(self) -> float:
+        """Seconds of call audio seen (the clock the utterance times use)."""
+        return max(self.samples.values()) / RATE if self.samples else 0.0
+
+    def snapshot(self) -> dict:
+        """What the UI's poll timer reads: cheap, lock-free copies of the latest values."""
+        return {
+            "partials": dict(self.partials),
+            "levels": dict(self.levels),
+            "metrics": self.metrics,
+            "call_time": self.call_time(),
+            "transcribing": bool(self._asr),
+        }
+
+    # -- workers ---------------------------------------------------------------------------
+    def _read_taps(self) -> None:
+        from softphone.audio.devices import LevelMeter
+
+        meters = {ch: LevelMeter() for ch in self._taps}
+        while not self._stop.wait(0.05):
+            self._drain(meters)
+        self._drain(meters)
+
+    def _drain(self, meters: dict) -> None:
+        for ch, tap in self._taps.items():
+            try:
+                pcm = tap.read()
+            except Exception:
+                log.debug("reading the %s tap failed", ch, exc_info=True)
+                continue
+            lost = tap.lost - self.lost[ch]
+            if lost > 0:
+                self.lost[ch] = tap.lost
+                if ch in self._asr:
+                    self._asr[ch].feed_silence(lost)
+                self.samples[ch] += lost
+            if pcm.size:
+                self.samples[ch] += pcm.size
+                self.levels[ch] = meters[ch].feed(pcm)[0]
+                asr = self._asr.get(ch)
+                if asr is not None:
+                    try:
+                        asr.feed(pcm)
+                    except RuntimeError:
+                        pass
+
+    def _on_partial(self, event: Any) -> None:
+        self.partials[event.speaker] = event.text
+
+    def _on_final(self, utterance: Any) -> None:
+        self.partials[utterance.speaker] = ""
+        self._coach_q.put(utterance)
+
+    def _coach_loop(self) -> None:
+        next_tick = time.monotonic() + 1.0
+        while True:
+            try:
+                item = self._coach_q.get(timeout=max(0.05, next_tick - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                break
+            if item is not None:
+                self.utterances.append(item)
+                self.bridge.post(item)
+                self._raise(self._coach_call("add_utterance", item))
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + 1.0
+                now = self.call_time()
+                self._raise(self._coach_call("tick", now))
+                self._update_metrics(now)
+        end = self.call_time()
+        self._raise(self._coach_call("finish", end))
+        self._update_metrics(end)
+
+    def _coach_call(self, name: str, arg: Any) -> list:
+        if self.coach is None:
+            return []
+        try:
+            return list(getattr(self.coach, name)(arg) or [])
+        except Exception:  # a rule that raises must not end the live coach
+            log.exception("live coach %s failed", name)
+            return []
+
+    def _raise(self, flags: list) -> None:
+        for f in flags:
+            self.flags.append(f)
+            if self.live_kinds is None or f.kind in self.live_kinds:
+                self.bridge.post(f)
+        marks = list(getattr(self.coach, "positives", []) or [])
+        for m in marks[self._positives_seen :]:
+            self.positives.append(m)
+            self.bridge.post(m)
+        self._positives_seen = len(marks)
+
+    def _update_metrics(self, now: float) -> None:
+        if self.coach is None:
+            return
+        try:
+            self.metrics = dict(self.coach.metrics(now))
+        except Exception:
+            log.exception("live coach metrics failed")
+
+    def _save(self) -> None:
+        if self.store is None or self.db_call_id is None:
+            return
+        try:
+            from coach.library import store as lib
+
+            cid = self.db_call_id
+            utts = sorted(self.utterances, key=lambda u: u.start)
+            self.store.submit(lib.add_utterances, cid, utts)
+            self.store.submit(lib.add_flags, cid, list(self.flags))
+            for m in self.positives:
+                self.store.submit(lib.add_positive, cid, m)
+            if self.metrics:
+                self.store.submit(lib.save_metrics, cid, self.metrics)
+        except Exception:
+            log.exception("saving the live call to the library failed")

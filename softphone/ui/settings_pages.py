@@ -1,0 +1,204 @@
+"""Settings pages for the phone: SIP account (password to the keyring) and audio devices.
+
+Pages show and return plain dicts; the app layer saves them (JSON settings, keyring) and
+restarts what needs restarting. The input level meter is polled at 15 Hz from a callable the
+app supplies; the test tone is requested by signal so the page never touches PortAudio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+TRANSPORTS = (("UDP", "udp"), ("TCP", "tcp"), ("TLS (encrypted signalling)", "tls"))
+SRTP = (
+    ("Off", "disabled"),
+    ("When the other side supports it", "optional"),
+    ("Always (calls fail without it)", "mandatory"),
+)
+
+
+def _combo(pairs) -> QComboBox:
+    c = QComboBox()
+    for text, value in pairs:
+        c.addItem(text, value)
+    return c
+
+
+def _select(combo: QComboBox, value: str) -> None:
+    i = combo.findData(value)
+    combo.setCurrentIndex(max(0, i))
+
+
+class AccountPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 16, 18, 16)
+        box = QGroupBox("SIP account")
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("Shown to the people you call")
+        self.server = QLineEdit()
+        self.server.setPlaceholderText("sip.example.com or pbx.example.com:5060")
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("Extension or user name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Stored in the system keyring")
+        self.transport = _combo(TRANSPORTS)
+        self.srtp = _combo(SRTP)
+        self.enabled = QCheckBox("Register with this account at start-up")
+        self.enabled.setChecked(True)
+        form.addRow("Display name", self.display_name)
+        form.addRow("Server", self.server)
+        form.addRow("User", self.username)
+        form.addRow("Password", self.password)
+        form.addRow("Transport", self.transport)
+        form.addRow("Encrypt audio (SRTP)", self.srtp)
+        form.addRow("", self.enabled)
+        lay.addWidget(box)
+        box2 = QGroupBox("Dialling")
+        form2 = QFormLayout(box2)
+        form2.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.region = QLineEdit()
+        self.region.setMaxLength(2)
+        self.region.setFixedWidth(60)
+        self.region.setToolTip("Two-letter country code used for numbers without +, e.g. US, GB")
+        form2.addRow("Home country", self.region)
+        lay.addWidget(box2)
+        self.note = QLabel("Passwords never touch the settings file; they live in the keyring.")
+        self.note.setProperty("role", "hint")
+        self.note.setWordWrap(True)
+        lay.addWidget(self.note)
+        lay.addStretch(1)
+
+    def load(self, values: dict, has_password: bool = False) -> None:
+        self.display_name.setText(values.get("display_name", ""))
+        self.server.setText(values.get("server", ""))
+        self.username.setText(values.get("username", ""))
+        self.password.clear()
+        self.password.setPlaceholderText(
+            "Saved in the keyring — type to change" if has_password else "Not set"
+        )
+        _select(self.transport, values.get("transport", "udp"))
+        _select(self.srtp, values.get("srtp", "optional"))
+        self.enabled.setChecked(bool(values.get("enabled", True)))
+        self.region.setText(values.get("region", "US"))
+
+    def values(self) -> dict:
+        return {
+            "display_name": self.display_name.text().strip(),
+            "server": self.server.text().strip(),
+            "username": self.username.text().strip(),
+            "transport": self.transport.currentData(),
+            "srtp": self.srtp.currentData(),
+            "enabled": self.enabled.isChecked(),
+            "region": (self.region.text().strip() or "US").upper(),
+        }
+
+    def new_password(self) -> str:
+        """The password typed in this session ('' = keep the stored one)."""
+        return self.password.text()
+
+
+class AudioPage(QWidget):
+    testToneRequested = Signal(str)  # output device name ('' = default)
+    refreshRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level_fn: Callable[[], float] | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 16, 18, 16)
+        box = QGroupBox("Devices")
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.input = QComboBox()
+        self.output = QComboBox()
+        self.ring = QComboBox()
+        form.addRow("Microphone", self.input)
+        form.addRow("Headset (call audio)", self.output)
+        form.addRow("Ringer", self.ring)
+        self.level = QProgressBar()
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setFixedHeight(10)
+        form.addRow("Input level", self.level)
+        buttons = QHBoxLayout()
+        self.tone = QPushButton("Play test tone")
+        self.tone.clicked.connect(lambda: self.testToneRequested.emit(self.output.currentData()))
+        self.refresh = QPushButton("Find new devices")
+        self.refresh.clicked.connect(self.refreshRequested)
+        buttons.addWidget(self.tone)
+        buttons.addWidget(self.refresh)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        lay.addWidget(box)
+        self.status = QLabel("")
+        self.status.setProperty("role", "hint")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        lay.addStretch(1)
+        self._poll = QTimer(self)
+        self._poll.setInterval(66)  # ~15 Hz: a level meter at human rate
+        self._poll.timeout.connect(self._update_level)
+
+    def set_devices(self, inputs: list[str], outputs: list[str], chosen: dict) -> None:
+        for combo, names, key in (
+            (self.input, inputs, "input_device"),
+            (self.output, outputs, "output_device"),
+            (self.ring, outputs, "ring_device"),
+        ):
+            combo.clear()
+            combo.addItem("System default", "")
+            for n in names:
+                combo.addItem(n, n)
+            _select(combo, chosen.get(key, ""))
+
+    def values(self) -> dict:
+        return {
+            "input_device": self.input.currentData() or "",
+            "output_device": self.output.currentData() or "",
+            "ring_device": self.ring.currentData() or "",
+        }
+
+    def set_status(self, sentence: str) -> None:
+        self.status.setText(sentence)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.level_fn is not None:
+            self._poll.start()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._poll.stop()
+
+    def _update_level(self) -> None:
+        if self.level_fn is None:
+            return
+        try:
+            level = float(self.level_fn())
+        except Exception:  # noqa: BLE001 - a meter that fails just reads zero
+            level = 0.0
+        self.level.setValue(int(max(0.0, min(1.0, level)) * 100))
