@@ -1,0 +1,221 @@
+"""The headset's PortAudio streams: a separate InputStream (mic) and OutputStream (ear).
+
+The audio-callback contract
+---------------------------
+PortAudio calls ``_on_input`` / ``_on_output`` on its own real-time threads, every block
+(10 ms by default). A late callback is an audible click for the rep, and with Python callbacks
+every microsecond spent holding the GIL also delays the other stream. So a callback MAY only:
+
+- copy samples between the device buffer and a preallocated ``SampleRing`` (NumPy slice copies),
+- output silence while the ear ring primes, zero-fill on underrun,
+- bump integer counters (xruns by kind, callbacks, underruns) and store its own timing into a
+  preallocated NumPy array,
+- read plain attributes that other threads only rebind (the ring references, the prime target).
+
+A callback MUST NOT: log or print, allocate sample buffers, take a lock another thread may
+hold, wait on a queue or event, emit Qt signals, touch SQLite, call Vosk or pjsua2, resample,
+or raise (an exception would stop the stream). Anything slower runs on the media thread
+(``AudioBridge``) or a worker thread. Separate input and output streams are used on purpose:
+under pure-Python GIL load a duplex ``sd.Stream`` died for good in tests where two simplex
+streams survived; ``restart_if_dead`` reopens a stream that stopped anyway.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import sounddevice as sd
+
+from softphone.audio.ring import SampleRing
+
+_TIMING_SLOTS = 1 << 16  # >10 min of 10 ms callbacks
+_MASK = _TIMING_SLOTS - 1
+
+
+class CallbackStats:
+    """Counters and timings written by exactly one callback thread, read by anybody."""
+
+    def __init__(self) -> None:
+        self.starts = np.zeros(_TIMING_SLOTS, dtype=np.float64)
+        self.durations = np.zeros(_TIMING_SLOTS, dtype=np.float64)
+        self.reset()
+
+    def reset(self) -> None:
+        self.calls = 0
+        self.xruns = 0
+        self.input_overflows = 0
+        self.input_underflows = 0
+        self.output_underflows = 0
+        self.output_overflows = 0
+
+    def summary(self) -> dict:
+        n = min(self.calls, _TIMING_SLOTS)
+        out = {
+            "callbacks": self.calls,
+            "xruns": self.xruns,
+            "input_overflows": self.input_overflows,
+            "input_underflows": self.input_underflows,
+            "output_underflows": self.output_underflows,
+            "output_overflows": self.output_overflows,
+        }
+        if n:
+            d = self.durations[:n] * 1000.0
+            out["callback_ms"] = {
+                "p50": round(float(np.percentile(d, 50)), 4),
+                "p99": round(float(np.percentile(d, 99)), 4),
+                "max": round(float(d.max()), 4),
+            }
+            if n > 2:
+                # the slots are a ring: order the start times before taking gaps
+                starts = np.sort(self.starts[:n])
+                out["max_gap_ms"] = round(float(np.diff(starts).max() * 1000.0), 3)
+        return out
+
+
+def _count_status(stats: CallbackStats, status: sd.CallbackFlags) -> None:
+    stats.xruns += 1
+    if status.input_overflow:
+        stats.input_overflows += 1
+    if status.input_underflow:
+        stats.input_underflows += 1
+    if status.output_underflow:
+        stats.output_underflows += 1
+    if status.output_overflow:
+        stats.output_overflows += 1
+
+
+class HeadsetStreams:
+    """Mic → ``mic_ring`` and ``ear_ring`` → ear, at ``samplerate`` mono int16."""
+
+    def __init__(
+        self,
+        mic_ring: SampleRing | None,
+        ear_ring: SampleRing | None,
+        *,
+        input_device: int | str | None = None,
+        output_device: int | str | None = None,
+        samplerate: int = 16000,
+        blocksize: int = 160,
+        ear_prime: int = 480,
+    ) -> None:
+        self.mic_ring = mic_ring
+        self.ear_ring = ear_ring
+        self.input_device = input_device
+        self.output_device = output_device
+        self.samplerate = samplerate
+        self.blocksize = blocksize
+        self.ear_prime = ear_prime  # ear samples to gather before sound starts (and after a gap)
+        self.in_stats = CallbackStats()
+        self.out_stats = CallbackStats()
+        self.restarts = 0
+        self._ear_priming = True
+        self._in: sd.InputStream | None = None
+        self._out: sd.OutputStream | None = None
+        self._running = False
+
+    # -- the two callbacks (see the module docstring before changing them) -----------------
+    def _on_input(self, indata: np.ndarray, frames: int, time_info, status) -> None:
+        t0 = time.perf_counter()
+        st = self.in_stats
+        if status:
+            _count_status(st, status)
+        self.mic_ring.write(indata[:, 0])
+        i = st.calls & _MASK
+        st.starts[i] = t0
+        st.durations[i] = time.perf_counter() - t0
+        st.calls += 1
+
+    def _on_output(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
+        t0 = time.perf_counter()
+        st = self.out_stats
+        if status:
+            _count_status(st, status)
+        ring = self.ear_ring
+        if self._ear_priming and ring.available() >= self.ear_prime:
+            self._ear_priming = False
+        if self._ear_priming:
+            outdata.fill(0)
+        elif ring.read_into(outdata[:, 0]) < frames:
+            self._ear_priming = True  # ran dry: gather a prebuffer again before playing on
+        i = st.calls & _MASK
+        st.starts[i] = t0
+        st.durations[i] = time.perf_counter() - t0
+        st.calls += 1
+
+    # -- lifecycle (never called from a callback) ------------------------------------------
+    def _open_input(self) -> sd.InputStream:
+        return sd.InputStream(
+            device=self.input_device,
+            samplerate=self.samplerate,
+            blocksize=self.blocksize,
+            channels=1,
+            dtype="int16",
+            latency="low",
+            callback=self._on_input,
+        )
+
+    def _open_output(self) -> sd.OutputStream:
+        return sd.OutputStream(
+            device=self.output_device,
+            samplerate=self.samplerate,
+            blocksize=self.blocksize,
+            channels=1,
+            dtype="int16",
+            latency="low",
+            callback=self._on_output,
+        )
+
+    def start(self) -> None:
+        """Open and start whichever streams have a ring."""
+        self._running = True
+        if self.mic_ring is not None and self._in is None:
+            self._in = self._open_input()
+            self._in.start()
+        if self.ear_ring is not None and self._out is None:
+            self._ear_priming = True
+            self._out = self._open_output()
+            self._out.start()
+
+    def stop(self) -> None:
+        self._running = False
+        for stream in (self._in, self._out):
+            if stream is not None:
+                try:
+                    stream.abort()
+                    stream.close()
+                except sd.PortAudioError:
+                    pass  # the device is gone already; closing is all we wanted
+        self._in = self._out = None
+
+    @property
+    def active(self) -> bool:
+        return all(s is None or s.active for s in (self._in, self._out))
+
+    def restart_if_dead(self) -> bool:
+        """Reopen a stream PortAudio stopped (device error, ALSA poll failure); True if done."""
+        if not self._running:
+            return False
+        restarted = False
+        for attr, opener in (("_in", self._open_input), ("_out", self._open_output)):
+            stream = getattr(self, attr)
+            if stream is not None and not stream.active:
+                try:
+                    stream.close()
+                except sd.PortAudioError:
+                    pass
+                fresh = opener()
+                if attr == "_out":
+                    self._ear_priming = True
+                fresh.start()
+                setattr(self, attr, fresh)
+                self.restarts += 1
+                restarted = True
+        return restarted
+
+    def latencies(self) -> dict:
+        """PortAudio's own latency figures (seconds) for the open streams."""
+        return {
+            "input_s": self._in.latency if self._in is not None else None,
+            "output_s": self._out.latency if self._out is not None else None,
+        }
