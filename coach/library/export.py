@@ -75,7 +75,7 @@ def session_pdf(db: Database, session_id: int, out: str | Path) -> Path:
         Paragraph(
             escape(
                 f"Rep: {s['rep']}    Lead: {s['lead'] or '–'}    "
-                f"Period: {day(s['period_start'])[:10]} to {day(s['period_end'])[:10]}"
+                f"Period: {day(s['period_start'])[:10]} to {day(s['period_end'] - 1)[:10]}"
             ),
             body,
         ),

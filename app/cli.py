@@ -1,0 +1,16 @@
+"""Subcommands registered by the app layer (main.py calls `register` when this module exists).
+
+The app layer composes the packages, so commands that need more than one of them live here:
+the call library (`import`, `library ...`, `session ...`, see `app.library_cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the app layer's subcommands to main.py's parser."""
+    from app import library_cli
+
+    library_cli.register(sub)
