@@ -82,6 +82,7 @@ def load_model(path: str | Path | None = None) -> vosk.Model:
             vosk.SetLogLevel(-1)
             try:
                 model = vosk.Model(key)
+                vosk.KaldiRecognizer(model, MODEL_RATE)  # a corrupt graph fails only here
             except Exception as e:  # vosk raises a bare Exception
                 raise ModelError(
                     f"The speech model at {key} could not be loaded: run "

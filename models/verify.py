@@ -14,7 +14,15 @@ REQUIRED_FILES = ("am/final.mdl", "conf/mfcc.conf")
 GRAPH_CHOICES = (("graph/HCLG.fst",), ("graph/HCLr.fst", "graph/Gr.fst"))
 WORD_TIMING_FILE = "graph/phones/word_boundary.int"
 
-_LOAD_SCRIPT = "import sys, vosk\nvosk.SetLogLevel(-1)\nvosk.Model(sys.argv[1])\nprint('loaded')\n"
+# Loading alone is not enough: a corrupt graph only fails when a recognizer is built.
+_LOAD_SCRIPT = (
+    "import sys, vosk\n"
+    "vosk.SetLogLevel(-1)\n"
+    "rec = vosk.KaldiRecognizer(vosk.Model(sys.argv[1]), 16000)\n"
+    "rec.AcceptWaveform(bytes(32000))\n"
+    "rec.FinalResult()\n"
+    "print('loaded')\n"
+)
 
 
 def layout_problems(path: Path) -> list[str]:
