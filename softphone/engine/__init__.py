@@ -1,0 +1,6 @@
+"""The softphone engine process: one SIP thread owning pjsua2, fed by a command queue.
+
+Run as `python -m softphone.engine --fd N` by `softphone.client.EngineClient`; nothing in
+the app process imports pjsua2. Modules: `process` (entry point, pipe threads),
+`sip_thread` (the Endpoint and the command loop), `account`, `call`, `media_port`.
+"""

@@ -1,0 +1,346 @@
+"""The SIP thread: owns the pjsua2 Endpoint and every pjsua2 object, runs the command loop.
+
+pjsua2 is configured with `threadCnt = 0` and `mainThreadOnly = True`, so every SIP callback
+runs here, inside `libHandleEvents`. Commands arrive on a queue (from the pipe reader
+thread); events leave through `emit` (to the pipe writer thread). Only the media clock
+thread, created by pjmedia, calls into Python besides this one (the BridgePort).
+
+Shutdown order (a pjsua2 object alive after libDestroy aborts the process): hang up every
+call and wait for the disconnects, shut accounts down, stop the port, drop every reference
+and collect, then libDestroy, then close the bridge and the taps.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pjsua2 as pj
+
+from softphone.engine.account import EngineAccount
+from softphone.engine.call import EngineCall, split_remote
+from softphone.engine.commands import CommandHandler
+from softphone.engine.media import EngineMedia
+from softphone.errors import EngineError
+from softphone.protocol import (
+    EngineConfig,
+    EngineStarted,
+    Event,
+    IncomingCall,
+    Reply,
+    Request,
+    Shutdown,
+)
+
+_TRANSPORT_TYPES = {
+    "udp": pj.PJSIP_TRANSPORT_UDP,
+    "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+_SRTP = {
+    "disabled": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+}
+
+
+class _Endpoint(pj.Endpoint):
+    """Endpoint that reports closed TCP/TLS connections (the registrar went away)."""
+
+    def __init__(self, sip: SipThread) -> None:
+        super().__init__()
+        self.sip = sip
+
+    def onTransportState(self, prm: pj.OnTransportStateParam) -> None:
+        try:
+            if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
+                self.sip.later(self.sip.transport_lost)
+        except Exception:  # never into SWIG
+            self.sip.log.exception("onTransportState failed")
+
+
+class SipThread:
+    """Runs on the engine's main thread (named "sip"); `run()` returns after shutdown."""
+
+    def __init__(self, config: EngineConfig, commands: queue.Queue, emit: Callable[[Event], None]):
+        self.config = config
+        self.commands = commands
+        self.emit = emit
+        self.log = logging.getLogger("softphone.engine")
+        self.ep: _Endpoint | None = None
+        self.transports: dict[str, tuple[int, int]] = {}  # name -> (transport id, port)
+        self.accounts: dict[str, EngineAccount] = {}
+        self.direct: EngineAccount | None = None
+        self.calls: dict[str, EngineCall] = {}
+        self.graveyard: list = []  # pjsua2 objects to drop on the next loop turn, not mid-callback
+        self._later: list[Callable[[], None]] = []
+        self.media = EngineMedia(config, self.log)
+        self.handler = CommandHandler(self)
+        self.stopping = False
+
+    # ---- lifecycle ----
+
+    def run(self) -> None:
+        threading.current_thread().name = "sip"
+        gc.disable()  # collect only here: freeing a pjsua2 object on another thread aborts
+        try:
+            self._start()
+        except Exception as e:
+            self.log.exception("engine start failed")
+            self._shutdown()
+            raise EngineError(f"The phone engine could not start: {_err(e)}") from None
+        try:
+            self._loop()
+        finally:
+            self._shutdown()
+
+    def _start(self) -> None:
+        cfg = self.config
+        self.ep = _Endpoint(self)
+        self.ep.libCreate()
+        ec = pj.EpConfig()
+        ec.uaConfig.threadCnt = 0
+        ec.uaConfig.mainThreadOnly = True
+        ec.uaConfig.userAgent = cfg.user_agent
+        ec.uaConfig.maxCalls = 8
+        ec.logConfig.level = cfg.log_level
+        ec.logConfig.consoleLevel = cfg.log_level
+        ec.medConfig.clockRate = 16000
+        ec.medConfig.sndClockRate = 16000
+        ec.medConfig.audioFramePtime = 20
+        ec.medConfig.channelCount = 1
+        ec.medConfig.ecTailLen = 0  # no echo canceller: the headset has none to cancel
+        ec.medConfig.noVad = True
+        self.ep.libInit(ec)
+        self._create_transports()
+        self.ep.libStart()
+        self.ep.audDevManager().setNullDev()
+        self._set_codec_priorities()
+        self.media.start()
+        self.direct = EngineAccount(self, None, "direct")
+        acfg = pj.AccountConfig()
+        host = cfg.bind_address or "127.0.0.1"
+        acfg.idUri = f"sip:callcoach@{host}:{self.sip_port}"
+        self.apply_media_config(acfg)
+        self.direct.create(acfg, True)
+        self.emit(
+            EngineStarted(
+                os.getpid(),
+                self.sip_port,
+                {k: v[1] for k, v in self.transports.items()},
+                self.media.tap_names,
+            )
+        )
+
+    def _create_transports(self) -> None:
+        cfg = self.config
+        port = cfg.sip_port
+        for name in cfg.transports:
+            tc = pj.TransportConfig()
+            tc.boundAddress = cfg.bind_address
+            if cfg.bind_address:
+                tc.publicAddress = cfg.bind_address
+            if name == "tls":
+                tc.port = cfg.tls_port
+                tc.tlsConfig.verifyServer = cfg.tls_verify_server
+                if cfg.tls_ca_file:
+                    tc.tlsConfig.CaListFile = cfg.tls_ca_file
+                if cfg.tls_cert_file:
+                    tc.tlsConfig.certFile = cfg.tls_cert_file
+                    tc.tlsConfig.privKeyFile = cfg.tls_key_file or ""
+                tc.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+            else:
+                tc.port = port
+            try:
+                tid = self.ep.transportCreate(_TRANSPORT_TYPES[name], tc)
+            except pj.Error:
+                if name == "tls" or tc.port == 0:
+                    raise
+                tc.port = 0  # the UDP port is taken for TCP: any port will do
+                tid = self.ep.transportCreate(_TRANSPORT_TYPES[name], tc)
+            bound = int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+            if name != "tls" and port == 0:
+                port = bound
+            self.transports[name] = (tid, bound)
+
+    @property
+    def sip_port(self) -> int:
+        for name in ("udp", "tcp", "tls"):
+            if name in self.transports:
+                return self.transports[name][1]
+        return 0
+
+    def transport_id(self, name: str) -> int:
+        if name not in self.transports:
+            raise EngineError(f"The engine was started without {name.upper()}; enable it first.")
+        return self.transports[name][0]
+
+    def _set_codec_priorities(self) -> None:
+        wanted = [c.lower() for c in self.config.codecs]
+        for ci in self.ep.codecEnum2():
+            cid = ci.codecId.lower()
+            rank = next((i for i, w in enumerate(wanted) if cid.startswith(w)), None)
+            if rank is not None:
+                prio = 255 - rank
+            else:
+                prio = 100 if self.config.other_codecs else 0
+            self.ep.codecSetPriority(ci.codecId, prio)
+
+    def apply_media_config(self, acfg: pj.AccountConfig) -> None:
+        mc = acfg.mediaConfig
+        if self.config.bind_address:
+            mc.transportConfig.boundAddress = self.config.bind_address
+        mc.transportConfig.port = self.config.rtp_port
+        mc.srtpUse = _SRTP[self.config.srtp]
+        mc.srtpSecureSignaling = 0  # SDES keys over plain UDP too, not only over TLS
+
+    # ---- the loop ----
+
+    def _loop(self) -> None:
+        next_tick = 0.0
+        next_stats = 0.0
+        next_gc = time.monotonic() + 10
+        while not self.stopping:
+            self._drain_commands()
+            self.ep.libHandleEvents(10)
+            self._run_later()
+            now = time.monotonic()
+            if now >= next_tick:
+                next_tick = now + 0.25
+                for acc in list(self.accounts.values()):
+                    acc.tick(now)
+                for call in list(self.calls.values()):
+                    call.tick(now)
+            if self.calls and now >= next_stats:
+                next_stats = now + self.config.stats_interval_s
+                self.media.emit_stats(self.emit)
+            if self.graveyard:
+                self.graveyard.clear()
+            if now >= next_gc:
+                next_gc = now + 10
+                gc.collect()
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                req = self.commands.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(req)
+
+    def _handle(self, req: Request) -> None:
+        if isinstance(req.command, Shutdown):
+            self.stopping = True
+            self._reply(Reply(req.req_id, True))
+            return
+        try:
+            value = self.handler.handle(req.command)
+            self._reply(Reply(req.req_id, True, value))
+        except EngineError as e:
+            self._reply(Reply(req.req_id, False, error=str(e)))
+        except pj.Error as e:
+            self._reply(Reply(req.req_id, False, error=f"The phone engine refused: {_err(e)}"))
+        except Exception as e:  # a bad command must not kill the engine
+            self.log.exception("command %r failed", req.command)
+            self._reply(Reply(req.req_id, False, error=f"Internal error: {e!r}"))
+
+    def _reply(self, reply: Reply) -> None:
+        if reply.req_id >= 0:
+            self.emit(reply)
+
+    def later(self, fn: Callable[[], None]) -> None:
+        """Run fn on this thread after the current pjsua2 callback has returned."""
+        self._later.append(fn)
+
+    def _run_later(self) -> None:
+        while self._later:
+            fn = self._later.pop(0)
+            try:
+                fn()
+            except Exception:
+                self.log.exception("deferred job failed")
+
+    # ---- called by accounts and calls ----
+
+    def incoming_call(self, acc: EngineAccount, pj_call_id: int) -> None:
+        call = EngineCall(self, acc, uuid.uuid4().hex[:12], "incoming", pj_call_id)
+        ci = call.getInfo()
+        name, uri = split_remote(ci.remoteUri)
+        call.remote_uri = uri
+        self.calls[call.call_id] = call
+        self.emit(IncomingCall(call.call_id, uri, name, acc.account_id))
+        prm = pj.CallOpParam()
+        prm.statusCode = pj.PJSIP_SC_RINGING
+        call.answer(prm)
+        call._emit("ringing", 180, "Ringing", "Incoming call.")
+
+    def connect_audio(self, media: pj.AudioMedia) -> None:
+        self.media.connect(media)
+
+    def call_ended(self, call: EngineCall) -> None:
+        self.calls.pop(call.call_id, None)
+        self.graveyard.append(call)
+        self.media.call_ended(call.call_id)
+
+    def transport_lost(self) -> None:
+        for acc in self.accounts.values():
+            if acc.acct is not None and acc.acct.transport != "udp":
+                acc.connection_lost()
+
+    # ---- shutdown ----
+
+    def _shutdown(self) -> None:
+        if self.ep is None:
+            return
+        try:
+            if self.calls:
+                self.ep.hangupAllCalls()
+                self._pump(lambda: not self.calls, 3.0)
+            for acc in list(self.accounts.values()):
+                acc.removing = True
+                if acc.registered:
+                    try:
+                        acc.setRegistration(False)
+                    except pj.Error:
+                        pass
+            if any(a.registered for a in self.accounts.values()):
+                self._pump(lambda: False, 0.5)  # let the unREGISTERs go out
+            self.media.stop()
+            for acc in list(self.accounts.values()):
+                acc.shutdown()
+            if self.direct is not None:
+                self.direct.shutdown()
+        except Exception:  # shutdown must go on
+            self.log.exception("error while hanging up for shutdown")
+        self.calls.clear()
+        self.accounts.clear()
+        self.graveyard.clear()
+        self.direct = None
+        self._later.clear()
+        self.media.drop_port()
+        gc.collect()
+        try:
+            self.ep.libDestroy()
+        except Exception:
+            self.log.exception("libDestroy failed")
+        self.ep = None
+        self.media.close()
+
+    def _pump(self, done: Callable[[], bool], timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while not done() and time.monotonic() < end:
+            self.ep.libHandleEvents(10)
+            self._run_later()
+            self.graveyard.clear()
+
+
+def _err(e: BaseException) -> str:
+    if isinstance(e, pj.Error):
+        return f"{e.reason} ({e.info()})" if e.reason else e.info()
+    return str(e) or repr(e)

@@ -1,0 +1,227 @@
+"""The command/event protocol between the app and the softphone engine process.
+
+Commands travel app -> engine, events engine -> app, over one multiprocessing connection;
+all are plain picklable dataclasses. Every command is wrapped in a `Request` carrying an id
+and answered by a `Reply` with the same id, so the client can wait for errors. Events are
+named in the past tense and carry, for failures, the SIP status and a sentence for the rep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from softphone.accounts import AccountConfig
+
+Transport = Literal["udp", "tcp", "tls"]
+SrtpMode = Literal["disabled", "optional", "mandatory"]
+AudioMode = Literal["headset", "null", "file"]
+CallState = Literal["calling", "ringing", "early", "connected", "held", "disconnected"]
+
+DEFAULT_CODECS = ("G722/16000", "PCMU/8000", "PCMA/8000")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine process needs at start; it cannot change while it runs."""
+
+    bind_address: str = ""  # "" = all interfaces; tests use 127.0.0.1
+    sip_port: int = 0  # 0 = any free port (the same port for UDP and TCP when possible)
+    transports: tuple[Transport, ...] = ("udp", "tcp")
+    tls_port: int = 0
+    tls_verify_server: bool = True
+    tls_ca_file: str | None = None
+    tls_cert_file: str | None = None  # only needed to accept TLS connections
+    tls_key_file: str | None = None
+    codecs: tuple[str, ...] = DEFAULT_CODECS  # in priority order; prefixes like "PCMU" work
+    other_codecs: bool = True  # False: only the codecs listed above are offered
+    srtp: SrtpMode = "optional"
+    audio: AudioMode = "null"
+    play_file: str | None = None  # audio == "file": this WAV is the rep's voice
+    loop_play: bool = False
+    input_device: str | None = None
+    output_device: str | None = None
+    media_timeout_s: float = 30.0  # a connected call without incoming RTP this long is ended
+    no_response_timeout_s: float = 15.0  # an outgoing call with no reply at all this long ends
+    rtp_port: int = 0  # first RTP port; 0 = let pjsua pick from 4000 upwards
+    tap_seconds: float = 30.0  # capacity of each shared-memory tap ring
+    user_agent: str = "CallCoach/0.1"
+    log_level: int = 1  # pjsua log level on the engine's stderr (0..6)
+    reg_backoff_max_s: float = 60.0
+    stats_interval_s: float = 1.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- commands (app -> engine) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddAccount:
+    account: AccountConfig
+
+
+@dataclass(frozen=True)
+class RemoveAccount:
+    account_id: str
+
+
+@dataclass(frozen=True)
+class MakeCall:
+    call_id: str
+    uri: str
+    account_id: str | None = None
+    record_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    call_id: str
+    record_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    call_id: str
+    code: int = 486
+
+
+@dataclass(frozen=True)
+class Hangup:
+    call_id: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    call_id: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    call_id: str
+
+
+@dataclass(frozen=True)
+class SetMute:
+    muted: bool
+
+
+@dataclass(frozen=True)
+class SendDtmf:
+    call_id: str
+    digits: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    call_id: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class GetStats:
+    pass
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    pass
+
+
+@dataclass(frozen=True)
+class Request:
+    req_id: int
+    command: Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    req_id: int
+    ok: bool
+    value: Any = None
+    error: str = ""  # one sentence when not ok
+
+
+# ---- events (engine -> app) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of everything the engine reports."""
+
+
+@dataclass(frozen=True)
+class EngineStarted(Event):
+    pid: int
+    sip_port: int
+    transports: dict[str, int]  # transport name -> bound port
+    taps: dict[str, str]  # "rep"/"prospect" -> shared-memory ring name
+
+
+@dataclass(frozen=True)
+class EngineStopped(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class EngineCrashed(Event):
+    reason: str
+    exitcode: int | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationChanged(Event):
+    account_id: str
+    registered: bool
+    status_code: int
+    reason: str
+    sentence: str
+    retry_in_s: float | None = None
+
+
+@dataclass(frozen=True)
+class IncomingCall(Event):
+    call_id: str
+    remote_uri: str
+    display_name: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class CallStateChanged(Event):
+    call_id: str
+    state: CallState
+    status_code: int
+    reason: str
+    sentence: str
+    direction: Literal["outgoing", "incoming"]
+    remote_uri: str
+    started_at: float
+    connected_at: float | None = None
+
+
+@dataclass(frozen=True)
+class CallMediaChanged(Event):
+    call_id: str
+    codec: str
+    srtp: bool
+    held: bool = False
+
+
+@dataclass(frozen=True)
+class DtmfReceived(Event):
+    call_id: str
+    digit: str
+    method: str  # "rfc4733" or "info"
+
+
+@dataclass(frozen=True)
+class TransferProgressed(Event):
+    call_id: str
+    status_code: int
+    sentence: str
+    final: bool
+
+
+@dataclass(frozen=True)
+class AudioStatsUpdated(Event):
+    stats: dict[str, Any]
