@@ -1,0 +1,163 @@
+"""The database file, versioned migrations (upgrade from every earlier version), StoreWriter."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+
+import pytest
+
+from app import db as appdb
+from coach.library import queries, schema
+from softphone import history
+from tests.library_helpers import T0, add_call, fresh_db
+
+LATEST = {history.SCHEMA_NAME: len(history.MIGRATIONS), schema.SCHEMA_NAME: len(schema.MIGRATIONS)}
+
+
+def test_open_database_private_wal_and_latest(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path / "data"))
+    db = appdb.open_database()
+    add_call(db, lines=[("rep", 1.0, "hello")])
+    path = tmp_path / "data" / "callcoach.db"
+    assert path.exists()
+    assert stat.S_IMODE(os.stat(tmp_path / "data").st_mode) == 0o700
+    for p in tmp_path.joinpath("data").iterdir():  # the db and its -wal/-shm files
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert appdb.schema_versions(db) == LATEST
+
+
+# Every state a user's database could be in, in the order the versions shipped.
+STATES = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 3), (3, 4)]
+
+
+def _seed(db, h: int, lib: int) -> None:
+    """Rows as a Call Coach with history schema `h` and library schema `lib` wrote them."""
+    if h == 0:
+        return
+    cols = "name, number, created_at" + (", uuid" if h >= 3 else "")
+    vals = ["Dana Smith", "+14155550100", T0] + (["c-uuid-1"] if h >= 3 else [])
+    db.execute(f"INSERT INTO contacts({cols}) VALUES ({', '.join('?' * len(vals))})", vals)
+    ccols = "contact_id, direction, remote_number, started_at, connected_at, ended_at, notes"
+    cvals = [1, "outbound", "+14155550100", T0, T0 + 3, T0 + 120, "Asked about pricing tiers"]
+    if h >= 2:
+        ccols += ", uuid, rep, status"
+        cvals += ["a3c1e2f0-0000-4000-8000-000000000001", "alice", "completed"]
+    db.execute(f"INSERT INTO calls({ccols}) VALUES ({', '.join('?' * len(cvals))})", cvals)
+    if lib >= 1:
+        db.execute(
+            "INSERT INTO utterances(call_id, speaker, start_s, end_s, text)"
+            " VALUES (1, 'prospect', 10, 14, 'Our budget for the rollout is tight')"
+        )
+        db.execute(
+            "INSERT INTO flags(call_id, kind, speaker, start_s, end_s, text)"
+            " VALUES (1, 'pressure', 'rep', 20, 22, 'I need an answer today')"
+        )
+        db.execute(
+            "INSERT INTO call_metrics(call_id, talk_ratio, metrics_json) VALUES (1, 0.7, '{}')"
+        )
+    if lib >= 3:
+        db.execute(
+            "INSERT INTO comments(call_id, at_s, author, text, created_at)"
+            " VALUES (1, 20, 'lee', 'Give them room here', ?)",
+            [T0],
+        )
+
+
+@pytest.mark.parametrize(("h", "lib"), STATES)
+def test_upgrade_from_every_earlier_version(tmp_path, h, lib):
+    path = tmp_path / "old.db"
+    old = appdb.connect(path)
+    assert appdb.migrate(old, upto={history.SCHEMA_NAME: h, schema.SCHEMA_NAME: lib}) == {
+        history.SCHEMA_NAME: h,
+        schema.SCHEMA_NAME: lib,
+    }
+    _seed(old, h, lib)
+    old.close()
+
+    db = appdb.open_database(path)
+    assert appdb.schema_versions(db) == LATEST
+    if h == 0:
+        assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
+        return
+    call = history.get_call(db, 1)
+    assert call["notes"] == "Asked about pricing tiers"
+    assert call["uuid"] and call["status"] == "completed"
+    assert db.execute("SELECT uuid FROM contacts WHERE id = 1").fetchone()[0]
+    # Old notes and transcripts are searchable after the FTS migration back-filled them.
+    assert [x["call_id"] for x in queries.search(db, "pricing")] == [1]
+    if lib >= 1:
+        hits = queries.search(db, "budgets")
+        assert [(x["source"], x["call_id"]) for x in hits] == [("utterance", 1)]
+        assert queries.find_calls(db, flag_kind="pressure")[0]["id"] == 1
+    if lib >= 3:
+        assert queries.review(db, 1)["comments"][0]["text"] == "Give them room here"
+    # And the upgraded database takes new data through the current code.
+    new = add_call(db, lines=[("rep", 1.0, "What does the rollout timeline look like?")])
+    assert {x["call_id"] for x in queries.search(db, "rollout")} == ({1, new} if lib else {new})
+
+
+def test_newer_database_is_refused_with_a_sentence(tmp_path):
+    db = fresh_db(tmp_path)
+    db.execute("UPDATE schema_versions SET version = 99 WHERE name = ?", [schema.SCHEMA_NAME])
+    db.close()
+    with pytest.raises(RuntimeError, match="newer Call Coach"):
+        appdb.open_database(tmp_path / "callcoach.db")
+
+
+def test_store_writer_commits_within_half_a_second_without_flush(tmp_path):
+    path = tmp_path / "callcoach.db"
+    appdb.open_database(path).close()
+    reader = sqlite3.connect(path)
+    with appdb.StoreWriter(path) as writer:
+        call = writer.call(history.start_call, rep="alice")
+        from coach.library import store
+
+        t0 = time.monotonic()
+        writer.submit(store.add_utterance, call, {"speaker": "rep", "start": 0, "end": 1,
+                                                   "text": "hello there"})  # fmt: skip
+        while time.monotonic() - t0 < 2.0:
+            n = reader.execute("SELECT COUNT(*) FROM utterances").fetchone()[0]
+            if n:
+                break
+            time.sleep(0.01)
+        assert n == 1
+        assert time.monotonic() - t0 < 0.5
+        assert threading_names() >= {"store-writer"}
+    assert "store-writer" not in threading_names()
+
+
+def threading_names() -> set[str]:
+    import threading
+
+    return {t.name for t in threading.enumerate()}
+
+
+def test_store_writer_isolates_a_failing_item_and_flush_is_a_barrier(tmp_path):
+    path = tmp_path / "callcoach.db"
+    appdb.open_database(path).close()
+    from coach.library import store
+
+    with appdb.StoreWriter(path, commit_interval=5.0) as writer:
+        call = writer.call(history.start_call, rep="alice")
+        futs = [
+            writer.submit(
+                store.add_utterance,
+                call,
+                {"speaker": "rep", "start": i, "end": i + 1, "text": f"line {i}"},
+            )
+            for i in range(50)
+        ]
+        bad = writer.submit(store.add_utterance, 999_999, {"speaker": "rep", "start": 0,
+                                                            "end": 1, "text": "orphan"})  # fmt: skip
+        futs.append(writer.submit(store.add_flag, call, {"kind": "pressure", "start": 1, "end": 2}))
+        assert writer.flush(5.0)
+        assert all(f.done() and f.exception() is None for f in futs)
+        assert isinstance(bad.exception(), sqlite3.IntegrityError)  # foreign key: no such call
+        reader = appdb.connect(path)
+        assert reader.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] == 50
+        assert reader.execute("SELECT COUNT(*) FROM flags").fetchone()[0] == 1
+        assert writer.errors == 1
