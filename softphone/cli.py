@@ -1,9 +1,238 @@
-"""Command-line commands owned by the softphone package (registered into main.py's parser)."""
+"""Command-line commands owned by the softphone package (registered into main.py's parser).
+
+`call SIP_URI` places one headless call (optionally playing a WAV as the rep's voice and
+recording both sides) and exits with its outcome: 0 the call connected, 1 it failed (the
+SIP status and a sentence are printed), 2 bad input, 3 the engine could not run.
+`answer` waits for one incoming call, answers it and plays/records the same way: a far end
+for tests and demos.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_CALL_FAILED, EXIT_BAD_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to main.py's parser."""
+    call = sub.add_parser("call", help="place one headless call and exit with its outcome")
+    call.add_argument("uri", metavar="SIP_URI", help="sip:user@host[:port] (or user@host)")
+    _media_options(call)
+    call.add_argument("--seconds", type=float, help="hang up after this many connected seconds")
+    call.set_defaults(func=run_call)
+
+    ans = sub.add_parser("answer", help="wait for one incoming call and answer it")
+    _media_options(ans)
+    ans.add_argument("--port", type=int, default=5060, help="SIP port to listen on (0 = any)")
+    ans.add_argument("--seconds", type=float, help="hang up after this many connected seconds")
+    ans.add_argument("--wait", type=float, help="give up if no call arrives within this time")
+    ans.set_defaults(func=run_answer)
+
+
+def _media_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--play", metavar="WAV", help="play this file as the rep's voice")
+    p.add_argument("--record", metavar="WAV", help="record the call (left rep, right far end)")
+    p.add_argument("--headset", action="store_true", help="use the headset instead of silence")
+    p.add_argument("--bind", default="", metavar="ADDR", help="local address for SIP and RTP")
+    p.add_argument(
+        "--codec", action="append", metavar="NAME", help="only offer these codecs (repeatable)"
+    )
+    p.add_argument("--srtp", choices=("disabled", "optional", "mandatory"), default="optional")
+    p.add_argument("--media-timeout", type=float, default=30.0, metavar="S")
+    p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+
+
+def _config(args: argparse.Namespace, sip_port: int = 0):  # -> EngineConfig
+    from softphone.protocol import DEFAULT_CODECS, EngineConfig
+
+    audio = "file" if args.play else ("headset" if args.headset else "null")
+    return EngineConfig(
+        bind_address=args.bind,
+        sip_port=sip_port,
+        codecs=tuple(args.codec) if args.codec else DEFAULT_CODECS,
+        other_codecs=not args.codec,
+        srtp=args.srtp,
+        audio=audio,
+        play_file=args.play,
+        media_timeout_s=args.media_timeout,
+    )
+
+
+def _check_media_args(args: argparse.Namespace) -> str | None:
+    if args.play:
+        import soundfile
+
+        if not Path(args.play).is_file():
+            return f"The file to play, {args.play}, does not exist."
+        try:
+            soundfile.info(args.play)
+        except Exception:  # noqa: BLE001 - any unreadable file gets the same sentence
+            return f"The file to play, {args.play}, is not a readable audio file."
+    if args.record and not Path(args.record).resolve().parent.is_dir():
+        return f"The folder for the recording {args.record} does not exist."
+    if args.seconds is not None and args.seconds <= 0:
+        return "--seconds must be a positive number."
+    return None
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _play_seconds(args: argparse.Namespace) -> float | None:
+    if not args.play:
+        return None
+    import soundfile
+
+    return soundfile.info(args.play).duration
+
+
+class _Session:
+    """Runs one call on an EngineClient and collects its outcome."""
+
+    def __init__(self, args: argparse.Namespace, sip_port: int = 0) -> None:
+        from softphone.client import EngineClient, EventLog
+
+        self.args = args
+        self.log = EventLog()
+        self.client = EngineClient(_config(args, sip_port))
+        self.client.add_listener(self.log)
+        self.stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+
+    def wait_call(self, call_id: str) -> dict:
+        """Wait for the call to end (hanging up after --seconds / the played file)."""
+        from softphone.errors import EngineError
+        from softphone.protocol import CallMediaChanged, CallStateChanged
+
+        def mine(e: object, states: tuple[str, ...]) -> bool:
+            return isinstance(e, CallStateChanged) and e.call_id == call_id and e.state in states
+
+        limit = self.args.seconds
+        played = _play_seconds(self.args)
+        if limit is None and played is not None:
+            limit = played + 0.5
+        connected_at = None
+        while True:
+            ended = [e for e in self.log.of(CallStateChanged) if mine(e, ("disconnected",))]
+            if ended:
+                break
+            if connected_at is None and any(
+                mine(e, ("connected",)) for e in self.log.of(CallStateChanged)
+            ):
+                connected_at = time.monotonic()
+            if self.stop.is_set() or (
+                connected_at is not None
+                and limit is not None
+                and time.monotonic() - connected_at >= limit
+            ):
+                self.stop.set()
+                with contextlib.suppress(EngineError):  # it may have ended meanwhile
+                    self.client.hangup(call_id)
+                self.log.wait_for(lambda e: mine(e, ("disconnected",)), 10)
+                continue
+            time.sleep(0.05)
+        end = ended[0]
+        media = [e for e in self.log.of(CallMediaChanged) if e.call_id == call_id]
+        return {
+            "connected": end.connected_at is not None,
+            "status_code": end.status_code,
+            "reason": end.reason,
+            "sentence": end.sentence,
+            "remote_uri": end.remote_uri,
+            "codec": media[-1].codec if media else None,
+            "srtp": media[-1].srtp if media else False,
+            "seconds": round(time.time() - end.connected_at, 2) if end.connected_at else 0.0,
+        }
+
+    def report(self, outcome: dict) -> int:
+        if self.args.json:
+            print(json.dumps(outcome), flush=True)
+        elif outcome["connected"]:
+            print(
+                f"Call ended after {outcome['seconds']:.1f} s ({outcome['codec']}"
+                f"{', SRTP' if outcome['srtp'] else ''}): {outcome['sentence']}",
+                flush=True,
+            )
+        else:
+            print(
+                f"Call failed: {outcome['status_code']} {outcome['reason']} - "
+                f"{outcome['sentence']}",
+                flush=True,
+            )
+        return EXIT_OK if outcome["connected"] else EXIT_CALL_FAILED
+
+
+def run_call(args: argparse.Namespace) -> int:
+    from softphone.errors import EngineError, InvalidUri
+    from softphone.uri import normalize_uri
+
+    try:
+        uri = normalize_uri(args.uri)
+    except InvalidUri as e:
+        return _fail(str(e), EXIT_BAD_INPUT)
+    problem = _check_media_args(args)
+    if problem:
+        return _fail(problem, EXIT_BAD_INPUT)
+    session = _Session(args)
+    try:
+        session.client.start()
+        call_id = session.client.make_call(uri, record_path=args.record)
+        return session.report(session.wait_call(call_id))
+    except EngineError as e:
+        return _fail(str(e), EXIT_ENGINE)
+    except KeyboardInterrupt:
+        return EXIT_CALL_FAILED
+    finally:
+        session.client.stop()
+
+
+def run_answer(args: argparse.Namespace) -> int:
+    from softphone.errors import EngineError
+    from softphone.protocol import IncomingCall
+
+    problem = _check_media_args(args)
+    if problem:
+        return _fail(problem, EXIT_BAD_INPUT)
+    if not 0 <= args.port < 65536:
+        return _fail(f"The port {args.port} is out of range (0-65535).", EXIT_BAD_INPUT)
+    session = _Session(args, sip_port=args.port)
+    try:
+        try:
+            session.client.start()
+        except EngineError as e:
+            return _fail(f"{e} (is port {args.port} already in use?)", EXIT_ENGINE)
+        info = session.client.info
+        host = args.bind or "0.0.0.0"
+        print(f"Listening on sip:callcoach@{host}:{info.sip_port}", flush=True)
+        deadline = None if args.wait is None else time.monotonic() + args.wait
+        incoming = None
+        while incoming is None and not session.stop.is_set():
+            calls = session.log.of(IncomingCall)
+            if calls:
+                incoming = calls[0]
+            elif deadline is not None and time.monotonic() > deadline:
+                return _fail("No call arrived in time.", EXIT_CALL_FAILED)
+            else:
+                time.sleep(0.02)
+        if incoming is None:
+            return EXIT_CALL_FAILED
+        who = f"{incoming.display_name} <{incoming.remote_uri}>".strip()
+        print(f"Incoming call from {who}", flush=True)
+        session.client.answer(incoming.call_id, record_path=args.record)
+        return session.report(session.wait_call(incoming.call_id))
+    except EngineError as e:
+        return _fail(str(e), EXIT_ENGINE)
+    except KeyboardInterrupt:
+        return EXIT_CALL_FAILED
+    finally:
+        session.client.stop()

@@ -47,6 +47,7 @@ def _writer(conn: Connection, events: queue.Queue) -> None:
 
 def run(fd: int) -> int:
     """Serve one app over the connection on fd until it says Shutdown or goes away."""
+    os.dup2(2, 1)  # pjlib prints to stdout before its log config applies: keep it on stderr
     conn = Connection(fd)
     config: EngineConfig = conn.recv()
     logging.basicConfig(
