@@ -62,3 +62,12 @@ def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def tts_call(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """The scripted sales call rendered with flite: (stereo WAV path, script lines with times)."""
+    from tests.tts_call import SALES_CALL, render_call
+
+    path = tmp_path_factory.mktemp("tts") / "sales_call.wav"
+    return path, render_call(SALES_CALL, path)
