@@ -44,6 +44,7 @@ class Bridge(QObject):
     _BY_NAME: ClassVar[dict[str, str]] = {
         "EngineStarted": "engineStarted",
         "EngineCrashed": "engineCrashed",
+        "_EngineOff": "engineCrashed",
         "RegistrationChanged": "registrationChanged",
         "IncomingCall": "incomingCall",
         "CallStateChanged": "callStateChanged",

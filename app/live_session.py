@@ -8,8 +8,9 @@ flags, and posts utterances, flags and positive marks to the bridge as events.
 
 The UI does not get a signal per partial or audio block: it polls `snapshot()` at 10–20 Hz
 for the latest partial of each lane, the levels and the metrics. `stop()` flushes the
-transcribers, asks the coach for its end-of-call flags, writes everything through the
-StoreWriter and leaves no thread behind.
+transcribers and asks the coach for its end-of-call flags; the
+caller saves the results (utterances, flags, metrics) through the StoreWriter. No thread
+is left behind.
 """
 
 from __future__ import annotations
@@ -34,12 +35,9 @@ class LiveSession:
         *,
         model: Any = None,
         coach: Any = None,
-        store: Any = None,
-        db_call_id: int | None = None,
         live_kinds: set[str] | None = None,
     ) -> None:
         self.engine, self.bridge, self.model, self.coach = engine, bridge, model, coach
-        self.store, self.db_call_id = store, db_call_id
         self.live_kinds = live_kinds
         self.partials: dict[str, str] = {"rep": "", "prospect": ""}
         self.levels: dict[str, float] = {"rep": -120.0, "prospect": -120.0}
@@ -102,7 +100,6 @@ class LiveSession:
             except Exception:
                 log.debug("closing a tap failed", exc_info=True)
         self._taps.clear()
-        self._save()
         return self.metrics
 
     def call_time(self) -> float:
@@ -207,20 +204,3 @@ class LiveSession:
             self.metrics = dict(self.coach.metrics(now))
         except Exception:
             log.exception("live coach metrics failed")
-
-    def _save(self) -> None:
-        if self.store is None or self.db_call_id is None:
-            return
-        try:
-            from coach.library import store as lib
-
-            cid = self.db_call_id
-            utts = sorted(self.utterances, key=lambda u: u.start)
-            self.store.submit(lib.add_utterances, cid, utts)
-            self.store.submit(lib.add_flags, cid, list(self.flags))
-            for m in self.positives:
-                self.store.submit(lib.add_positive, cid, m)
-            if self.metrics:
-                self.store.submit(lib.save_metrics, cid, self.metrics)
-        except Exception:
-            log.exception("saving the live call to the library failed")

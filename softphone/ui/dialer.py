@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -52,23 +51,17 @@ class DialerPanel(QWidget):
         title.setObjectName("PanelTitle")
         lay.addWidget(title)
 
-        row = QHBoxLayout()
         self.field = QLineEdit()
         self.field.setObjectName("NumberField")
         self.field.setPlaceholderText("Name or number")
-        self.field.setClearButtonEnabled(False)
         self.field.textChanged.connect(self._on_text)
         self.field.returnPressed.connect(self.dial)
-        row.addWidget(self.field, 1)
-        self.back = QPushButton()
-        self.back.setProperty("role", "ghost")
-        self.back.setIcon(icon("backspace", "#6b7280"))
-        self.back.setIconSize(QSize(22, 22))
+        self.back = self.field.addAction(
+            icon("backspace", "#9ca3af"), QLineEdit.ActionPosition.TrailingPosition
+        )
         self.back.setToolTip("Delete last character")
-        self.back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.back.clicked.connect(self.field.backspace)
-        row.addWidget(self.back)
-        lay.addLayout(row)
+        self.back.triggered.connect(self.field.backspace)
+        lay.addWidget(self.field)
 
         self.preview = QLabel(" ")
         self.preview.setObjectName("DialPreview")
@@ -95,6 +88,8 @@ class DialerPanel(QWidget):
         lay.addWidget(self.list_title)
         self.list = QListWidget()
         self.list.setIconSize(QSize(18, 18))
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setWordWrap(True)
         self.list.itemActivated.connect(self._pick)
         self.list.itemClicked.connect(self._fill_from)
         lay.addWidget(self.list, 4)

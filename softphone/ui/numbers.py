@@ -87,3 +87,17 @@ def pretty(number: str, region: str = "US") -> str:
 def digits_key(number: str) -> str:
     """Only the digits, for matching a typed fragment against stored numbers."""
     return re.sub(r"\D", "", number)
+
+
+def number_from_uri(uri: str) -> str:
+    """The number (or user@host) a caller's URI carries: '"Bob" <sip:+1415...@h>' → '+1415...'."""
+    text = uri.strip()
+    if "<" in text and ">" in text:
+        text = text[text.index("<") + 1 : text.index(">")]
+    if text.lower().startswith(("sip:", "sips:", "tel:")):
+        text = text.split(":", 1)[1]
+    text = text.split(";", 1)[0]
+    user, _, host = text.partition("@")
+    if re.fullmatch(r"\+?[\d*#]+", user):
+        return user
+    return f"sip:{user}@{host}" if host else user

@@ -1,0 +1,405 @@
+"""What the window does: dial, answer, hang up, hold, mute, DTMF, transfer — and what it shows.
+
+Connects the bridge's signals to the widgets and the widgets' requests to the engine. Every
+engine command runs on the `engine-commands` worker and every history read on the `ui-io`
+worker, so nothing here waits on SIP, audio, Vosk or SQLite. One call at a time is shown; a
+second incoming call while busy is declined with 486 (busy here).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid as uuidlib
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from app import history_rows
+from app.live_session import LiveSession
+from app.settings import Settings
+from softphone.ui.numbers import number_from_uri
+
+log = logging.getLogger(__name__)
+
+LIVE_STATES = ("calling", "ringing", "early", "connected", "held", "incoming")
+
+
+class CallController(QObject):
+    def __init__(self, window: Any, bridge: Any, services: Any, settings: Settings) -> None:
+        super().__init__(window)
+        self.w, self.bridge, self.sv, self.settings = window, bridge, services, settings
+        self.page = window.phone
+        self.call_id: str | None = None  # the engine's id of the call on screen
+        self.pending_dial = False  # make_call sent, id not back yet
+        self.db_uuid: str | None = None
+        self.remote = ("", "")  # (number or uri, name)
+        self.previous_calls: int | None = None
+        self.session: LiveSession | None = None
+        self.state = "idle"
+        self.registered: dict[str, bool] = {}
+        self.poll = QTimer(self)
+        self.poll.setInterval(66)  # ~15 Hz: partials, gauges, levels
+        self.poll.timeout.connect(self._poll)
+
+        b = bridge
+        b.callStateChanged.connect(self._on_call_state)
+        b.incomingCall.connect(self._on_incoming)
+        b.registrationChanged.connect(self._on_registration)
+        b.engineStarted.connect(self._on_engine_started)
+        b.engineCrashed.connect(self._on_engine_crashed)
+        b.modelStateChanged.connect(self._on_model_state)
+        b.utteranceFinalized.connect(self._on_utterance)
+        b.flagRaised.connect(self._on_flag)
+        b.positiveMarked.connect(self.page.coach.add_positive)
+        b.problemOccurred.connect(self._on_problem)
+        b.dialRequested.connect(self.dial_text)
+
+        d, c = self.page.dialer, self.page.controls
+        d.dialRequested.connect(self.dial)
+        c.hangupClicked.connect(self.hangup)
+        c.muteToggled.connect(lambda on: self._command(lambda e: e.set_mute(on)))
+        c.holdToggled.connect(self._hold)
+        c.dtmfPressed.connect(lambda k: self._on_call(lambda e, cid: e.send_dtmf(cid, k)))
+        c.transferRequested.connect(self._transfer)
+        window.hangupKey.connect(self.hangup)
+        window.muteKey.connect(c.toggle_mute)
+        window.holdKey.connect(c.toggle_hold)
+        window.digitKey.connect(c.send_digit)
+        window.incoming.answered.connect(self.answer)
+        window.incoming.rejected_call.connect(self.reject)
+        self.page.coach.cardDismissed.connect(self._on_dismissed)
+        window.settings_page.saved.connect(self._on_settings_saved)
+        self._apply_live_kinds()
+        self.refresh_history()
+
+    # -- commands --------------------------------------------------------------------------
+    def _command(self, fn: Any, on_error: Any = None) -> None:
+        engine = self.sv.engine
+        if engine is None or not self.sv.engine_ready.is_set():
+            self._on_problem("The phone engine is still starting — try again in a moment.")
+            return
+        self.sv.commands.submit(lambda: fn(engine), None, on_error or self._on_problem)
+
+    def _on_call(self, fn: Any) -> None:
+        cid = self.call_id
+        if cid is not None:
+            self._command(lambda e: fn(e, cid))
+
+    def dial_text(self, text: str) -> None:
+        """A tel:/sip: handed over by another process (or a test)."""
+        self.w.show_page("phone")
+        self.page.dialer.set_number(text)
+        self.page.dialer.dial()
+
+    def dial(self, target: Any, name: str) -> None:
+        if self.state in LIVE_STATES:
+            self._on_problem("Finish the current call before dialling another.")
+            return
+        acct = self.settings.account()
+        uri = target.uri(acct.server if acct else None)
+        if not uri:
+            self._on_problem("Add a SIP account in Settings to dial phone numbers.")
+            return
+        if self.sv.engine is None or not self.sv.engine_ready.is_set():
+            self._on_problem("The phone engine is still starting — try again in a moment.")
+            return
+        number = target.dial
+        self._begin_call(number, name, "calling", "outbound", uri)
+        self.pending_dial = True
+        acct_id = acct.id if acct and not target.is_uri else None
+
+        def started(call_id: str) -> None:
+            self.pending_dial = False
+            if self.call_id is None:
+                self.call_id = call_id
+
+        def failed(sentence: str) -> None:
+            self.pending_dial = False
+            self._ended(sentence, status="failed")
+
+        self.sv.commands.submit(lambda: self.sv.engine.make_call(uri, acct_id), started, failed)
+
+    def answer(self, call_id: str) -> None:
+        self.call_id = call_id
+        self._command(lambda e: e.answer(call_id))
+
+    def reject(self, call_id: str) -> None:
+        self._command(lambda e: e.reject(call_id, 486))
+        if self.call_id == call_id:
+            self._ended("You declined the call.")
+
+    def hangup(self) -> None:
+        if self.w.incoming.isVisible():
+            self.w.incoming.reject()
+            return
+        if self.state not in LIVE_STATES:
+            return
+        if self.call_id is None:
+            self._ended("Call cancelled.")
+            return
+        self._on_call(lambda e, cid: e.hangup(cid))
+
+    def _hold(self, on: bool) -> None:
+        self._on_call(lambda e, cid: e.hold(cid) if on else e.resume(cid))
+
+    def _transfer(self, text: str) -> None:
+        from softphone.ui.numbers import normalise
+
+        acct = self.settings.account()
+        uri = normalise(text, self.settings.default_region).uri(acct.server if acct else None)
+        if not uri:
+            self._on_problem("That transfer target cannot be dialled; check the number.")
+            return
+        self._on_call(lambda e, cid: e.transfer(cid, uri))
+
+    # -- call view -------------------------------------------------------------------------
+    def _begin_call(self, number: str, name: str, state: str, direction: str, uri: str) -> None:
+        self.state = state
+        self.remote = (number, name)
+        self.previous_calls = None
+        self.page.transcript.clear()
+        self.page.coach.reset()
+        self.page.contact.hide()
+        self.page.controls.show_call(name, number)
+        self.page.controls.set_state(state)
+        self.page.show_call_view(True)
+        self.db_uuid = str(uuidlib.uuid4())
+        if self.sv.store is not None:
+            self.sv.store.submit(
+                _start_call_row, self.db_uuid, direction, number, uri, name, time.time()
+            )
+        self.sv.read(lambda db: history_rows.summary(db, number, name), self._show_summary)
+
+    def _show_summary(self, summary: Any) -> None:
+        if summary.number != self.remote[0]:
+            return
+        self.previous_calls = summary.previous_calls
+        if summary.name and not self.remote[1]:
+            self.remote = (self.remote[0], summary.name)
+            self.page.controls.show_call(summary.name, self.remote[0])
+            self.page.controls.set_state(self.state)
+        self.page.contact.show_summary(summary, self.settings.default_region)
+        self.page.contact.show()
+
+    def _on_call_state(self, ev: Any) -> None:
+        if self.call_id is None and (self.pending_dial or self.state in LIVE_STATES):
+            self.call_id = ev.call_id
+        if ev.call_id != self.call_id:
+            return
+        self.state = ev.state
+        self.page.controls.set_state(ev.state, ev.sentence)
+        if ev.state == "connected":
+            if self.db_uuid and self.sv.store is not None:
+                self.sv.store.submit(_connected_row, self.db_uuid, time.time())
+            self._start_session()
+        elif ev.state == "disconnected":
+            self._ended(ev.sentence, ev.status_code, ev.reason)
+
+    def _ended(self, sentence: str, code: int | None = None, reason: str = "",
+               status: str | None = None) -> None:  # fmt: skip
+        self.state = "disconnected"
+        self.page.controls.set_state("disconnected", sentence)
+        self.w.incoming.hide()
+        self.call_id = None
+        self.poll.stop()
+        session, self.session = self.session, None
+        uuid, self.db_uuid = self.db_uuid, None
+        store = self.sv.store
+
+        def finish() -> None:
+            if session is not None:
+                session.stop()
+            if uuid and store is not None:
+                store.submit(_finish_row, uuid, time.time(), code, reason, status)
+                if session is not None:
+                    store.submit(_save_session, uuid, session)
+
+        self.sv.io.submit(finish, lambda _: self.refresh_history())
+        if session is not None:
+            self.page.transcript.set_partials({})
+
+    def _start_session(self) -> None:
+        if self.session is not None or self.sv.engine is None:
+            return
+        coach = _make_coach(self.settings, self.previous_calls)
+        kinds = set(self.settings.live_flags) or None
+        session = LiveSession(self.sv.engine, self.bridge, model=self.sv.model, coach=coach,
+                              live_kinds=kinds)  # fmt: skip
+        self.session = session
+        self.sv.io.submit(session.start, lambda _: self._session_started(session))
+        self.poll.start()
+
+    def _session_started(self, session: LiveSession) -> None:
+        if session.error:
+            self._on_problem(session.error)
+        elif self.sv.model is None:
+            self.page.transcript.empty.setText(
+                "The live transcript is off until the speech model is installed (Settings)."
+            )
+
+    def _poll(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        snap = s.snapshot()
+        self.page.transcript.set_partials(snap["partials"])
+        if snap["metrics"]:
+            self.page.coach.update_metrics(snap["metrics"])
+
+    def _on_utterance(self, u: Any) -> None:
+        self.page.transcript.add_final(u.speaker, u.text, u.start)
+
+    def _on_flag(self, f: Any) -> None:
+        if self.page.coach.add_flag(f):
+            self.page.transcript.mark_flagged(f.speaker, f.start)
+
+    # -- incoming, status ------------------------------------------------------------------
+    def _on_incoming(self, ev: Any) -> None:
+        if self.state in LIVE_STATES:
+            self._command(lambda e: e.reject(ev.call_id, 486))
+            return
+        number = number_from_uri(ev.remote_uri)
+        name = ev.display_name or self.page.dialer.contact_name_for(number)
+        self.call_id = ev.call_id
+        self._begin_call(number, name, "incoming", "inbound", ev.remote_uri)
+        self.w.incoming.ring(ev.call_id, name, number)
+        self.w.tray.incoming(name, number)
+
+    def _on_registration(self, ev: Any) -> None:
+        self.registered[ev.account_id] = ev.registered
+        if ev.registered:
+            self.w.status.set_registration("Registered", "good")
+        else:
+            self.w.status.set_registration(ev.sentence or "Not registered", "bad")
+        self.page.idle.subtitle.setText(
+            "Type a number or a name, or pick a recent call." if ev.registered else ev.sentence
+        )
+
+    def _on_engine_started(self, ev: Any) -> None:
+        if not self.settings.account():
+            self.w.status.set_registration("Ready — no SIP account (direct calls only)", "idle")
+        else:
+            self.w.status.set_registration("Registering…", "warn")
+        self.w.status.set_audio(_audio_label(self.settings))
+
+    def _on_engine_crashed(self, ev: Any) -> None:
+        reason = getattr(ev, "reason", "") or "The phone engine stopped."
+        self.w.status.set_registration("Phone engine stopped", "bad")
+        if self.state in LIVE_STATES:
+            self._ended(reason)
+        self._on_problem(reason)
+
+    def _on_model_state(self, state: str, sentence: str) -> None:
+        tone = {"ready": "good", "loading": "idle", "off": "idle"}.get(state, "bad")
+        self.w.status.set_model(sentence if state != "ready" else "Speech model ready", tone)
+        self.w.settings_page.model.set_state(sentence, self.settings.model_path)
+        if self.state == "connected" and self.session is not None and self.session.model is None:
+            log.info("model became ready mid-call; the transcript starts with the next call")
+
+    def _on_problem(self, sentence: str) -> None:
+        log.info("shown to the rep: %s", sentence)
+        self.w.statusBar().showMessage(sentence, 8000)
+        if self.state not in LIVE_STATES:
+            self.page.idle.show_last_call(sentence)
+
+    def _on_dismissed(self, flag: Any, count: int) -> None:
+        self.settings.dismissals[flag.kind] = count
+        self.sv.io.submit(lambda: _save_quietly(self.settings))
+
+    def _on_settings_saved(self, settings: Settings) -> None:
+        self.page.dialer.set_region(settings.default_region)
+        self.page.coach.gauges.monologue_limit = settings.monologue_seconds
+        self.page.coach.feed.repeat_window = settings.card_repeat_seconds
+        self._apply_live_kinds()
+        engine = self.sv.engine
+        if engine is not None:
+            for acct in self.sv.account_configs():
+                self._command(lambda e, a=acct: e.add_account(a))
+
+    def _apply_live_kinds(self) -> None:
+        from coach.types import FLAG_KINDS
+
+        live = set(self.settings.live_flags or FLAG_KINDS)
+        self.page.coach.set_hidden_kinds(set(FLAG_KINDS) - live)
+
+    def refresh_history(self) -> None:
+        self.sv.read(history_rows.recent, self.page.dialer.set_recent)
+        self.sv.read(history_rows.contacts, self.page.dialer.set_contacts)
+
+
+def _audio_label(s: Settings) -> str:
+    return f"Audio: {s.input_device or 'system default'}"
+
+
+def _make_coach(settings: Settings, previous_calls: int | None) -> Any:
+    try:
+        from coach.engine import LiveCoach
+    except ImportError:
+        log.warning("the live coach is not available in this build")
+        return None
+    pack = None
+    if settings.rule_pack:
+        try:
+            from coach.rules.pack import load_pack
+
+            pack = load_pack(settings.rule_pack)
+        except Exception:
+            log.exception("rule pack %s could not be loaded", settings.rule_pack)
+    try:
+        return LiveCoach(pack, previous_calls=previous_calls)
+    except Exception:
+        log.exception("the live coach could not start")
+        return None
+
+
+def _save_quietly(settings: Settings) -> None:
+    from app.settings import save_settings
+
+    try:
+        save_settings(settings)
+    except OSError:
+        log.warning("settings could not be saved", exc_info=True)
+
+
+# -- store writer jobs (run on the StoreWriter thread with its db) ----------------------------
+def _start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, name: str,
+                    started: float) -> None:  # fmt: skip
+    from softphone import history
+
+    contact_id = history.find_contact(db, name, number) if (name or number) else None
+    history.start_call(db, direction=direction, remote_number=number, remote_uri=uri,
+                       contact_id=contact_id, started_at=started, uuid=uuid)  # fmt: skip
+
+
+def _connected_row(db: Any, uuid: str, at: float) -> None:
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is not None:
+        history.call_connected(db, cid, at)
+
+
+def _finish_row(db: Any, uuid: str, at: float, code: int | None, reason: str,
+                status: str | None) -> None:  # fmt: skip
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is not None:
+        history.finish_call(db, cid, ended_at=at, sip_code=code, sip_reason=reason or None,
+                            status=status)  # fmt: skip
+
+
+def _save_session(db: Any, uuid: str, session: LiveSession) -> None:
+    from coach.library import store as lib
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is None:
+        return
+    lib.add_utterances(db, cid, sorted(session.utterances, key=lambda u: u.start))
+    lib.add_flags(db, cid, list(session.flags))
+    for m in session.positives:
+        lib.add_positive(db, cid, m)
+    if session.metrics:
+        lib.save_metrics(db, cid, session.metrics)

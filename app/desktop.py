@@ -1,0 +1,203 @@
+"""The desktop app entry: single instance, tel:/sip: hand-over, and the window's lifetime.
+
+`python main.py` starts the window; `python main.py tel:+1415…` (or a sip: URI, as a desktop
+link handler passes it) dials in the running window if there is one: the second process sends
+the URI over a QLocalSocket and exits 0. `DesktopApp` is the composition the window, the
+tests and the start-up benchmark share: bridge → services (store → engine → coach) → window →
+controller, and `shutdown()` in reverse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from app.settings import config_dir, load_settings
+
+log = logging.getLogger(__name__)
+
+URI_SCHEMES = ("tel:", "sip:", "sips:", "callto:")
+
+
+def server_name() -> str:
+    """One instance per user and config dir (tests with their own config dir don't collide)."""
+    key = hashlib.sha1(str(config_dir()).encode()).hexdigest()[:10]
+    return f"callcoach-{os.getuid()}-{key}"
+
+
+def hand_over(uri: str, timeout_ms: int = 1500) -> bool:
+    """Give the URI (or '' = just show yourself) to a running instance; False if none runs."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    sock = QLocalSocket()
+    sock.connectToServer(server_name())
+    if not sock.waitForConnected(timeout_ms):
+        return False
+    sock.write((uri or "show").encode() + b"\n")
+    sock.flush()
+    sock.waitForBytesWritten(timeout_ms)
+    sock.disconnectFromServer()
+    return True
+
+
+class DesktopApp:
+    def __init__(self, *, engine_config: Any = None, db_path: Any = None,
+                 model_path: str | None = None, use_engine: bool = True,
+                 use_model: bool = True, listen: bool = True) -> None:  # fmt: skip
+        from PySide6.QtWidgets import QApplication
+
+        from app.bridge import Bridge
+        from app.call_controller import CallController
+        from app.lifecycle import Services
+        from app.main_window import MainWindow
+        from softphone.ui.theme import stylesheet
+
+        self.t0 = time.perf_counter()
+        self.qapp = QApplication.instance() or QApplication(sys.argv[:1])
+        self.qapp.setApplicationName("Call Coach")
+        self.qapp.setDesktopFileName("callcoach")
+        self.qapp.setStyleSheet(stylesheet())
+        self.settings = load_settings()
+        self.bridge = Bridge()
+        self.services = Services(self.bridge, self.settings, engine_config=engine_config,
+                                 db_path=db_path, model_path=model_path,
+                                 use_engine=use_engine, use_model=use_model)  # fmt: skip
+        self.services.start()
+        self.window = MainWindow(self.settings)
+        self._add_library_screens()
+        self.controller = CallController(self.window, self.bridge, self.services, self.settings)
+        self.pending_uri = ""
+        self.services.on_engine_ready.append(self._engine_ready)
+        self.server = self._listen() if listen else None
+        self.stopped = False
+
+    def show(self) -> None:
+        from PySide6.QtCore import QByteArray
+
+        geo = self.settings.window_geometry
+        if geo:
+            self.window.restoreGeometry(QByteArray.fromBase64(geo.encode()))
+        else:
+            self.window.resize(1280, 760)
+        self.window.show()
+
+    def dial_when_ready(self, uri: str) -> None:
+        if self.services.engine_ready.is_set():
+            self.bridge.dialRequested.emit(uri)
+        else:
+            self.pending_uri = uri
+            self.window.phone.dialer.set_number(uri)
+
+    def _engine_ready(self) -> None:
+        if self.pending_uri:
+            uri, self.pending_uri = self.pending_uri, ""
+            self.bridge.dialRequested.emit(uri)
+
+    def _add_library_screens(self) -> None:
+        """The review and coaching screens (library helper) when this build has them."""
+        for key, label, module, cls in (
+            ("review", "Review", "coach.ui.review", "ReviewScreen"),
+            ("coaching", "Coaching", "coach.ui.coaching", "CoachingScreen"),
+        ):
+            try:
+                mod = __import__(module, fromlist=[cls])
+                screen = getattr(mod, cls)(self.services)
+            except Exception:
+                log.info("%s screen not available", key, exc_info=True)
+                continue
+            self.window.add_page(key, label, "history" if key == "review" else "chart", screen)
+
+    def _listen(self) -> Any:
+        from PySide6.QtNetwork import QLocalServer
+
+        server = QLocalServer(self.window)
+        name = server_name()
+        if not server.listen(name):
+            QLocalServer.removeServer(name)  # a stale socket from a crashed instance
+            if not server.listen(name):
+                log.warning("single-instance server failed: %s", server.errorString())
+                return None
+        server.newConnection.connect(lambda: self._accept(server))
+        return server
+
+    def _accept(self, server: Any) -> None:
+        while server.hasPendingConnections():
+            sock = server.nextPendingConnection()
+
+            def read(s: Any = sock) -> None:
+                for line in bytes(s.readAll()).decode(errors="replace").splitlines():
+                    self._handle(line.strip())
+
+            sock.readyRead.connect(read)
+            sock.disconnected.connect(sock.deleteLater)
+            if sock.bytesAvailable():
+                read()
+
+    def _handle(self, message: str) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        if message.lower().startswith(URI_SCHEMES):
+            self.dial_when_ready(message)
+
+    def shutdown(self) -> list[str]:
+        """Stop in reverse: hang up, UI, coach, engine, store. Returns leftover threads."""
+        from app.lifecycle import leftovers
+        from app.settings import save_settings
+
+        if self.stopped:
+            return []
+        self.stopped = True
+        c = self.controller
+        if c.call_id is not None and self.services.engine is not None:
+            cid, engine = c.call_id, self.services.engine
+            self.services.commands.submit(
+                lambda: engine.hangup(cid), None, lambda msg: log.info("hang-up at exit: %s", msg)
+            )
+        if c.session is not None:
+            c.session.stop()
+            c.session = None
+        try:
+            self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64()).decode()
+            save_settings(self.settings)
+        except OSError:
+            log.warning("settings could not be saved at exit", exc_info=True)
+        if self.server is not None:
+            self.server.close()
+        self.window.tray.hide()
+        self.window.close()
+        self.services.stop()
+        return leftovers()
+
+
+def run_desktop(argv: list[str]) -> int:
+    """`python main.py [URI]` — the desktop app."""
+    uri = next((a for a in argv if a.lower().startswith(URI_SCHEMES)), "")
+    unknown = [a for a in argv if a != uri and not a.startswith("-")]
+    if unknown:
+        print(
+            f"'{unknown[0]}' is not a command or a tel:/sip: address; see --help.", file=sys.stderr
+        )
+        return 2
+    logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING,
+                        format="%(asctime)s %(threadName)s %(name)s: %(message)s")  # fmt: skip
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if hand_over(uri):
+        return 0
+    desktop = DesktopApp()
+    try:
+        desktop.show()
+        if uri:
+            desktop.dial_when_ready(uri)
+        return app.exec()
+    finally:
+        left = desktop.shutdown()
+        if left:
+            log.warning("still running after shutdown: %s", ", ".join(left))
+    del app

@@ -1,0 +1,110 @@
+"""Database rows → the plain rows the phone widgets show (contacts, recents, contact card).
+
+Runs on the app's io worker with its own read connection (SQLite in WAL lets it read while the
+StoreWriter writes), never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from softphone import history
+from softphone.ui.numbers import digits_key
+from softphone.ui.rows import ContactRow, ContactSummary, RecentCall
+
+log = logging.getLogger(__name__)
+
+TOPIC_NAMES = {"project": "project", "budget": "budget", "timeline": "timeline",
+               "authority": "decision maker"}  # fmt: skip
+
+
+def contacts(db: Any, limit: int = 5000) -> list[ContactRow]:
+    rows = db.execute(
+        "SELECT id, name, number, company FROM contacts WHERE number IS NOT NULL"
+        " ORDER BY name COLLATE NOCASE LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        ContactRow(name or "", number or "", company or "", cid)
+        for cid, name, number, company in rows
+    ]
+
+
+def recent(db: Any, limit: int = 50) -> list[RecentCall]:
+    out = []
+    for r in history.recent_calls(db, limit=limit):
+        inbound = r.get("direction") == "inbound"
+        connected = r.get("connected_at") is not None
+        direction = "missed" if inbound and not connected else "incoming" if inbound else "outgoing"
+        dur = 0.0
+        if connected and r.get("ended_at"):
+            dur = max(0.0, float(r["ended_at"]) - float(r["connected_at"]))
+        when = datetime.fromtimestamp(r["started_at"]) if r.get("started_at") else None
+        number = r.get("remote_number") or r.get("remote_uri") or ""
+        out.append(
+            RecentCall(number, r.get("contact_name") or "", direction, when, dur, r.get("id"))
+        )
+    return out
+
+
+def find_contact_by_number(db: Any, number: str) -> dict | None:
+    if not number:
+        return None
+    row = db.execute("SELECT id FROM contacts WHERE number = ? LIMIT 1", [number]).fetchone()
+    if row is None:
+        key = digits_key(number)
+        if len(key) >= 7:
+            for cid, num in db.execute("SELECT id, number FROM contacts WHERE number IS NOT NULL"):
+                if digits_key(num or "").endswith(key[-9:]):
+                    row = (cid,)
+                    break
+    return history.get_contact(db, int(row[0])) if row else None
+
+
+def summary(db: Any, number: str, name: str = "") -> ContactSummary:
+    """What the history says about this number before the call connects."""
+    contact = find_contact_by_number(db, number)
+    cid = contact["id"] if contact else None
+    prev = history.previous_calls(db, contact_id=cid, number=None if cid else number)
+    clause, arg = ("contact_id = ?", cid) if cid is not None else ("remote_number = ?", number)
+    last = db.execute(
+        f"SELECT id, started_at, notes FROM calls WHERE {clause} AND connected_at IS NOT NULL"
+        " ORDER BY started_at DESC LIMIT 1",
+        [arg],
+    ).fetchone()
+    last_flags: list[str] = []
+    covered: list[str] = []
+    notes = ""
+    when = None
+    if last:
+        call_id, started, notes = last[0], last[1], last[2] or ""
+        when = datetime.fromtimestamp(started) if started else None
+        try:
+            for label, kind in db.execute(
+                "SELECT label, kind FROM flags WHERE call_id = ? ORDER BY start_s LIMIT 8",
+                [call_id],
+            ):
+                text = label or kind.replace("_", " ")
+                if text not in last_flags:
+                    last_flags.append(text)
+            row = db.execute(
+                "SELECT metrics_json FROM call_metrics WHERE call_id = ?", [call_id]
+            ).fetchone()
+            if row and row[0]:
+                q = json.loads(row[0]).get("qualification") or {}
+                covered = [TOPIC_NAMES.get(k, k) for k, v in q.items() if v and k in TOPIC_NAMES]
+        except Exception:  # the coach tables may be older; the card still shows
+            log.debug("contact card: no coach history", exc_info=True)
+    return ContactSummary(
+        name=(contact or {}).get("name") or name,
+        number=number,
+        company=(contact or {}).get("company") or "",
+        previous_calls=prev,
+        last_talked=when,
+        last_flags=tuple(last_flags[:3]),
+        notes=notes,
+        covered=tuple(covered),
+    )

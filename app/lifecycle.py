@@ -1,0 +1,209 @@
+"""Start and stop in one place: store → engine → coach → UI, stopped in reverse in `finally`.
+
+`Services` owns every long-lived part the window uses: the two task runners (engine commands,
+io), the StoreWriter, the softphone engine process and the speech model. Slow parts start in
+the background so the dialer is usable at once; `stop()` ends them in reverse order and
+afterwards no non-daemon thread or child process is left (`leftovers()` checks it).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings
+from app.tasks import TaskRunner, sentence_for
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(
+        self,
+        bridge: Any,
+        settings: Settings,
+        *,
+        engine_config: Any = None,
+        db_path: str | Path | None = None,
+        model_path: str | None = None,
+        use_engine: bool = True,
+        use_model: bool = True,
+    ) -> None:
+        self.bridge, self.settings = bridge, settings
+        self.engine_config, self.db_path, self.model_path = engine_config, db_path, model_path
+        self.use_engine, self.use_model = use_engine, use_model
+        self.commands = TaskRunner(bridge, "engine-commands")
+        self.io = TaskRunner(bridge, "ui-io")
+        self.store: Any = None
+        self.engine: Any = None
+        self.engine_ready = threading.Event()
+        self.engine_started: Any = None  # the EngineStarted event
+        self.model: Any = None
+        self.model_state = "loading"
+        self._read_db: Any = None
+        self._store_ready = threading.Event()
+        self._stopping = False
+        self.on_engine_ready: list[Callable[[], None]] = []  # run on the GUI thread
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Kick off store, engine and model in that order; returns at once."""
+        self.io.submit(self._start_store)
+        if self.use_engine:
+            self.commands.submit(self._start_engine)
+        else:
+            self.bridge.post(_EngineOff("No phone engine in this session."))
+        if self.use_model:
+            self._start_model()
+        else:
+            self.model_state = "off"
+            self.bridge.model_state("off", "Speech model off")
+
+    def _start_store(self) -> None:
+        from app.db import StoreWriter, connect, open_database
+
+        try:
+            db = open_database(self.db_path)
+            from softphone.history import mark_interrupted
+
+            mark_interrupted(db)
+            db.conn.commit()
+            db.conn.close()
+            self.store = StoreWriter(self.db_path).start()
+            self._read_db = connect(self.db_path)
+        except Exception as e:
+            log.exception("the call history could not be opened")
+            self.bridge.problem(f"Call history is unavailable: {sentence_for(e)}")
+        finally:
+            self._store_ready.set()
+
+    def read(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None]) -> None:
+        """Run fn(read_db) on the io worker; on_done(result) on the GUI thread."""
+
+        def job() -> Any:
+            self._store_ready.wait(10)
+            if self._read_db is None:
+                raise RuntimeError("The call history is not available")
+            return fn(self._read_db)
+
+        self.io.submit(job, on_done, lambda msg: log.info("history read failed: %s", msg))
+
+    def _start_engine(self) -> None:
+        try:
+            from softphone.client import EngineClient
+
+            engine = EngineClient(self.engine_config or self.default_engine_config())
+            engine.add_listener(self._on_engine_event)
+            self.engine = engine
+            engine.start()
+            for acct in self.account_configs():
+                try:
+                    engine.add_account(acct)
+                except Exception as e:  # noqa: BLE001 - one bad account must not stop the rest
+                    self.bridge.problem(sentence_for(e))
+            self.engine_ready.set()
+            for fn in self.on_engine_ready:
+                self.bridge.call_soon(fn)
+        except Exception as e:
+            log.exception("the phone engine did not start")
+            self.bridge.post(_EngineOff(f"The phone engine did not start: {sentence_for(e)}"))
+
+    def _on_engine_event(self, event: Any) -> None:
+        if type(event).__name__ == "EngineStarted":
+            self.engine_started = event
+        self.bridge.post(event)
+
+    def default_engine_config(self) -> Any:
+        from softphone.protocol import EngineConfig
+
+        s = self.settings
+        acct = s.account()
+        transports = ("udp", "tcp", "tls") if acct and acct.transport == "tls" else ("udp", "tcp")
+        return EngineConfig(
+            transports=transports,
+            srtp=(acct.srtp if acct else "optional"),
+            audio="headset",
+            input_device=s.input_device or None,
+            output_device=s.output_device or None,
+        )
+
+    def account_configs(self) -> list:
+        from softphone.accounts import AccountConfig
+
+        out = []
+        for a in self.settings.accounts:
+            if a.enabled and a.server and a.username:
+                out.append(
+                    AccountConfig(
+                        id=a.id,
+                        registrar=a.server,
+                        user=a.username,
+                        display_name=a.display_name,
+                        transport=a.transport,  # type: ignore[arg-type]
+                    )
+                )
+        return out
+
+    def _start_model(self) -> None:
+        def done(fut: Any) -> None:
+            if self._stopping:
+                return
+            try:
+                self.model = fut.result()
+                self.model_state = "ready"
+                self.bridge.model_state("ready", "Speech model ready")
+            except Exception as e:  # noqa: BLE001
+                self.model_state = "missing"
+                self.bridge.model_state("missing", sentence_for(e))
+
+        try:
+            from coach.transcribe import load_model_async
+
+            load_model_async(self.model_path or self.settings.model_path or None, done)
+        except Exception as e:  # noqa: BLE001
+            self.model_state = "missing"
+            self.bridge.model_state("missing", sentence_for(e))
+
+    # -- stop ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Reverse order: coach/model → engine → store → workers. Never raises."""
+        self._stopping = True
+        self.model = None
+        # queued commands (a last hang-up) run first; an engine still starting finishes starting
+        self.commands.stop(timeout=20)
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            try:
+                engine.stop()
+            except Exception:
+                log.exception("stopping the phone engine failed")
+        self._store_ready.wait(10)
+        if self.store is not None:
+            try:
+                self.store.stop()
+            except Exception:
+                log.exception("stopping the store writer failed")
+        self.io.stop()
+        if self._read_db is not None:
+            # opened on the io thread; by now that thread has ended
+            self._read_db = None
+
+
+def leftovers() -> list[str]:
+    """Non-daemon threads and child processes still alive (should be empty after stop)."""
+    threads = [
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    children = [p.name for p in multiprocessing.active_children()]
+    return threads + children
+
+
+class _EngineOff:
+    """The engine is not running; carries a sentence for the status bar."""
+
+    def __init__(self, sentence: str) -> None:
+        self.reason = sentence

@@ -1,0 +1,107 @@
+"""The real window dials a real far end (a second engine: `main.py answer --play`), shows the
+call's state changes, then transcript lines in both lanes and a coach card for a line the rep
+says that should be flagged. The rep's voice is a flite WAV played as the engine's microphone
+(EngineConfig audio="file"); the prospect's is a flite WAV the far end plays.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = [pytest.mark.ui, pytest.mark.sip, pytest.mark.asr]
+
+ROOT = Path(__file__).resolve().parent.parent
+REP_LINE = "Hi Dana, as we discussed, I am just checking in to touch base with you."
+PROSPECT_LINE = "Hello, yes. We are looking for a new phone system for the sales team."
+
+
+def _flite(text: str, out: Path) -> Path:
+    subprocess.run(["flite", "-voice", "kal16", "-t", text, "-o", str(out)], check=True)
+    return out
+
+
+@pytest.fixture
+def far_end(tmp_path: Path):
+    """A second engine answering on a random loopback port, playing the prospect's line."""
+    wav = _flite(PROSPECT_LINE, tmp_path / "prospect.wav")
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "answer", "--port", "0", "--bind", "127.0.0.1",
+         "--play", str(wav), "--seconds", "14", "--wait", "60"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline()
+    m = re.search(r"sip:\S+@127\.0\.0\.1:(\d+)", line)
+    assert m, f"far end did not start: {line!r}"
+    yield f"sip:prospect@127.0.0.1:{m.group(1)}"
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def desktop(qtbot, tmp_path: Path, monkeypatch):
+    from app.desktop import DesktopApp
+    from softphone.protocol import EngineConfig
+
+    monkeypatch.setenv("CALLCOACH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path / "data"))
+    rep = _flite(REP_LINE, tmp_path / "rep.wav")
+    cfg = EngineConfig(bind_address="127.0.0.1", audio="file", play_file=str(rep))
+    app = DesktopApp(engine_config=cfg, model_path=os.environ.get("CALLCOACH_MODEL"))
+    qtbot.addWidget(app.window)
+    app.show()
+    yield app
+    assert app.shutdown() == [], "threads or processes left after shutdown"
+
+
+def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end, qtbot) -> None:
+    w = desktop.window
+    qtbot.waitUntil(desktop.services.engine_ready.is_set, timeout=20000)
+    qtbot.waitUntil(lambda: desktop.services.model is not None, timeout=30000)
+
+    states: list[str] = []
+    desktop.bridge.callStateChanged.connect(lambda ev: states.append(ev.state))
+    field = w.phone.dialer.field
+    qtbot.keyClicks(field, far_end)
+    assert w.phone.dialer.preview.text() == f"Dials {far_end}"
+    qtbot.keyClick(field, "\r")  # Enter dials
+
+    qtbot.waitUntil(lambda: "connected" in states, timeout=15000)
+    assert w.phone.middle.currentWidget() is w.phone.call_view
+    assert w.phone.controls.state_label.text() == "Connected"
+    assert w.phone.controls.hangup.isEnabled()
+
+    transcript = w.phone.transcript
+    qtbot.waitUntil(
+        lambda: bool(transcript.texts("prospect") and transcript.texts("rep")), timeout=30000
+    )
+    assert "phone system" in " ".join(transcript.texts("prospect"))
+    assert "touch base" in " ".join(transcript.texts("rep"))
+
+    feed = w.phone.coach.feed
+    qtbot.waitUntil(lambda: len(feed.flag_cards()) > 0, timeout=10000)
+    kinds = {c.flag.kind for c in feed.flag_cards()}
+    assert kinds & {"vague_language", "false_familiarity"}, kinds
+    card = feed.flag_cards()[0]
+    assert card.suggestion.text().startswith("Try: ")
+
+    qtbot.keyClick(w, "d", modifier=Qt.KeyboardModifier.ControlModifier)  # Ctrl+D hangs up
+    qtbot.waitUntil(lambda: "disconnected" in states, timeout=10000)
+    assert w.phone.controls.state_label.text() == "Call ended"
+    assert states[: states.index("connected")] and states.index("connected") < states.index(
+        "disconnected"
+    )
+    # the call reaches the history: the recents list shows it
+    recents = w.phone.dialer.list
+    qtbot.waitUntil(lambda: "Outgoing" in recents.item(0).text(), timeout=10000)
