@@ -69,9 +69,8 @@ def sipp(
             text = path.read_text()
             for k, v in subst.items():
                 text = text.replace(f"[{k}]", str(v))
-            tmp = tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False)
-            tmp.write(text)
-            tmp.close()
+            with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as tmp:
+                tmp.write(text)
             path = Path(tmp.name)
         cmd += ["-sf", str(path)]
     cmd += list(args)
@@ -104,9 +103,12 @@ def sipp_result(info: dict, timeout: float = 20) -> tuple[int, str]:
 
 
 def loopback_config(**kw) -> EngineConfig:
-    base = dict(
-        bind_address="127.0.0.1", audio="null", media_timeout_s=5.0, no_response_timeout_s=3.0
-    )
+    base = {
+        "bind_address": "127.0.0.1",
+        "audio": "null",
+        "media_timeout_s": 5.0,
+        "no_response_timeout_s": 3.0,
+    }
     base.update(kw)
     return EngineConfig(**base)
 

@@ -124,7 +124,7 @@ def test_incoming_call_shows_caller_id_and_is_answered(eng) -> None:
 def test_incoming_call_rejected_as_busy(eng) -> None:
     client, log = eng
     port = client.info.sip_port
-    seen = set(id(e) for e in log.of(IncomingCall))
+    seen = {id(e) for e in log.of(IncomingCall)}
     with sipp("-s", "rep", f"127.0.0.1:{port}", scenario="uac_rejected.xml") as peer:
         incoming = log.wait_for(lambda e: isinstance(e, IncomingCall) and id(e) not in seen, 5)
         client.reject(incoming.call_id, 486)
