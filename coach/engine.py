@@ -1,0 +1,322 @@
+"""The live coach: turns the stream of utterances from both channels into flags, positive
+marks and metrics, with every phrase and number taken from a rule pack.
+
+`LiveCoach` is deterministic and owns no threads: the caller feeds final utterances in time
+order (`add_utterance`), calls `tick` while the call runs (monologue and discovery warnings)
+and `finish` when it ends. `analyze_utterances` runs a whole call through it offline and
+returns the `analyze --json` contract of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from coach.metrics import CallMetrics, Seen
+from coach.questions import find_questions
+from coach.rules.grammar import normalize, padded
+from coach.rules.kinds import (
+    DiscoveryRule,
+    MonologueRule,
+    OverlapRule,
+    QualificationRule,
+    Rule,
+)
+from coach.rules.match import find
+from coach.rules.pack import RulePack, load_pack
+from coach.types import Flag, Utterance
+
+_LOOKBACK_SECONDS = 60.0  # how far back overlap and context look among recent utterances
+
+
+@dataclass(frozen=True, slots=True)
+class PositiveMark:
+    """A good move by the rep, shown in their favour (an open, probing question)."""
+
+    kind: str  # "open_question" | "probing_question"
+    speaker: str
+    start: float
+    end: float
+    text: str
+    question: str
+    label: str
+
+    def to_json(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["start"], d["end"] = round(self.start, 3), round(self.end, 3)
+        return d
+
+
+@dataclass
+class AnalysisResult:
+    utterances: list[Utterance]
+    flags: list[Flag]
+    metrics: dict
+    positives: list[PositiveMark] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Exactly the `analyze --json` object: utterances, flags, metrics."""
+        metrics = dict(self.metrics, positives=[p.to_json() for p in self.positives])
+        return {
+            "utterances": [u.to_json() for u in self.utterances],
+            "flags": [f.to_json() for f in self.flags],
+            "metrics": metrics,
+        }
+
+
+@lru_cache(maxsize=1)
+def default_pack() -> RulePack:
+    return load_pack()
+
+
+@dataclass
+class _Monologue:
+    start: float
+    end: float
+    texts: list[str]
+    flagged: bool = False
+
+
+class LiveCoach:
+    """Feed final utterances in time order; collect flags, positives and metrics."""
+
+    def __init__(self, pack: RulePack | None = None, previous_calls: int | None = None) -> None:
+        self.pack = pack or default_pack()
+        self.previous_calls = previous_calls
+        self.flags: list[Flag] = []
+        self.positives: list[PositiveMark] = []
+        self._metrics = CallMetrics(self.pack)
+        self._recent: list[Seen] = []
+        self._last_fired: dict[str, float] = {}
+        self._interrupting: set[int] = set()  # id() of rep utterances already flagged
+        self._mono: _Monologue | None = None
+        self._discovery_fired = False
+        self._finished = False
+        th = self.pack.thresholds
+        self._dedup = th["dedup_seconds"]
+        self._context = th["context_seconds"]
+        self._neg_window = int(th["negation_window_words"])
+        self._phrase_rules = self.pack.phrase_rules()
+        self._overlap = self.pack.first(OverlapRule)
+        self._monologue = self.pack.first(MonologueRule)
+        self._discovery = self.pack.first(DiscoveryRule)
+        self._qualification = self.pack.first(QualificationRule)
+
+    # ------------------------------------------------------------------ per utterance
+    def add_utterance(self, u: Utterance) -> list[Flag]:
+        norm = normalize(u.text)
+        seen = Seen(u, norm, find_questions(norm, normalized=True), self.pack.is_backchannel(norm))
+        self._metrics.add(seen)
+        self._recent.append(seen)
+        self._recent = [s for s in self._recent if u.start - s.utt.end < _LOOKBACK_SECONDS]
+        raised: list[Flag] = []
+        if u.speaker == "rep" and not seen.backchannel:
+            self._positives(seen)
+            raised += self._phrases(seen)
+        raised += self._interruptions(seen)
+        raised += self._monologues(seen)
+        return self._keep(raised)
+
+    def _positives(self, seen: Seen) -> None:
+        u = seen.utt
+        for q in seen.questions:
+            if q.kind != "open":
+                continue
+            kind, label = (
+                ("probing_question", "Probing question")
+                if q.probing
+                else ("open_question", "Open question")
+            )
+            self.positives.append(
+                PositiveMark(kind, u.speaker, u.start, u.end, u.text, q.text, label)
+            )
+
+    def _phrases(self, seen: Seen) -> list[Flag]:
+        u, text, words = seen.utt, padded(seen.norm), seen.norm.split()
+        fired_kinds: set[str] = set()
+        out = []
+        for rule in self._phrase_rules:
+            if rule.kind in fired_kinds or rule.speaker != u.speaker:
+                continue
+            if rule.previous_calls is not None and self.previous_calls != rule.previous_calls:
+                continue
+            m = find(rule, text, words, self.pack.negators, self._neg_window)
+            if m is None:
+                continue
+            if rule.context == "after_prospect_statement" and not self._after_statement(u):
+                continue
+            if rule.quiet_if_question and seen.is_question:
+                continue
+            last = self._last_fired.get(rule.id)
+            if last is not None and abs(u.start - last) < self._dedup:
+                continue
+            self._last_fired[rule.id] = u.start
+            fired_kinds.add(rule.kind)
+            out.append(self._flag(rule, u.start, u.end, u.text, m.trigger))
+        return out
+
+    def _after_statement(self, u: Utterance) -> bool:
+        prev = self._metrics.previous_turn(u)
+        if prev is None or prev.utt.speaker != "prospect" or prev.is_question:
+            return False
+        return u.start - prev.utt.end <= self._context
+
+    # ------------------------------------------------------------------ timing
+    def _interruptions(self, seen: Seen) -> list[Flag]:
+        rule = self._overlap
+        if rule is None or seen.backchannel:
+            return []
+        others = [
+            s for s in self._recent if s.utt.speaker != seen.utt.speaker and not s.backchannel
+        ]
+        pairs = (
+            [(seen.utt, s.utt) for s in others]
+            if seen.utt.speaker == "rep"
+            else [(s.utt, seen.utt) for s in others]
+        )
+        out = []
+        for rep, prospect in pairs:
+            if id(rep) in self._interrupting or not _cuts_in(rep, prospect, rule):
+                continue
+            self._interrupting.add(id(rep))
+            self._metrics.interruptions += 1
+            out.append(self._flag(rule, rep.start, rep.end, rep.text, rep.text.split()[0]))
+        return out
+
+    def _monologues(self, seen: Seen) -> list[Flag]:
+        rule, u = self._monologue, seen.utt
+        if rule is None or not seen.norm:
+            return []
+        if u.speaker == "prospect":
+            if not seen.backchannel and self._mono and u.end > self._mono.start:
+                self._close_monologue()
+            return []
+        if self._mono and u.start - self._mono.end > rule.gap_break_seconds:
+            self._close_monologue()
+        if self._mono is None:
+            self._mono = _Monologue(u.start, u.end, [])
+        self._mono.end = max(self._mono.end, u.end)
+        self._mono.texts.append(u.text)
+        self._metrics.current_monologue = (self._mono.start, self._mono.end)
+        return self._check_monologue(self._mono.end)
+
+    def _check_monologue(self, now: float) -> list[Flag]:
+        mono, rule = self._mono, self._monologue
+        if mono is None or rule is None or mono.flagged or now - mono.start <= rule.limit_seconds:
+            return []
+        mono.flagged = True
+        text = " ".join(mono.texts)
+        text = text if len(text) <= 300 else text[:297] + "..."
+        minutes = (now - mono.start) / 60.0
+        return [self._flag(rule, mono.start, now, text, f"{minutes:.1f} minutes without a pause")]
+
+    def _close_monologue(self) -> None:
+        if self._mono is not None:
+            self._metrics.monologues.append((self._mono.start, self._mono.end))
+        self._mono = None
+        self._metrics.current_monologue = None
+
+    def tick(self, now: float) -> list[Flag]:
+        """Timing flags while the call runs: a monologue crossing the limit, too little discovery."""
+        out: list[Flag] = []
+        if self._mono is not None and self._monologue is not None:
+            live_end = (
+                now if now - self._mono.end < self._monologue.gap_break_seconds else self._mono.end
+            )
+            self._metrics.current_monologue = (self._mono.start, live_end)
+            out += self._check_monologue(live_end)
+        rule = self._discovery
+        if rule is not None and not self._discovery_fired and now >= rule.live_check_seconds:
+            out += self._discovery_flag(now)
+        return self._keep(out)
+
+    def monologue_warning(self, now: float) -> bool:
+        """True while the current monologue is past the pack's warning time (live view)."""
+        if self._mono is None or self._monologue is None:
+            return False
+        return now - self._mono.start > self._monologue.warning_seconds
+
+    # ------------------------------------------------------------------ end of call
+    def finish(self, end: float) -> list[Flag]:
+        """End-of-call flags: too little discovery, qualification topics not learned."""
+        if self._finished:
+            return []
+        self._finished = True
+        self._close_monologue()
+        out: list[Flag] = []
+        if self._discovery is not None and not self._discovery_fired:
+            out += self._discovery_flag(end)
+        rule = self._qualification
+        if rule is not None and end >= rule.min_call_seconds:
+            missing = self._metrics.missing_topics(rule.required)
+            if missing:
+                names = ", ".join(missing)
+                out.append(self._flag(rule, 0.0, end, f"Not learned: {names}", names))
+        return self._keep(out)
+
+    def _discovery_flag(self, now: float) -> list[Flag]:
+        rule = self._discovery
+        if rule is None or now < rule.min_call_seconds:
+            return []
+        needed = max(rule.min_open_questions, int(now // rule.seconds_per_open_question))
+        asked = self._metrics.open_questions
+        if asked >= needed:
+            return []
+        self._discovery_fired = True
+        text = f"{asked} open questions in {now / 60.0:.1f} minutes (at least {needed} expected)"
+        return [self._flag(rule, 0.0, now, text, f"{asked} open questions")]
+
+    def metrics(self, now: float | None = None) -> dict:
+        snap = self._metrics.snapshot(now)
+        snap["monologue_warning"] = self.monologue_warning(
+            now if now is not None else snap["duration_seconds"]
+        )
+        counts: dict[str, int] = {}
+        for f in self.flags:
+            counts[f.kind] = counts.get(f.kind, 0) + 1
+        snap["flags_by_kind"] = counts
+        return snap
+
+    # ------------------------------------------------------------------ helpers
+    def _flag(self, rule: Rule, start: float, end: float, text: str, trigger: str) -> Flag:
+        return Flag(rule.kind, "rep", start, end, text, rule.suggestion, trigger, rule.label)
+
+    def _keep(self, flags: list[Flag]) -> list[Flag]:
+        self.flags.extend(flags)
+        return flags
+
+
+def _cuts_in(rep: Utterance, prospect: Utterance, rule: OverlapRule) -> bool:
+    """True when the rep starts while the prospect is mid-speech and the prospect goes on."""
+    t = rep.start
+    if prospect.words:
+        before = [w for w in prospect.words if w.start < t]
+        if not before or t - prospect.words[0].start < rule.min_lead_seconds:
+            return False
+        still = before[-1].end > t - rule.tolerance_seconds  # speaking at t, not in a pause
+        goes_on = any(w.end > t + rule.tolerance_seconds for w in prospect.words)
+        return still and goes_on
+    return (
+        prospect.start <= t - rule.min_lead_seconds and prospect.end >= t + rule.tolerance_seconds
+    )
+
+
+def analyze_utterances(
+    utts: list[Utterance], previous_calls: int | None, pack: RulePack | None = None
+) -> AnalysisResult:
+    """Run a whole call through a LiveCoach; monologue flags get their full span."""
+    ordered = sorted(utts, key=lambda u: (u.start, u.end))
+    coach = LiveCoach(pack, previous_calls)
+    for u in ordered:
+        coach.add_utterance(u)
+    end = max((u.end for u in ordered), default=0.0)
+    coach.finish(end)
+    metrics = coach.metrics(end)
+    spans = {a: b for a, b in coach._metrics.monologues}
+    flags = [
+        dataclasses.replace(f, end=spans.get(f.start, f.end)) if f.kind == "monologue" else f
+        for f in coach.flags
+    ]
+    flags.sort(key=lambda f: (f.start, f.kind))
+    return AnalysisResult(ordered, flags, metrics, list(coach.positives))
