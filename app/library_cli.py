@@ -62,42 +62,21 @@ def _call_id(db: Any, ref: str) -> int:
 # -- import -----------------------------------------------------------------------------------
 
 
-def analyze_file(path: Path, previous_calls: int | None) -> dict:
-    """Utterances, flags, metrics (and positives) for a WAV or a transcript JSON."""
+def analyze_file(path: Path, previous_calls: int | None, model: str | None = None) -> Any:
+    """The coach's analysis of a WAV or transcript JSON (an `AnalysisResult`), or the dict of
+    a JSON that is already an `analyze --json` result."""
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UsageError(f"{path.name} is not a readable transcript JSON ({exc}).") from None
-        if not isinstance(data, dict) or not isinstance(data.get("utterances"), list):
-            raise UsageError(f"{path.name} has no 'utterances' list.")
-        if "flags" in data and "metrics" in data:
+        if isinstance(data, dict) and {"utterances", "flags", "metrics"} <= data.keys():
             return data  # already analysed (the output of `analyze --json`)
-        from coach.types import Utterance
-
-        try:
-            utts = [
-                Utterance(u["speaker"], float(u["start"]), float(u["end"]), u["text"])
-                for u in data["utterances"]
-            ]
-        except (KeyError, TypeError, ValueError):
-            raise UsageError(
-                f"{path.name}: each utterance needs speaker, start, end and text."
-            ) from None
-        if previous_calls is None:
-            previous_calls = data.get("previous_calls")
-    else:
-        from coach.transcribe import transcribe_stereo_wav
-
-        utts = transcribe_stereo_wav(str(path))
+    from coach.analyze import load_call
     from coach.engine import analyze_utterances
 
-    result = analyze_utterances(utts, previous_calls)
-    out = result.to_json()
-    positives = getattr(result, "positives", None)
-    if positives and "positives" not in out:
-        out["positives"] = [p.to_json() if hasattr(p, "to_json") else p for p in positives]
-    return out
+    utts, from_file = load_call(path, model)
+    return analyze_utterances(utts, previous_calls if previous_calls is not None else from_file)
 
 
 def import_call(
@@ -111,6 +90,7 @@ def import_call(
     started_at: float | None = None,
     previous_calls: int | None = None,
     disposition: str | None = None,
+    model: str | None = None,
 ) -> int:
     """Analyse a recorded call and store it (call row, analysis, FLAC); returns the call id."""
     from app.db import data_dir
@@ -123,9 +103,10 @@ def import_call(
     contact_id = history.get_or_create_contact(db, contact, number)
     if previous_calls is None:
         previous_calls = history.previous_calls(db, contact_id=contact_id, before=started_at)
-    result = analyze_file(path, previous_calls)
-    utts = result.get("utterances", [])
-    length = max((float(u["end"]) for u in utts), default=0.0)
+    result = analyze_file(path, previous_calls, model)
+    utts = result["utterances"] if isinstance(result, dict) else result.utterances
+    ends = [float(u["end"]) if isinstance(u, dict) else u.end for u in utts]
+    length = max(ends, default=0.0)
     started = started_at if started_at is not None else path.stat().st_mtime - length
     with db.atomic():
         call_id = history.start_call(
@@ -162,6 +143,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         started_at=_date(args.started_at),
         previous_calls=args.previous_calls,
         disposition=args.disposition,
+        model=args.model,
     )
     data = _review(db, call_id)
     _print(
@@ -348,6 +330,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--started-at", help="when the call started (ISO date/time)")
     p.add_argument("--previous-calls", type=int, help="earlier calls with this contact")
     p.add_argument("--disposition", help="e.g. connected, voicemail, meeting_booked")
+    p.add_argument("--model", help="speech model folder (default: see `models list`)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_guard(_cmd_import))
 

@@ -120,16 +120,13 @@ def _first(metrics: Mapping, *paths: str) -> Any:
 
 
 def metric_columns(metrics: Mapping) -> dict[str, Any]:
-    """Pull the dashboard's columns out of the engine's metrics dict."""
+    """Pull the dashboard's columns out of the engine's metrics dict (`LiveCoach.metrics()`:
+    talk_ratio, talk_seconds, longest_monologue_seconds, open/closed_questions,
+    patience_seconds, interruptions, words_per_minute, qualification); a few older or
+    hand-written shapes ({"talk_ratio": {"rep": r}}, {"questions": {"open": n}}) also work."""
     talk = _first(metrics, "talk_ratio.rep", "talk_ratio", "rep_talk_ratio")
-    rep_s = _first(metrics, "talk_time.rep", "rep_talk_s", "rep_talk_seconds", "talk_seconds.rep")
-    pro_s = _first(
-        metrics,
-        "talk_time.prospect",
-        "prospect_talk_s",
-        "prospect_talk_seconds",
-        "talk_seconds.prospect",
-    )
+    rep_s = _first(metrics, "talk_seconds.rep", "talk_time.rep", "rep_talk_s")
+    pro_s = _first(metrics, "talk_seconds.prospect", "talk_time.prospect", "prospect_talk_s")
     if not isinstance(talk, (int, float)) and isinstance(rep_s, (int, float)) and pro_s:
         talk = rep_s / max(1e-9, rep_s + pro_s)
     qual = _first(metrics, "qualification", "qualification_coverage", "qualification.covered")
@@ -138,7 +135,10 @@ def metric_columns(metrics: Mapping) -> dict[str, Any]:
         inner = qual.get("covered", qual)
         if isinstance(inner, Mapping):
             total = len(inner)
-            covered = sum(1 for v in inner.values() if v)
+            # {"budget": true} or the engine's {"budget": {"label": ..., "covered": true}}
+            covered = sum(
+                1 for v in inner.values() if (v.get("covered") if isinstance(v, Mapping) else v)
+            )
         elif isinstance(inner, (list, tuple)):
             covered, total = len(inner), len(qual.get("topics", QUALIFICATION_TOPICS))
     elif isinstance(qual, (list, tuple)):
@@ -155,13 +155,13 @@ def metric_columns(metrics: Mapping) -> dict[str, Any]:
         "rep_talk_s": float(rep_s) if isinstance(rep_s, (int, float)) else None,
         "prospect_talk_s": float(pro_s) if isinstance(pro_s, (int, float)) else None,
         "longest_monologue_s": num(
-            "longest_monologue_s", "longest_monologue.seconds", "longest_monologue"
+            "longest_monologue_seconds", "longest_monologue_s", "longest_monologue"
         ),
-        "questions_open": num("questions.open", "open_questions", "questions_open"),
-        "questions_closed": num("questions.closed", "closed_questions", "questions_closed"),
-        "patience_s": num("patience_s", "patience.mean", "patience", "patience.average_s"),
-        "interruptions": num("interruptions", "interruptions.count"),
-        "wpm": num("wpm.rep", "words_per_minute.rep", "wpm", "words_per_minute"),
+        "questions_open": num("open_questions", "questions.open"),
+        "questions_closed": num("closed_questions", "questions.closed"),
+        "patience_s": num("patience_seconds", "patience_s"),
+        "interruptions": num("interruptions"),
+        "wpm": num("words_per_minute.rep", "wpm.rep", "words_per_minute"),
         "qualification_covered": covered,
         "qualification_total": total,
     }
@@ -179,14 +179,19 @@ def save_metrics(db: Database, call_id: int, metrics: Mapping) -> None:
     )
 
 
-def save_analysis(db: Database, call_id: int, result: Mapping) -> None:
-    """Store an `analyze --json` result (utterances, flags, metrics, optional positives)."""
-    add_utterances(db, call_id, result.get("utterances", []))
-    add_flags(db, call_id, result.get("flags", []))
-    for mark in result.get("positives", []) or []:
+def save_analysis(db: Database, call_id: int, result: Any) -> None:
+    """Store an analysis: the engine's `AnalysisResult` (keeps word timings and positive
+    marks) or an `analyze --json` dict (utterances, flags, metrics, optional positives)."""
+    add_utterances(db, call_id, _get(result, "utterances") or [])
+    add_flags(db, call_id, _get(result, "flags") or [])
+    metrics = _get(result, "metrics")
+    positives = _get(result, "positives")
+    if positives is None and isinstance(metrics, Mapping):
+        positives = metrics.get("positives")  # `analyze --json` keeps them in metrics
+    for mark in positives or []:
         add_positive(db, call_id, mark)
-    if result.get("metrics") is not None:
-        save_metrics(db, call_id, result["metrics"])
+    if metrics is not None:
+        save_metrics(db, call_id, metrics)
 
 
 def add_comment(
