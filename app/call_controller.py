@@ -106,6 +106,7 @@ class CallController(QObject):
             return
         number = target.dial
         self._begin_call(number, name, "calling", "outbound", uri)
+        self.page.dialer.clear()  # the list below goes back to recents for the next call
         self.pending_dial = True
         acct_id = acct.id if acct and not target.is_uri else None
 
@@ -214,6 +215,7 @@ class CallController(QObject):
                 store.submit(_finish_row, uuid, time.time(), code, reason, status)
                 if session is not None:
                     store.submit(_save_session, uuid, session)
+                store.flush(10)  # so the recents read that follows sees this call
 
         self.sv.io.submit(finish, lambda _: self.refresh_history())
         if session is not None:
@@ -244,8 +246,18 @@ class CallController(QObject):
             return
         snap = s.snapshot()
         self.page.transcript.set_partials(snap["partials"])
-        if snap["metrics"]:
-            self.page.coach.update_metrics(snap["metrics"])
+        m = snap["metrics"]
+        if m:
+            mono = float(m.get("current_monologue_seconds") or 0.0)
+            monos = m.get("monologues") or []
+            if (
+                mono
+                and monos
+                and snap["partials"].get("rep")
+                and not snap["partials"].get("prospect")
+            ):  # the rep is still talking: let the timer run between coach ticks
+                mono += max(0.0, snap["call_time"] - float(monos[-1]["end"]))
+            self.page.coach.update_metrics(m, mono)
 
     def _on_utterance(self, u: Any) -> None:
         self.page.transcript.add_final(u.speaker, u.text, u.start)
@@ -292,7 +304,10 @@ class CallController(QObject):
 
     def _on_model_state(self, state: str, sentence: str) -> None:
         tone = {"ready": "good", "loading": "idle", "off": "idle"}.get(state, "bad")
-        self.w.status.set_model(sentence if state != "ready" else "Speech model ready", tone)
+        short = {"ready": "Speech model ready", "loading": "Speech model: loading…",
+                 "off": "Speech model off"}.get(state, "No speech model — see Settings")  # fmt: skip
+        self.w.status.set_model(short, tone)
+        self.w.status.model.setToolTip(sentence)
         self.w.settings_page.model.set_state(sentence, self.settings.model_path)
         if self.state == "connected" and self.session is not None and self.session.model is None:
             log.info("model became ready mid-call; the transcript starts with the next call")

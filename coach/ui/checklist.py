@@ -1,7 +1,5 @@
-"""The qualification checklist: project, budget, timeline, authority — ticked with evidence.
-
-Each topic ticks itself off when the coach's metrics report it covered; the line that
-covered it is shown under the topic, so the rep sees why it counts.
+"""The qualification checklist: project, budget, timeline (the rule pack's topics) — each ticks
+itself off when the coach reports it covered, with the line that covered it underneath.
 """
 
 from __future__ import annotations
@@ -9,25 +7,32 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+# Shown before the first metrics arrive; replaced by the rule pack's own topics and labels.
 TOPICS = (
     ("project", "Project / need"),
     ("budget", "Budget"),
     ("timeline", "Timeline"),
-    ("authority", "Decision maker"),
 )
 
 
 class QualificationChecklist(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(1)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(8)
+        self.grid.setVerticalSpacing(1)
         self.marks: dict[str, QLabel] = {}
         self.names: dict[str, QLabel] = {}
         self.evidence: dict[str, QLabel] = {}
-        for row, (key, title) in enumerate(TOPICS):
+        self.set_topics(TOPICS)
+
+    def set_topics(self, topics: tuple[tuple[str, str], ...] | list) -> None:
+        for w in (*self.marks.values(), *self.names.values(), *self.evidence.values()):
+            w.setParent(None)
+            w.deleteLater()
+        self.marks, self.names, self.evidence = {}, {}, {}
+        for row, (key, title) in enumerate(topics):
             mark = QLabel("○")
             mark.setFixedWidth(18)
             name = QLabel(title)
@@ -36,10 +41,11 @@ class QualificationChecklist(QWidget):
             ev.setObjectName("CheckEvidence")
             ev.setWordWrap(True)
             ev.hide()
-            grid.addWidget(mark, row * 2, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(name, row * 2, 1)
-            grid.addWidget(ev, row * 2 + 1, 1)
+            self.grid.addWidget(mark, row * 2, 0, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(name, row * 2, 1)
+            self.grid.addWidget(ev, row * 2 + 1, 1)
             self.marks[key], self.names[key], self.evidence[key] = mark, name, ev
+            self.set_topic(key, False)
 
     def reset(self) -> None:
         for key in self.marks:
@@ -52,24 +58,32 @@ class QualificationChecklist(QWidget):
         if key not in self.marks:
             return
         mark, name, ev = self.marks[key], self.names[key], self.evidence[key]
-        mark.setText("✓" if done else "○")
-        mark.setStyleSheet("color: #16a34a; font-weight: bold;" if done else "color: #9ca3af;")
-        name.setProperty("done", "true" if done else "false")
-        name.style().unpolish(name)
-        name.style().polish(name)
+        if mark.text() != ("✓" if done else "○"):
+            mark.setText("✓" if done else "○")
+            mark.setStyleSheet("color: #16a34a; font-weight: bold;" if done else "color: #9ca3af;")
+            name.setProperty("done", "true" if done else "false")
+            name.style().unpolish(name)
+            name.style().polish(name)
         text = f"“{evidence}”" if evidence else ""
         if ev.text() != text:
             ev.setText(text)
         ev.setVisible(done and bool(evidence))
 
     def update_coverage(self, coverage: dict) -> None:
-        """coverage: topic -> bool, or topic -> evidence text ('' / None = not yet)."""
-        for key, _ in TOPICS:
-            value = coverage.get(key)
-            if key == "project" and value is None:
-                value = coverage.get("need")
+        """coverage: topic -> {"label", "covered", "evidence": {"text", ...} | None} (the coach's
+        metrics), or topic -> bool / evidence text."""
+        labels = [
+            (k, (v.get("label") if isinstance(v, dict) else None) or k.title())
+            for k, v in coverage.items()
+        ]
+        if labels and [k for k, _ in labels] != list(self.marks):
+            self.set_topics(labels)
+        for key, value in coverage.items():
             if isinstance(value, dict):
-                self.set_topic(key, bool(value.get("covered", True)), value.get("evidence") or "")
+                ev = value.get("evidence") or ""
+                if isinstance(ev, dict):
+                    ev = ev.get("text", "")
+                self.set_topic(key, bool(value.get("covered")), ev)
             elif isinstance(value, str):
                 self.set_topic(key, bool(value), value)
             else:

@@ -83,21 +83,17 @@ class CoachPanel(QWidget):
     def set_hidden_kinds(self, kinds: set[str]) -> None:
         self.feed.hidden_kinds = set(kinds)
 
-    def update_metrics(self, m: dict, monologue_now: float = 0.0) -> None:
-        """Map LiveCoach.metrics() onto the gauges and checklist (tolerant of missing keys)."""
+    def update_metrics(self, m: dict, monologue_now: float | None = None) -> None:
+        """Map LiveCoach.metrics() onto the gauges and the checklist."""
         ratio = m.get("talk_ratio")
         if isinstance(ratio, dict):
             ratio = ratio.get("rep")
-        q = m.get("questions", 0)
-        open_q = 0
-        if isinstance(q, dict):
-            open_q = int(q.get("open", 0) or 0)
-            q = int(q.get("total", open_q + int(q.get("closed", 0) or 0)) or 0)
-        else:
-            q = int(m.get("questions_total", q) or 0)
-            open_q = int(m.get("open_questions", 0) or 0)
-        mono = m.get("current_monologue", m.get("current_monologue_s", monologue_now))
-        self.gauges.update_values(ratio, float(mono or 0.0), int(q or 0), open_q)
-        coverage = m.get("qualification") or m.get("qualification_coverage") or {}
-        if isinstance(coverage, dict):
+        open_q = int(m.get("open_questions", 0) or 0)
+        questions = open_q + int(m.get("closed_questions", 0) or 0)
+        mono = monologue_now
+        if mono is None:
+            mono = float(m.get("current_monologue_seconds", 0.0) or 0.0)
+        self.gauges.update_values(ratio, mono, questions, open_q)
+        coverage = m.get("qualification") or {}
+        if isinstance(coverage, dict) and coverage:
             self.checklist.update_coverage(coverage)

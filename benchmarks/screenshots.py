@@ -1,0 +1,218 @@
+"""Save a PNG of every screen of the real window under Xvfb, at 1280×720 and 1920×1080.
+
+    .venv/bin/python benchmarks/screenshots.py [--out screenshots] [--sizes 1280x720,1920x1080]
+
+Screens: the dialer (recents, contact search), a live call against a real far end (a second
+engine playing a flite line, the rep's voice a flite WAV) with transcript and coach cards, an
+incoming call from another engine, each settings tab, and the review/coaching screens when this
+build has them. Starts its own Xvfb unless DISPLAY is set (or --offscreen). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REP = (
+    "Hi Dana, as we discussed, I am just checking in to touch base. "
+    "What is driving the project for your team this year?"
+)
+PROSPECT = "Hello. We are looking for a new phone system for the sales team before the summer."
+
+
+def start_xvfb() -> subprocess.Popen:
+    r, w = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        pass_fds=[w], stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(w)
+    display = os.read(r, 16).decode().strip()
+    os.close(r)
+    os.environ["DISPLAY"] = f":{display}"
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    return proc
+
+
+def flite(text: str, out: Path) -> str:
+    subprocess.run(["flite", "-voice", "kal16", "-t", text, "-o", str(out)], check=True)
+    return str(out)
+
+
+def seed_history(far_uri: str) -> None:
+    """A few contacts and earlier calls so recents and the contact card have something."""
+    from app.db import open_database
+    from coach.library import store as lib
+    from coach.types import Flag
+    from softphone import history
+
+    db = open_database()
+    now = time.time()
+    dana = history.add_contact(db, "Dana Whitfield", far_uri, "Northwind Logistics")
+    people = [
+        ("Sam Ortiz", "+14155550123", "Fabrikam"),
+        ("Priya Raman", "+442079460958", "Contoso UK"),
+        ("Daniel Brooks", "+14155550177", "Adventure Works"),
+        ("Mei Chen", "+16505550142", "Tailspin Toys"),
+    ]
+    ids = [history.add_contact(db, n, num, co) for n, num, co in people]
+    cid = history.start_call(db, direction="outbound", remote_number=far_uri, contact_id=dana,
+                             started_at=now - 13 * 86400, status="in_progress")  # fmt: skip
+    history.call_connected(db, cid, now - 13 * 86400 + 5)
+    history.finish_call(db, cid, ended_at=now - 13 * 86400 + 300)
+    history.set_notes(db, cid, "Evaluating three vendors; wants pricing for 40 seats.")
+    lib.add_flag(db, cid, Flag("content_dump", "rep", 40, 48, "I can send you our white papers",
+                               "Ask what would help them decide", label="Content dump"))  # fmt: skip
+    for i, (pid, when, direction, connected) in enumerate(
+        [(ids[0], 3600, "outbound", True), (ids[1], 86400 + 50, "inbound", False),
+         (ids[2], 3 * 86400, "inbound", True), (ids[3], 4 * 86400, "outbound", False)]
+    ):  # fmt: skip
+        num = people[i][1]
+        c = history.start_call(db, direction=direction, remote_number=num, contact_id=pid,
+                               started_at=now - when, status="in_progress")  # fmt: skip
+        if connected:
+            history.call_connected(db, c, now - when + 4)
+        history.finish_call(db, c, ended_at=now - when + (250 if connected else 20))
+    db.conn.commit()
+    db.conn.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="screenshots")
+    ap.add_argument("--sizes", default="1280x720,1920x1080")
+    ap.add_argument("--model", default=os.environ.get("CALLCOACH_MODEL"), help="Vosk model dir")
+    ap.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen platform")
+    args = ap.parse_args()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
+    xvfb = None
+    if args.offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif not os.environ.get("DISPLAY"):
+        xvfb = start_xvfb()
+    tmp = Path(tempfile.mkdtemp(prefix="callcoach-shots-"))
+    os.environ["CALLCOACH_CONFIG_DIR"] = str(tmp / "config")
+    os.environ["CALLCOACH_DATA_DIR"] = str(tmp / "data")
+    procs: list[subprocess.Popen] = []
+    saved: list[str] = []
+    try:
+        far = subprocess.Popen(
+            [sys.executable, "main.py", "answer", "--port", "0", "--bind", "127.0.0.1",
+             "--play", flite(PROSPECT, tmp / "prospect.wav"), "--seconds", "40", "--wait", "120"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        procs.append(far)
+        port = re.search(r"127\.0\.0\.1:(\d+)", far.stdout.readline()).group(1)
+        far_uri = f"sip:dana@127.0.0.1:{port}"
+        seed_history(far_uri)
+        saved = shoot(out, sizes, far_uri, flite(REP, tmp / "rep.wav"), procs, args.model)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(10)
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(5)
+    print(json.dumps({"out": str(out), "screenshots": saved}, indent=2))
+    return 0
+
+
+def shoot(
+    out: Path, sizes: list, far_uri: str, rep_wav: str, procs: list, model: str | None
+) -> list[str]:
+    from PySide6.QtWidgets import QApplication
+
+    from app.desktop import DesktopApp
+    from softphone.protocol import EngineConfig
+
+    qapp = QApplication.instance() or QApplication([])
+    cfg = EngineConfig(bind_address="127.0.0.1", audio="file", play_file=rep_wav)
+    app = DesktopApp(engine_config=cfg, model_path=model, listen=False)
+    w = app.window
+    saved: list[str] = []
+
+    def pump(seconds: float, until=None) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            qapp.processEvents()
+            if until is not None and until():
+                return True
+            time.sleep(0.02)
+        return until is None
+
+    def snap(name: str, widget=None) -> None:
+        for wd, ht in sizes:
+            w.resize(wd, ht)
+            pump(0.4)
+            path = out / f"{name}-{wd}x{ht}.png"
+            (widget or w).grab().save(str(path))
+            saved.append(path.name)
+
+    try:
+        app.show()
+        pump(20, lambda: app.services.engine_ready.is_set() and app.services.model is not None)
+        pump(1.0)
+        snap("dialer")
+        w.phone.dialer.field.setText("da")
+        snap("dialer-search")
+        w.phone.dialer.field.clear()
+        w.show_page("settings")
+        for i, name in enumerate(("phone", "audio", "model", "coach")):
+            w.settings_page.tabs.setCurrentIndex(i)
+            snap(f"settings-{name}")
+        w.show_page("phone")
+        w.phone.dialer.set_number(far_uri, "Dana Whitfield")
+        w.phone.dialer.dial()
+        pump(20, lambda: w.phone.controls.state == "connected")
+        pump(30, lambda: len(w.phone.coach.feed.flag_cards()) >= 1
+             and len(w.phone.transcript.texts()) >= 2)  # fmt: skip
+        pump(4)
+        snap("call")
+        app.controller.hangup()
+        pump(5, lambda: w.phone.controls.state == "disconnected")
+        pump(1)
+        snap("call-ended")
+        port = app.services.engine.info.sip_port
+        caller = subprocess.Popen(
+            [sys.executable, "main.py", "call", f"sip:rep@127.0.0.1:{port}", "--bind",
+             "127.0.0.1", "--seconds", "5"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        procs.append(caller)
+        if pump(20, lambda: w.incoming.isVisible()):
+            pump(1)
+            for wd, ht in sizes:
+                w.resize(wd, ht)
+                pump(0.3)
+                path = out / f"incoming-{wd}x{ht}.png"
+                screen = qapp.primaryScreen()
+                if os.environ.get("QT_QPA_PLATFORM") == "xcb":
+                    screen.grabWindow(0, 0, 0, wd, ht).save(str(path))
+                else:
+                    w.incoming.grab().save(str(path))
+                saved.append(path.name)
+            w.incoming.reject()
+        for key in ("review", "coaching"):
+            if key in w.pages:
+                w.show_page(key)
+                snap(key)
+    finally:
+        app.shutdown()
+    return saved
+
+
+if __name__ == "__main__":
+    sys.exit(main())
