@@ -71,3 +71,12 @@ def tts_call(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
 
     path = tmp_path_factory.mktemp("tts") / "sales_call.wav"
     return path, render_call(SALES_CALL, path)
+
+
+@pytest.fixture(scope="session")
+def rough_call(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """The rough call (false familiarity, arguing, a cut-in, pressure) rendered with flite."""
+    from tests.tts_call import ROUGH_CALL, render_call
+
+    path = tmp_path_factory.mktemp("tts") / "rough_call.wav"
+    return path, render_call(ROUGH_CALL, path)

@@ -39,6 +39,19 @@ SALES_CALL: list[tuple[str, str]] = [
 ]
 
 
+# A rougher call: the rep assumes a history that does not exist, argues, cuts the prospect off
+# (the third item is the gap before a line; negative = starts before the last line ends).
+ROUGH_CALL: list[tuple] = [
+    ("rep", "hi mark great to talk again as we discussed last time i will keep this short"),
+    ("prospect", "sorry i do not think we have spoken before"),
+    ("rep", "we help sales teams book more meetings every single week"),
+    ("prospect", "we already have a tool for that and it works well for us today"),
+    ("rep", "no that is not right our tool is much better than theirs", -1.6),
+    ("prospect", "i do not have time for this right now"),
+    ("rep", "i need an answer from you today"),
+]
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptLine:
     speaker: str
@@ -60,7 +73,7 @@ def _speak(text: str, voice: str, rate: int) -> np.ndarray:
 
 
 def render_call(
-    script: list[tuple[str, str]],
+    script: list[tuple],
     path: str | Path,
     *,
     voices: dict[str, str] | None = None,
@@ -72,16 +85,18 @@ def render_call(
 ) -> list[ScriptLine]:
     """Write the call to `path` and return each line with its start/end in the file.
 
-    A negative `gap` makes lines overlap (the next speaker starts before the last one ends).
+    A script item is (speaker, text) or (speaker, text, gap before it); a negative gap makes
+    the line overlap the one before (the speaker cuts in).
     """
     voices = {**VOICES, **(voices or {})}
-    clips = [(spk, text, _speak(text, voices[spk], sample_rate)) for spk, text in script]
+    clips = [(item[0], item[1], _speak(item[1], voices[item[0]], sample_rate)) for item in script]
     lines: list[ScriptLine] = []
     t = lead_in
-    for spk, text, clip in clips:
+    for item, (spk, text, clip) in zip(script, clips, strict=True):
+        if lines:
+            t = lines[-1].end + (item[2] if len(item) > 2 else gap)
         start = max(0.0, t)
         lines.append(ScriptLine(spk, text, start, start + len(clip) / sample_rate))
-        t = start + len(clip) / sample_rate + gap
     total = int((max(line.end for line in lines) + tail) * sample_rate)
     stereo = np.zeros((total, 2), dtype=np.float32)
     for line, (_, _, clip) in zip(lines, clips, strict=True):
