@@ -78,7 +78,7 @@ def connect(path: str | Path | None = None) -> sqlite_utils.Database:
     return db
 
 
-def _migration_modules() -> list[Any]:
+def migration_modules() -> list[Any]:
     return [importlib.import_module(name) for name in MIGRATION_MODULES]
 
 
@@ -94,7 +94,7 @@ def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> di
         "CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
     )
     current = schema_versions(db)
-    for module in _migration_modules():
+    for module in migration_modules():
         name, steps = module.SCHEMA_NAME, module.MIGRATIONS
         target = len(steps) if upto is None else min(upto.get(name, len(steps)), len(steps))
         have = current.get(name, 0)
@@ -157,6 +157,7 @@ class StoreWriter:
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._ready = threading.Event()
         self._open_error: BaseException | None = None
+        self._pending: list[tuple[Future, Any]] = []
         self.commits = 0
         self.errors = 0
 
@@ -168,7 +169,7 @@ class StoreWriter:
         return self
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
-        """Queue `fn(db, *args, **kwargs)`; the Future holds its result once it ran."""
+        """Queue `fn(db, *args, **kwargs)`; the Future resolves once its write is committed."""
         if not self._thread.is_alive():
             raise RuntimeError("The store writer is not running.")
         fut: Future = Future()
@@ -244,13 +245,20 @@ class StoreWriter:
             log.exception("store writer: %s failed", getattr(fn, "__name__", fn))
             fut.set_exception(exc)
         else:
-            fut.set_result(result)
+            self._pending.append((fut, result))
 
     def _commit(self, db: sqlite_utils.Database) -> None:
-        if db.conn.in_transaction:
-            try:
+        """Commit, then resolve the futures of what was committed (done means on disk)."""
+        pending, self._pending = self._pending, []
+        try:
+            if db.conn.in_transaction:
                 db.commit()
                 self.commits += 1
-            except sqlite3.Error:
-                log.exception("store writer: commit failed")
-                db.rollback()
+        except sqlite3.Error as exc:
+            log.exception("store writer: commit failed")
+            db.rollback()
+            for fut, _ in pending:
+                fut.set_exception(exc)
+            return
+        for fut, result in pending:
+            fut.set_result(result)
