@@ -148,10 +148,13 @@ class LiveCoach:
                 continue
             if rule.quiet_if_question and seen.is_question:
                 continue
-            last = self._last_fired.get(rule.id)
+            if rule.quiet_if_open_question and any(q.kind == "open" for q in seen.questions):
+                continue
+            key = f"{rule.id}|{m.trigger}"  # the same words again soon after: one flag
+            last = self._last_fired.get(key)
             if last is not None and abs(u.start - last) < self._dedup:
                 continue
-            self._last_fired[rule.id] = u.start
+            self._last_fired[key] = u.start
             fired_kinds.add(rule.kind)
             out.append(self._flag(rule, u.start, u.end, u.text, m.trigger))
         return out
@@ -248,7 +251,7 @@ class LiveCoach:
         if self._discovery is not None and not self._discovery_fired:
             out += self._discovery_flag(end)
         rule = self._qualification
-        if rule is not None and end >= rule.min_call_seconds:
+        if rule is not None and self._conversation(rule, end):
             missing = self._metrics.missing_topics(rule.required)
             if missing:
                 names = ", ".join(missing)
@@ -257,7 +260,7 @@ class LiveCoach:
 
     def _discovery_flag(self, now: float) -> list[Flag]:
         rule = self._discovery
-        if rule is None or now < rule.min_call_seconds:
+        if rule is None or not self._conversation(rule, now):
             return []
         needed = max(rule.min_open_questions, int(now // rule.seconds_per_open_question))
         asked = self._metrics.open_questions
@@ -266,6 +269,11 @@ class LiveCoach:
         self._discovery_fired = True
         text = f"{asked} open questions in {now / 60.0:.1f} minutes (at least {needed} expected)"
         return [self._flag(rule, 0.0, now, text, f"{asked} open questions")]
+
+    def _conversation(self, rule: DiscoveryRule | QualificationRule, now: float) -> bool:
+        """Long enough, with enough prospect turns, to judge discovery and qualification."""
+        turns = self._metrics.turns.get("prospect", 0)
+        return now >= rule.min_call_seconds and turns >= rule.min_prospect_turns
 
     def metrics(self, now: float | None = None) -> dict:
         snap = self._metrics.snapshot(now)

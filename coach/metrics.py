@@ -53,6 +53,7 @@ class CallMetrics:
     probing_questions: int = 0
     pauses: list[float] = field(default_factory=list)
     interruptions: int = 0
+    turns: dict[str, int] = field(default_factory=lambda: {"rep": 0, "prospect": 0})
     monologues: list[tuple[float, float]] = field(default_factory=list)
     current_monologue: tuple[float, float] | None = None
     coverage: dict[str, Coverage] = field(default_factory=dict)
@@ -76,6 +77,7 @@ class CallMetrics:
                     self.closed_questions += 1
         if seen.backchannel:
             return
+        self.turns[u.speaker] += 1
         prev = self.previous_turn(u)
         if u.speaker == "rep" and prev is not None and prev.utt.speaker == "prospect":
             gap = u.start - prev.utt.end

@@ -426,15 +426,21 @@ def _wh_question(words: list[str], i: int) -> bool:
         return False
     if w in ("who", "which") and i and prev not in CLAUSE_OPENERS:
         return False  # a relative clause: "the person who signs", "a tool which does"
+    opens_clause = i == 0 or prev in CLAUSE_OPENERS
     if w in ("what", "who", "which", "how") and nxt in WH_SUBJECT_VERBS:
-        return prev not in EMBEDDING or nxt in AUX
+        # "what happens next" asks; "our team shows what is coming" reports
+        inverted = nxt in AUX and i + 2 < len(words) and words[i + 2] in SUBJECT
+        return opens_clause or inverted
     if w == "how" and nxt in ("come", "so"):
         return True
     # wh + up to three non-pronoun words + auxiliary + subject ("which tools are you using"),
     # or after a noun phrase just the auxiliary ("how many people are on the team")
+    # Only "which/what/whose X" and "how many/much X" take a noun before the auxiliary.
+    noun_first = w in ("which", "what", "whose") or nxt in ("many", "much", "kind", "long")
     for j in range(i + 1, min(i + 5, len(words))):
         if words[j] in AUX | NEG_AUX and (
-            j > i + 1 or (j + 1 < len(words) and words[j + 1] in SUBJECT | {"it", "yours"})
+            (j > i + 1 and noun_first)
+            or (j + 1 < len(words) and words[j + 1] in SUBJECT | {"it", "yours"})
         ):
             return True
         if words[j] in PRONOUN or words[j] in WH:
@@ -457,8 +463,13 @@ def _aux_question(words: list[str], i: int) -> bool:
     if w in ("is", "was") and nxt in ("the", "a", "an", "your", "our", "their") and i > 0:
         # "our price is the lowest" is a statement; at the start of a clause it asks.
         return prev in ("so", "and", "but", "okay", "ok", "now", "also", "then", "well", "right")
-    # "we do the onboarding", "they did a great job" are statements
-    return not (w in ("do", "did") and nxt in ("the", "a", "an", "this", "that", "it") and i > 0)
+    if w in ("have", "had") and nxt in ("a", "an", "the"):
+        return False  # "have a good one", "had a great week"
+    # "we do the onboarding", "our team does it" are statements unless a clause opens there
+    objects = ("the", "a", "an", "this", "that", "it", "your", "our", "their")
+    return not (
+        w in ("do", "does", "did") and nxt in objects and i > 0 and prev not in CLAUSE_OPENERS
+    )
 
 
 def _request(words: list[str], i: int) -> bool:

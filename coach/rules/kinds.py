@@ -37,6 +37,7 @@ class PhraseRule(Rule):
     )
     at_start: bool = False  # the match must open the utterance (first three words)
     quiet_if_question: bool = False  # polite disagreement that goes on to ask a question is fine
+    quiet_if_open_question: bool = False  # an open question is asking, not offering or pushing
     previous_calls: int | None = None  # fire only when the call history shows exactly this many
     regex: re.Pattern | None = field(default=None, compare=False, repr=False)
     unless_regex: re.Pattern | None = field(default=None, compare=False, repr=False)
@@ -63,7 +64,8 @@ class MonologueRule(Rule):
 class DiscoveryRule(Rule):
     """Too few open questions for the time elapsed."""
 
-    min_call_seconds: float = 120.0
+    min_call_seconds: float = 90.0
+    min_prospect_turns: int = 3  # fewer and it was no conversation (voicemail, gatekeeper)
     seconds_per_open_question: float = 150.0
     min_open_questions: int = 1
     live_check_seconds: float = 300.0
@@ -73,7 +75,8 @@ class DiscoveryRule(Rule):
 class QualificationRule(Rule):
     """The call ends without the required qualification topics learned."""
 
-    min_call_seconds: float = 120.0
+    min_call_seconds: float = 90.0
+    min_prospect_turns: int = 3
     required: tuple[str, ...] = ("project", "budget", "timeline")
 
 

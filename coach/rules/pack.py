@@ -60,8 +60,10 @@ class RulePack:
         return next((r for r in self.rules if isinstance(r, cls)), None)
 
     def is_backchannel(self, normalized: str) -> bool:
-        """True for short listening noises ("mm hmm", "right", "got it") that take no turn."""
-        return bool(normalized) and self.backchannel_regex.fullmatch(padded(normalized)) is not None
+        """True for listening noises ("mm hmm", "right", "got it") that take no turn."""
+        if not normalized:
+            return True  # nothing but fillers ("um", "mm")
+        return self.backchannel_regex.fullmatch(padded(normalized)) is not None
 
 
 def _files(path: Path) -> list[Path]:
