@@ -156,6 +156,7 @@ class ChannelTranscriber:
         self._last_partial = ""
         self._backlogged = False
         self._closed = False
+        self.error: str | None = None  # set if the worker died; feed() then says so once
         self.max_backlog_seconds = 0.0
         self.decode_seconds = 0.0  # wall time spent inside Vosk
         self.partials = 0
@@ -164,9 +165,13 @@ class ChannelTranscriber:
 
     # --- feeder side (any thread; cheap, never blocks) ---
     def feed(self, pcm: np.ndarray) -> None:
-        """Queue int16 mono samples at `sample_rate` (copied; the caller may reuse its buffer)."""
+        """Queue int16 mono samples at `sample_rate` (copied; the caller may reuse its buffer).
+
+        Call it from one feeder thread per transcriber (the tap reader)."""
         if self._closed:
             raise RuntimeError(f"the {self.speaker} transcriber is closed")
+        if self.error is not None:
+            raise RuntimeError(f"the {self.speaker} transcriber stopped: {self.error}")
         chunk = np.array(pcm, dtype=np.int16, copy=True).reshape(-1)
         if chunk.size:
             self._fed += chunk.size
@@ -201,6 +206,7 @@ class ChannelTranscriber:
             "rtf": round(self.decode_seconds / decoded, 4) if decoded else None,
             "finals": len(self.utterances),
             "partials": self.partials,
+            "error": self.error,
         }
 
     # --- worker side ---
@@ -212,7 +218,9 @@ class ChannelTranscriber:
                     break
                 self._decode(item)
             self._finish()
-        except Exception:
+        except Exception as e:
+            # the audio queued after this point will not be transcribed: say so, loudly
+            self.error = f"{type(e).__name__}: {e}"
             log.exception("the %s transcriber stopped on an error", self.speaker)
 
     def _decode(self, chunk: np.ndarray) -> None:

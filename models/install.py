@@ -161,6 +161,14 @@ def _commit(staged: Path, name: str, directory: Path, force: bool, manifest: dic
     return target
 
 
+def _remove_stale_staging(directory: Path, max_age: float = 6 * 3600) -> None:
+    # A killed install leaves a hidden staging folder; lookup ignores it, this reclaims the space.
+    now = time.time()
+    for p in directory.glob(".installing-*"):
+        if p.is_dir() and now - p.stat().st_mtime > max_age:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def _entry_for_url(url: str) -> CatalogEntry | None:
     return next((e for e in load_catalog() if e.url == url), None)
 
@@ -182,6 +190,7 @@ def install_model(
     """
     directory = Path(directory) if directory else models_dir()
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(directory)
     src_path = Path(source).expanduser()
     entry: CatalogEntry | None = None
     url: str | None = None

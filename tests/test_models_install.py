@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,17 @@ def test_catalog_entries_are_complete() -> None:
         assert e.sha256 is None or len(e.sha256) == 64
     small_en = next(e for e in entries if e.name == "vosk-model-small-en-us-0.15")
     assert small_en.size == 41205931 and small_en.checksum_known
+
+
+def test_a_killed_install_leaves_nothing_lookup_uses_and_is_cleaned_later(
+    isolated_models: Path, model_path: Path
+) -> None:
+    # what a `kill -9` in the middle of unpacking leaves: a hidden, half-filled staging folder
+    half = isolated_models / ".installing-killed" / "vosk-model-small-en-us-0.15"
+    shutil.copytree(model_path / "conf", half / "conf")
+    with pytest.raises(ModelError, match="No speech model is installed"):
+        resolve_model_path(None)
+    old = 7 * 3600
+    os.utime(half.parent, (time.time() - old, time.time() - old))
+    install_model(str(model_path), progress=False)
+    assert visible_entries(isolated_models) == ["vosk-model-small-en-us-0.15"]
