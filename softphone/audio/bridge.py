@@ -50,11 +50,17 @@ class AudioBridge:
         self.prospect_tap = prospect_tap
         self.recorder = recorder
         self.block = RATE * block_ms // 1000
-        # The ring level just before each 20 ms pull/push swings by one device block; the
-        # target keeps the low point of that swing about 5 ms above empty.
-        target = RATE * target_ms / 1000 if target_ms else FRAME + 1.5 * self.block
-        self.target = int(target)
-        self.deadband = self.block / 2 + 16
+        # Targets are ring levels seen just before each 20 ms pull/push. Devices deliver whole
+        # blocks, so when the two clocks slip by a block the level steps by one block; the
+        # low point (target - deadband - block) must still hold a frame for the pull (mic) or
+        # a block for the last callback before a push (ear), with 5 ms to spare.
+        self.deadband = 32
+        margin = RATE // 200
+        self.mic_target = FRAME + self.block + self.deadband + margin
+        self.ear_target = 2 * self.block + self.deadband + margin
+        if target_ms:  # an explicit mic target; the ear keeps the same distance to empty
+            self.mic_target = int(RATE * target_ms / 1000)
+            self.ear_target = max(self.mic_target - FRAME + self.block, 2 * self.block)
         self.mode = "null"
         self.warning: str | None = "No audio source chosen yet: the call hears silence."
         self._muted = False
@@ -64,7 +70,7 @@ class AudioBridge:
         self._ear_ring = SampleRing(RATE * 2)
         self._rec_rep = SampleRing(RATE * 8)
         self._rec_far = SampleRing(RATE * 8)
-        self._mic_frame = np.zeros(FRAME + 1, dtype=np.int16)
+        self._mic_frame = np.zeros(FRAME + 2, dtype=np.int16)
         self._silence = bytes(2 * FRAME)
         self._reset_media_state()
         self._pull_timing = _Timing()
@@ -75,15 +81,15 @@ class AudioBridge:
 
     # -- configuration (app/engine threads, between calls or at call start) ----------------
     def _reset_media_state(self) -> None:
-        self._mic_ctl = DriftController(self.target, self.deadband)
-        self._ear_ctl = DriftController(self.target, self.deadband)
+        self._mic_ctl = DriftController(self.mic_target, self.deadband, far=self.block)
+        self._ear_ctl = DriftController(self.ear_target, self.deadband, far=self.block)
         self._mic_est = DriftEstimator()
         self._ear_est = DriftEstimator()
         self._mic_priming = True
         self._pulls = 0
         self._pushes = 0
-        self._mic_w0 = self._mic_ring.total_written
-        self._ear_r0 = self._ear_ring.total_read
+        self._mic_f0 = 0
+        self._ear_f0 = 0
         self._last_pull = 0.0
         self._last_push = 0.0
         self.mic_resyncs = 0
@@ -112,7 +118,7 @@ class AudioBridge:
             output_device=out_idx,
             samplerate=RATE,
             blocksize=self.block,
-            ear_prime=self.target,
+            ear_prime=self.ear_target + FRAME,  # a push landed on top of the target level
         )
         self._file = None
         self.mode = "headset"
@@ -208,40 +214,41 @@ class AudioBridge:
         if now - self._last_pull > 0.2:  # the media clock was idle: start from a fresh prebuffer
             self._resync_mic()
         level = ring.available()
-        if level > self.target + 4 * FRAME:  # backlog (e.g. a stall): skip ahead, no latency
-            ring.discard(level - self.target)
+        if level > self.mic_target + 4 * FRAME:  # a backlog (a stall): skip it, keep latency low
+            ring.discard(level - self.mic_target)
             self.mic_resyncs += 1
             self._mic_ctl.reset()
             level = ring.available()
-        self._mic_est.add(
-            self._pulls * FRAME, ring.total_written - self._mic_w0 - self._pulls * FRAME
-        )
+        device = self._headset.in_stats.frames - self._mic_f0
+        self._mic_est.add(self._pulls * FRAME, device - self._pulls * FRAME)
         out = self._mic_frame[:FRAME]
         if self._mic_priming:
-            if level < self.target:
+            if level < self.mic_target:
                 out[:] = 0
                 return out
+            ring.discard(level - self.mic_target)  # start exactly on target: no early fixes
+            level = self.mic_target
             self._mic_priming = False
         step = self._mic_ctl.update(level)
         if step == 0:
             if ring.read_into(out) < FRAME:
                 self._mic_priming = True
             return out
-        buf = self._mic_frame[: FRAME - step]  # drop one: read 321; insert one: read 319
+        buf = self._mic_frame[: FRAME - step]  # too full: read 321 (322) into 320; too empty: 319
         if ring.read_into(buf) < len(buf):
             self._mic_priming = True
         return stretch(buf, FRAME)
 
     def _resync_mic(self) -> None:
         ring = self._mic_ring
-        excess = ring.available() - self.target
+        excess = ring.available() - self.mic_target
         if excess > 0:
             ring.discard(excess)
         self._mic_priming = True
         self._mic_ctl.reset()
         self._mic_est.reset()
         self._pulls = 0
-        self._mic_w0 = ring.total_written
+        self._mic_f0 = self._headset.in_stats.frames
 
     def push_far_frame(self, pcm: bytes) -> None:
         """640 bytes from the far end (an empty frame counts as 20 ms of silence)."""
@@ -262,21 +269,21 @@ class AudioBridge:
 
     def _push_headset(self, frame: np.ndarray, now: float) -> None:
         ring = self._ear_ring
-        if now - self._last_push > 0.2:
+        hs = self._headset
+        if now - self._last_push > 0.2:  # the media clock was idle: measure afresh
             self._ear_ctl.reset()
             self._ear_est.reset()
             self._pushes = 0
-            self._ear_r0 = ring.total_read
+            self._ear_f0 = hs.out_stats.frames
         level = ring.available()
-        if level > self.target + 4 * FRAME:  # the ear fell behind: drop the backlog's excess
+        if level > self.ear_target + 4 * FRAME:  # the ear fell behind: skip frames to catch up
             self.ear_resyncs += 1
             self._ear_ctl.reset()
-            return  # skipping this frame lets the level fall back by 20 ms
-        self._ear_est.add(
-            self._pushes * FRAME, ring.total_read - self._ear_r0 - self._pushes * FRAME
-        )
+            return
+        device = hs.out_stats.frames - self._ear_f0
+        self._ear_est.add(self._pushes * FRAME, device - self._pushes * FRAME)
         # while the output callback gathers its prebuffer the level says nothing about drift
-        step = 0 if self._headset._ear_priming else self._ear_ctl.update(level)
+        step = 0 if hs._ear_priming else self._ear_ctl.update(level)
         if step != 0 and len(frame) == FRAME:
             frame = stretch(frame, FRAME + step)
         ring.write(frame)
@@ -321,7 +328,8 @@ class AudioBridge:
             "mode": self.mode,
             "warning": self.warning,
             "muted": self._muted,
-            "target_ms": round(self.target / RATE * 1000, 1),
+            "mic_target_ms": round(self.mic_target / RATE * 1000, 1),
+            "ear_target_ms": round(self.ear_target / RATE * 1000, 1),
             "mic": {
                 "level": self._mic_ring.available(),
                 "overruns": self._mic_ring.overruns,

@@ -9,7 +9,9 @@ the headset runs fast).
 ``DriftController`` keeps a ring's smoothed fill level inside a band around a target by asking
 for a one-sample correction on a 20 ms frame: the frame is then linearly re-interpolated from
 319 or 321 samples to 320 (a 0.3 % pitch change for 20 ms: no click, inaudible). One sample
-per frame corrects up to 3,000 ppm, far beyond real crystals (±100 ppm).
+per frame corrects up to 3,000 ppm, far beyond real crystals (±100 ppm); when the level is more
+than a device block off (a start-up transient, PulseAudio's delivery wobbling by a few ms) it
+corrects two samples a frame.
 """
 
 from __future__ import annotations
@@ -54,11 +56,14 @@ class DriftEstimator:
 
 
 class DriftController:
-    """Decides, once per frame, whether to drop (-1), insert (+1) or keep (0) one sample."""
+    """Decides, once per frame, how many samples to drop (-1, -2), insert (+1, +2) or 0."""
 
-    def __init__(self, target: float, deadband: float, alpha: float = 1 / 32) -> None:
+    def __init__(
+        self, target: float, deadband: float, alpha: float = 1 / 32, far: float = 160
+    ) -> None:
         self.target = target
         self.deadband = deadband
+        self.far = far  # beyond deadband + far, correct two samples a frame instead of one
         self.alpha = alpha
         self.smoothed: float | None = None
         self._seen = 0
@@ -72,8 +77,8 @@ class DriftController:
     def update(self, level: int) -> int:
         """Feed the ring level seen this frame; return the correction to apply to it.
 
-        The sign is from the ring's point of view: -1 means take one sample out of the ring
-        (the ring is too full), +1 means put one more in (too empty).
+        The sign is from the ring's point of view: negative means take samples out of the
+        ring (it is too full), positive means put more in (too empty).
         """
         self._seen += 1
         # a plain running mean until alpha takes over, so the start does not look like drift
@@ -83,13 +88,14 @@ class DriftController:
             self.smoothed = s
             return 0
         step = 0
-        if s > self.target + self.deadband:
-            step = -1
-            self.dropped += 1
-        elif s < self.target - self.deadband:
-            step = 1
-            self.inserted += 1
-        self.smoothed = s + step  # the correction moves the level by one sample
+        err = s - self.target
+        if err > self.deadband:
+            step = -2 if err > self.deadband + self.far else -1
+            self.dropped -= step
+        elif err < -self.deadband:
+            step = 2 if err < -self.deadband - self.far else 1
+            self.inserted += step
+        self.smoothed = s + step  # the correction moves the level by as many samples
         return step
 
     @property

@@ -7,7 +7,8 @@ PortAudio calls ``_on_input`` / ``_on_output`` on its own real-time threads, eve
 every microsecond spent holding the GIL also delays the other stream. So a callback MAY only:
 
 - copy samples between the device buffer and a preallocated ``SampleRing`` (NumPy slice copies),
-- output silence while the ear ring primes, zero-fill on underrun,
+- output silence while the ear ring primes (then drop what exceeds the prebuffer),
+  zero-fill on underrun,
 - bump integer counters (xruns by kind, callbacks, underruns) and store its own timing into a
   preallocated NumPy array,
 - read plain attributes that other threads only rebind (the ring references, the prime target).
@@ -43,6 +44,7 @@ class CallbackStats:
 
     def reset(self) -> None:
         self.calls = 0
+        self.frames = 0  # device samples moved: the device clock, for drift estimates
         self.xruns = 0
         self.input_overflows = 0
         self.input_underflows = 0
@@ -121,6 +123,7 @@ class HeadsetStreams:
         if status:
             _count_status(st, status)
         self.mic_ring.write(indata[:, 0])
+        st.frames += frames
         i = st.calls & _MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
@@ -132,12 +135,16 @@ class HeadsetStreams:
         if status:
             _count_status(st, status)
         ring = self.ear_ring
-        if self._ear_priming and ring.available() >= self.ear_prime:
-            self._ear_priming = False
+        if self._ear_priming:
+            level = ring.available()
+            if level >= self.ear_prime:  # start exactly on the prebuffer: no early corrections
+                ring.discard(level - self.ear_prime)
+                self._ear_priming = False
         if self._ear_priming:
             outdata.fill(0)
         elif ring.read_into(outdata[:, 0]) < frames:
             self._ear_priming = True  # ran dry: gather a prebuffer again before playing on
+        st.frames += frames
         i = st.calls & _MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
