@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from app import history_rows
 from app.live_session import LiveSession
+from app.ringer import Ringer
 from app.settings import Settings
 from softphone.ui.numbers import number_from_uri
 
@@ -41,6 +42,7 @@ class CallController(QObject):
         self.poll = QTimer(self)
         self.poll.setInterval(66)  # ~15 Hz: partials, gauges, levels
         self.poll.timeout.connect(self._poll)
+        self.ringer = Ringer()
 
         b = bridge
         b.callStateChanged.connect(self._on_call_state)
@@ -122,10 +124,12 @@ class CallController(QObject):
         self.sv.commands.submit(lambda: self.sv.engine.make_call(uri, acct_id), started, failed)
 
     def answer(self, call_id: str) -> None:
+        self.ringer.stop()
         self.call_id = call_id
         self._command(lambda e: e.answer(call_id))
 
     def reject(self, call_id: str) -> None:
+        self.ringer.stop()
         self._command(lambda e: e.reject(call_id, 486))
         if self.call_id == call_id:
             self._ended("You declined the call.")
@@ -182,6 +186,14 @@ class CallController(QObject):
             self.page.controls.set_state(self.state)
         self.page.contact.show_summary(summary, self.settings.default_region)
         self.page.contact.show()
+        if self.w.incoming.isVisible():
+            calls = summary.previous_calls
+            earlier = f"{calls} earlier call{'s' if calls != 1 else ''} · " if calls else ""
+            self.w.incoming.history.setText(earlier + summary.last_talked_sentence())
+            if summary.name:
+                self.w.incoming.caller.setText(summary.name)
+                self.w.incoming.caller.setStyleSheet("")
+                self.w.incoming.uri.setText(summary.number)
 
     def _on_call_state(self, ev: Any) -> None:
         if self.call_id is None and (self.pending_dial or self.state in LIVE_STATES):
@@ -202,6 +214,7 @@ class CallController(QObject):
         self.state = "disconnected"
         self.page.controls.set_state("disconnected", sentence)
         self.w.incoming.hide()
+        self.sv.io.submit(self.ringer.stop)
         self.call_id = None
         self.poll.stop()
         session, self.session = self.session, None
@@ -277,6 +290,7 @@ class CallController(QObject):
         self._begin_call(number, name, "incoming", "inbound", ev.remote_uri)
         self.w.incoming.ring(ev.call_id, name, number)
         self.w.tray.incoming(name, number)
+        self.ringer.start(self.settings.ring_device)
 
     def _on_registration(self, ev: Any) -> None:
         self.registered[ev.account_id] = ev.registered
@@ -308,7 +322,11 @@ class CallController(QObject):
                  "off": "Speech model off"}.get(state, "No speech model — see Settings")  # fmt: skip
         self.w.status.set_model(short, tone)
         self.w.status.model.setToolTip(sentence)
-        self.w.settings_page.model.set_state(sentence, self.settings.model_path)
+        page = self.w.settings_page.model
+        if state == "ready":
+            self.sv.io.submit(self.sv.model_location, lambda p: page.set_state(sentence, p))
+        else:
+            page.set_state(sentence)
         if self.state == "connected" and self.session is not None and self.session.model is None:
             log.info("model became ready mid-call; the transcript starts with the next call")
 

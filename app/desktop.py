@@ -54,6 +54,7 @@ class DesktopApp:
         from app.call_controller import CallController
         from app.lifecycle import Services
         from app.main_window import MainWindow
+        from app.settings_wiring import SettingsWiring
         from softphone.ui.theme import stylesheet
 
         self.t0 = time.perf_counter()
@@ -70,6 +71,7 @@ class DesktopApp:
         self.window = MainWindow(self.settings)
         self._add_library_screens()
         self.controller = CallController(self.window, self.bridge, self.services, self.settings)
+        self.settings_wiring = SettingsWiring(self.window, self.bridge, self.services)
         self.pending_uri = ""
         self.services.on_engine_ready.append(self._engine_ready)
         self.server = self._listen() if listen else None
@@ -166,6 +168,7 @@ class DesktopApp:
             save_settings(self.settings)
         except OSError:
             log.warning("settings could not be saved at exit", exc_info=True)
+        self.settings_wiring.meter.stop()
         if self.server is not None:
             self.server.close()
         self.window.tray.hide()

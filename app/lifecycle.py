@@ -148,6 +148,20 @@ class Services:
                 )
         return out
 
+    def reload_model(self, path: str) -> None:
+        """Load a newly installed model in the background (used from the next call)."""
+        self.model_path = path
+        self.bridge.model_state("loading", "Speech model: loading…")
+        self._start_model()
+
+    def model_location(self) -> str:
+        try:
+            from models.lookup import resolve_model_path
+
+            return str(resolve_model_path(self.model_path or self.settings.model_path or None))
+        except Exception:  # noqa: BLE001 - no model: nothing to show
+            return ""
+
     def _start_model(self) -> None:
         def done(fut: Any) -> None:
             if self._stopping:

@@ -7,6 +7,8 @@ rep's dismissals are counted per kind (a signal for the team lead) and emitted.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -30,6 +32,27 @@ def _attr(obj: Any, name: str, default: Any = "") -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\bi(?=\b|')", "I", text.strip())
+    return text[:1].upper() + text[1:]
+
+
+def quote_with_trigger(text: str, trigger: str, limit: int = 140) -> str:
+    """The flagged words in bold inside the quoted line (rich text), trimmed around them."""
+    text = _sentence(text or trigger)
+    i = text.lower().find(trigger.lower()) if trigger else -1
+    if i < 0:
+        body = html.escape(text if len(text) <= limit else text[: limit - 1] + "…")
+        return f"“{body}”"
+    start = max(0, i - 50) if len(text) > limit else 0
+    end = min(len(text), i + len(trigger) + 70) if len(text) > limit else len(text)
+    before, hit, after = text[start:i], text[i : i + len(trigger)], text[i + len(trigger) : end]
+    pre = "…" if start else ""
+    post = "…" if end < len(text) else ""
+    return (f"“{pre}{html.escape(before)}<b>{html.escape(hit)}</b>"
+            f"{html.escape(after)}{post}”")  # fmt: skip
 
 
 class FlagCard(QFrame):
@@ -58,10 +81,9 @@ class FlagCard(QFrame):
         self.close_button.clicked.connect(lambda: self.dismissed.emit(self.flag))
         top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
-        words = _attr(flag, "trigger") or _attr(flag, "text")
-        text = _attr(flag, "text")
-        self.words = QLabel(f"“{text}”" if text else f"“{words}”")
+        self.words = QLabel(quote_with_trigger(_attr(flag, "text"), _attr(flag, "trigger")))
         self.words.setObjectName("FlagWords")
+        self.words.setTextFormat(Qt.TextFormat.RichText)
         self.words.setWordWrap(True)
         lay.addWidget(self.words)
         suggestion = _attr(flag, "suggestion")
@@ -84,7 +106,7 @@ class PositiveCard(QFrame):
         title = QLabel((_attr(mark, "label") or "Good probing question").upper())
         title.setObjectName("PositiveTitle")
         lay.addWidget(title)
-        body = QLabel(f"“{_attr(mark, 'text')}”")
+        body = QLabel(f"“{_sentence(_attr(mark, 'text'))}”")
         body.setWordWrap(True)
         lay.addWidget(body)
 

@@ -12,6 +12,7 @@ TOPICS = (
     ("project", "Project / need"),
     ("budget", "Budget"),
     ("timeline", "Timeline"),
+    ("authority", "Authority"),
 )
 
 
@@ -45,7 +46,7 @@ class QualificationChecklist(QWidget):
             self.grid.addWidget(name, row * 2, 1)
             self.grid.addWidget(ev, row * 2 + 1, 1)
             self.marks[key], self.names[key], self.evidence[key] = mark, name, ev
-            self.set_topic(key, False)
+            mark.setStyleSheet("color: #9ca3af;")
 
     def reset(self) -> None:
         for key in self.marks:
@@ -64,6 +65,8 @@ class QualificationChecklist(QWidget):
             name.setProperty("done", "true" if done else "false")
             name.style().unpolish(name)
             name.style().polish(name)
+        if len(evidence) > 90:  # the gist is enough; the transcript has the whole line
+            evidence = evidence[:87].rsplit(" ", 1)[0] + "…"
         text = f"“{evidence}”" if evidence else ""
         if ev.text() != text:
             ev.setText(text)

@@ -76,5 +76,5 @@ class Gauges(QWidget):
         limit = self.monologue_limit or 45.0
         m_tone = "bad" if monologue_s >= limit else "warn" if monologue_s >= 0.66 * limit else ""
         self.monologue.set(f"{monologue_s:.0f}s", monologue_s / limit, m_tone)
-        label = f"{questions}" + (f" ({open_q} open)" if open_q else "")
-        self.questions.set(label, min(1.0, questions / 8), "")
+        self.questions.set(str(questions), min(1.0, questions / 11), "")
+        self.questions.label.setText(f"Questions · {open_q} open" if open_q else "Questions")

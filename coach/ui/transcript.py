@@ -8,6 +8,8 @@ audio block.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +23,15 @@ from PySide6.QtWidgets import (
 
 LANES = ("rep", "prospect")
 LANE_TITLES = {"rep": "YOU", "prospect": "PROSPECT"}
+
+
+_I = re.compile(r"\bi(?=\b|')")
+
+
+def readable(text: str) -> str:
+    """Vosk's lower-case words as a sentence: capital first letter and a capital I."""
+    text = _I.sub("I", text.strip())
+    return text[:1].upper() + text[1:]
 
 
 def _clock(t: float) -> str:
@@ -39,7 +50,8 @@ class _Bubble(QFrame):
         lay.setSpacing(1)
         self.time = QLabel(_clock(start))
         self.time.setObjectName("BubbleTime")
-        self.text = QLabel(text)
+        self.raw = text
+        self.text = QLabel(readable(text))
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.time)
@@ -131,9 +143,10 @@ class LiveTranscript(QWidget):
 
     def set_partial(self, speaker: str, text: str) -> None:
         label = self.partials.get(speaker)
-        if label is None or label.text() == text:
+        if label is None or getattr(label, "raw", None) == text:
             return
-        label.setText(text)
+        label.raw = text
+        label.setText(readable(text) + " …" if text else "")
         label.setVisible(bool(text))
         if text:
             self.empty.hide()
@@ -144,11 +157,7 @@ class LiveTranscript(QWidget):
             self.set_partial(lane, partials.get(lane, ""))
 
     def texts(self, speaker: str | None = None) -> list[str]:
-        return [
-            b.text.text()
-            for b in self.bubbles
-            if speaker is None or b.property("speaker") == speaker
-        ]
+        return [b.raw for b in self.bubbles if speaker is None or b.property("speaker") == speaker]
 
     def _scroll_to_end(self) -> None:
         bar = self.scroll.verticalScrollBar()

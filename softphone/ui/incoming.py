@@ -41,6 +41,7 @@ class IncomingCallWindow(QDialog):
         self.caller = QLabel("")
         self.caller.setObjectName("IncomingCaller")
         self.caller.setWordWrap(True)
+        self.caller.setMaximumWidth(332)
         self.uri = QLabel("")
         self.uri.setObjectName("IncomingUri")
         self.history = QLabel("")
@@ -69,7 +70,8 @@ class IncomingCallWindow(QDialog):
     def ring(self, call_id: str, caller: str, uri: str, history: str = "") -> None:
         self.call_id = call_id
         self.caller.setText(caller or uri)
-        self.uri.setText(uri if caller else "")
+        self.caller.setStyleSheet("" if caller else "font-size: 13pt;")  # a URI is long
+        self.uri.setText(uri if caller else "Not in your contacts")
         self.history.setText(history)
         self.show()
         self.raise_()

@@ -49,6 +49,7 @@ class AccountPage(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 16, 18, 16)
+        self.setMaximumWidth(760)
         box = QGroupBox("SIP account")
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -122,12 +123,14 @@ class AccountPage(QWidget):
 class AudioPage(QWidget):
     testToneRequested = Signal(str)  # output device name ('' = default)
     refreshRequested = Signal()
+    meterWanted = Signal(bool)  # the page became visible / hidden: open / close the mic meter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level_fn: Callable[[], float] | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 16, 18, 16)
+        self.setMaximumWidth(760)
         box = QGroupBox("Devices")
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -187,12 +190,14 @@ class AudioPage(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.level_fn is not None:
-            self._poll.start()
+        self.meterWanted.emit(True)
+        self._poll.start()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self._poll.stop()
+        self.meterWanted.emit(False)
+        self.level.setValue(0)
 
     def _update_level(self) -> None:
         if self.level_fn is None:

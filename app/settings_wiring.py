@@ -1,0 +1,144 @@
+"""Settings behaviour that touches devices and models, kept off the GUI thread.
+
+Lists audio devices, runs the microphone level meter while the Audio tab is visible (its own
+PortAudio input stream; the page polls the level at 15 Hz), plays the test tone, and
+downloads or installs the speech model with a progress bar. All slow work runs on the io
+worker; results come back through the bridge.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+log = logging.getLogger(__name__)
+
+
+class MicMeter:
+    """RMS level (0..1, log scale over 60 dB) of an input device, updated by PortAudio."""
+
+    def __init__(self) -> None:
+        self.level = 0.0
+        self._stream: Any = None
+
+    def start(self, device: str | None) -> None:
+        import numpy as np
+        import sounddevice as sd
+
+        self.stop()
+
+        def callback(indata, frames, t, status) -> None:
+            rms = float(np.sqrt(np.mean(np.square(indata, dtype=np.float32)))) if frames else 0.0
+            db = 20 * math.log10(rms) if rms > 1e-6 else -120.0
+            self.level = max(0.0, min(1.0, (db + 60.0) / 60.0))
+
+        dev = device or None
+        if dev:
+            from softphone.audio.devices import find_device
+
+            dev = find_device(dev, "input").index
+        self._stream = sd.InputStream(device=dev, channels=1, samplerate=16000, callback=callback)
+        self._stream.start()
+
+    def stop(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:
+                log.debug("closing the level meter stream failed", exc_info=True)
+        self.level = 0.0
+
+
+class SettingsWiring(QObject):
+    def __init__(self, window: Any, bridge: Any, services: Any) -> None:
+        super().__init__(window)
+        self.w, self.bridge, self.sv = window, bridge, services
+        page = window.settings_page
+        self.audio, self.model_page = page.audio, page.model
+        self.meter = MicMeter()
+        self.audio.level_fn = lambda: self.meter.level
+        self.audio.meterWanted.connect(self._meter)
+        self.audio.testToneRequested.connect(self._tone)
+        self.audio.refreshRequested.connect(lambda: self.load_devices(refresh=True))
+        self.model_page.downloadRequested.connect(self._download)
+        self.model_page.installFileRequested.connect(self._install)
+        self.load_devices()
+
+    def load_devices(self, refresh: bool = False) -> None:
+        def scan() -> tuple[list[str], list[str]]:
+            from softphone.audio import devices
+
+            found = devices.refresh_devices() if refresh else devices.list_devices()
+            return ([d.name for d in found if d.max_in > 0],
+                    [d.name for d in found if d.max_out > 0])  # fmt: skip
+
+        def show(result: tuple[list[str], list[str]]) -> None:
+            s = self.sv.settings
+            chosen = {"input_device": s.input_device, "output_device": s.output_device,
+                      "ring_device": s.ring_device}  # fmt: skip
+            self.audio.set_devices(result[0], result[1], chosen)
+            n = len(result[0])
+            self.audio.set_status(
+                f"{n} microphone{'s' if n != 1 else ''} found."
+                if n
+                else "No microphone found — plug in a headset and press Find new devices."
+            )
+
+        self.sv.io.submit(scan, show, self.audio.set_status)
+
+    def _meter(self, on: bool) -> None:
+        device = self.audio.input.currentData() or None
+        if on:
+            self.sv.io.submit(lambda: self.meter.start(device), None, self.audio.set_status)
+        else:
+            self.sv.io.submit(self.meter.stop)
+
+    def _tone(self, device: str) -> None:
+        from softphone.audio.devices import play_test_tone
+
+        self.audio.set_status("Playing a test tone…")
+        self.sv.io.submit(
+            lambda: play_test_tone(device or None),
+            lambda _: self.audio.set_status("You should have heard a short beep."),
+            self.audio.set_status,
+        )
+
+    def _download(self) -> None:
+        from models.catalog import load_catalog
+
+        entries = load_catalog()
+        if not entries:
+            self.model_page.set_state("No model is listed in the catalog.")
+            return
+        self._install(entries[0].name)
+
+    def _install(self, source: str) -> None:
+        from models.install import install_model
+
+        page = self.model_page
+        page.set_progress(0.0)
+        page.set_state("Installing…")
+        last = [-1]
+
+        def progress(done: int, total: int | None) -> None:
+            pct = int(100 * done / total) if total else 0
+            if pct != last[0]:
+                last[0] = pct
+                self.bridge.call_soon(page.set_progress, pct / 100)
+
+        def done(path: Any) -> None:
+            page.set_progress(None)
+            page.set_state("Installed — it is used from the next call.", str(path))
+            self.sv.settings.model_path = str(path)
+            self.sv.reload_model(str(path))
+
+        def failed(sentence: str) -> None:
+            page.set_progress(None)
+            page.set_state(sentence)
+
+        self.sv.io.submit(lambda: install_model(source, progress=progress), done, failed)
