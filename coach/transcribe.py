@@ -27,7 +27,7 @@ import soxr
 import vosk
 
 from coach.types import Utterance, Word
-from coach.wav_input import AudioInputError, read_call_wav
+from coach.wav_input import AudioInputError, iter_call_blocks, open_call_wav
 from models.errors import ModelError
 from models.lookup import resolve_model_path
 
@@ -48,6 +48,7 @@ MODEL_RATE = 16000
 MAX_PIECE = MODEL_RATE // 4  # decode in <=0.25 s pieces so endpoints fall where they are
 PARTIAL_EVERY = MODEL_RATE // 10  # ask for a partial result every 0.1 s of audio
 BACKLOG_REPORT_SECONDS = 1.0
+FILE_BACKLOG_SECONDS = 30.0
 
 _models: dict[str, vosk.Model] = {}
 _models_lock = threading.Lock()
@@ -302,13 +303,24 @@ def transcribe_stereo_wav(
 ) -> list[Utterance]:
     """Transcribe a recorded call (left = rep, right = prospect) with both channels decoded
     in parallel; utterances sorted by start time. Raises AudioInputError or ModelError."""
-    audio = read_call_wav(path, channel_map)
+    call = open_call_wav(path, channel_map)
     model = load_model(model_path)
     workers = [
-        ChannelTranscriber(model, speaker, audio.sample_rate, report_backlog=False)
-        for speaker in audio.channels
+        ChannelTranscriber(model, speaker, call.sample_rate, report_backlog=False)
+        for speaker in call.channel_map
     ]
-    for tr in workers:
-        tr.feed(audio.channels[tr.speaker])
-    utterances = [u for tr in workers for u in tr.close()]
+    try:
+        for block in iter_call_blocks(call):
+            # a file may wait for the decoder (unlike a live tap): keep memory bounded
+            while max(tr.backlog_seconds for tr in workers) > FILE_BACKLOG_SECONDS:
+                if any(tr.error for tr in workers):
+                    break
+                time.sleep(0.05)
+            for tr in workers:
+                tr.feed(block[tr.speaker])
+    finally:
+        utterances = [u for tr in workers for u in tr.close()]
+    failed = [tr for tr in workers if tr.error]
+    if failed:
+        raise RuntimeError(f"Transcribing {path} failed: {failed[0].error}.")
     return sorted(utterances, key=lambda u: (u.start, u.speaker))

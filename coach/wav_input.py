@@ -8,6 +8,7 @@ not a WAV, or an empty one raises AudioInputError with one sentence (the CLI exi
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,18 +67,27 @@ def _check_riff(path: Path) -> None:
     )
 
 
-def read_call_wav(path: str | Path, channel_map: dict[str, int] | None = None) -> CallAudio:
-    """Read a call recording; `channel_map` maps speaker -> channel index (default stereo)."""
+@dataclass(frozen=True, slots=True)
+class CallWav:
+    """A checked call recording, not yet read: what `iter_call_blocks` reads from."""
+
+    path: Path
+    sample_rate: int
+    frames: int
+    channel_map: dict[str, int]
+
+
+def open_call_wav(path: str | Path, channel_map: dict[str, int] | None = None) -> CallWav:
+    """Check a call recording (exists, a whole WAV, channels) without reading the audio."""
     path = Path(path)
     if not path.is_file():
         raise AudioInputError(f"{path} does not exist; give the path of a recorded call.")
     _check_riff(path)
     try:
         info = sf.info(str(path))
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, ValueError) as e:
         raise AudioInputError(f"{path} cannot be read as audio ({e}).") from e
-    n_channels = data.shape[1]
+    n_channels = info.channels
     if channel_map is None:
         if n_channels != 2:
             what = "mono" if n_channels == 1 else f"{n_channels}-channel"
@@ -91,10 +101,27 @@ def read_call_wav(path: str | Path, channel_map: dict[str, int] | None = None) -
         raise AudioInputError(
             f"{path} has {n_channels} channel(s); the channel map asks for {bad}."
         )
-    if len(data) == 0:
+    if info.frames <= 0:
         raise AudioInputError(f"{path} holds no audio ({info.subtype}, 0 frames).")
-    channels = {
-        speaker: (np.clip(data[:, idx], -1.0, 1.0) * 32767.0).astype(np.int16)
-        for speaker, idx in channel_map.items()
-    }
-    return CallAudio(sample_rate=int(rate), channels=channels)
+    return CallWav(path, int(info.samplerate), int(info.frames), dict(channel_map))
+
+
+def iter_call_blocks(call: CallWav, block_seconds: float = 10.0) -> Iterator[dict[str, np.ndarray]]:
+    """The audio in blocks (speaker -> int16 samples), so long calls never sit in memory whole."""
+    block = max(1, int(block_seconds * call.sample_rate))
+    try:
+        for data in sf.blocks(str(call.path), blocksize=block, dtype="float32", always_2d=True):
+            yield {
+                speaker: (np.clip(data[:, idx], -1.0, 1.0) * 32767.0).astype(np.int16)
+                for speaker, idx in call.channel_map.items()
+            }
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise AudioInputError(f"{call.path} cannot be read as audio ({e}).") from e
+
+
+def read_call_wav(path: str | Path, channel_map: dict[str, int] | None = None) -> CallAudio:
+    """Read a whole call recording; `channel_map` maps speaker -> channel (default stereo)."""
+    call = open_call_wav(path, channel_map)
+    blocks = list(iter_call_blocks(call))
+    channels = {s: np.concatenate([b[s] for b in blocks]) for s in call.channel_map}
+    return CallAudio(sample_rate=call.sample_rate, channels=channels)
