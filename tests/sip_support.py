@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from softphone.client import EngineClient, EventLog
 from softphone.protocol import CallStateChanged, EngineConfig
@@ -142,3 +143,51 @@ def correlation(source: np.ndarray, received: np.ndarray) -> tuple[float, float]
     m = min(len(seg), len(src))
     a, b = src[:m], seg[:m]
     return lag / 16000, float(a @ b / np.sqrt((a @ a) * (b @ b) + 1e-9))
+
+
+def tts(path: Path, text: str, voice: str = "slt") -> np.ndarray:
+    """Speak text into a 16 kHz WAV with flite; returns the int16 samples."""
+    import soundfile
+
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(path)], check=True)
+    data, rate = soundfile.read(path, dtype="int16")
+    assert rate == 16000
+    return data
+
+
+@pytest.fixture(scope="session", name="voice_a")
+def voice_a_fixture(tmp_path_factory) -> tuple[Path, np.ndarray]:
+    """The rep's voice: 16 kHz speech from flite."""
+    path = tmp_path_factory.mktemp("voices") / "rep.wav"
+    text = "Hello, this is Pat from Acme. I am calling about the quote for your warehouse."
+    return path, tts(path, text, "slt")
+
+
+@pytest.fixture(scope="session", name="voice_b")
+def voice_b_fixture(tmp_path_factory) -> tuple[Path, np.ndarray]:
+    """The prospect's voice, a different speaker and text."""
+    path = tmp_path_factory.mktemp("voices") / "prospect.wav"
+    text = "Yes, hi. We are still deciding. The budget is tight and the timeline moved to spring."
+    return path, tts(path, text, "kal16")
+
+
+def chunk_similarity(
+    source: np.ndarray, received: np.ndarray, chunk_s: float = 0.25, slack_s: float = 0.06
+) -> list[float]:
+    """Correlation of each voiced chunk of source with received, each chunk allowed to move
+    by slack_s around the overall lag (a jitter buffer may shift the stream by a frame)."""
+    lag, _ = correlation(source, received)
+    base, n, slack = round(lag * 16000), int(chunk_s * 16000), int(slack_s * 16000)
+    loud = np.sqrt(np.mean(source.astype(np.float64) ** 2))
+    out = []
+    for i in range(0, len(source) - n + 1, n):
+        chunk = source[i : i + n]
+        if np.sqrt(np.mean(chunk.astype(np.float64) ** 2)) < 0.3 * loud:
+            continue  # pauses say nothing about the path
+        lo = max(0, base + i - slack)
+        window = received[lo : base + i + n + slack]
+        if len(window) < n:
+            out.append(0.0)
+            continue
+        out.append(correlation(chunk, window)[1])
+    return out
