@@ -8,6 +8,7 @@ answering), so a team lead can tune them without code.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from statistics import mean, median
 
@@ -84,8 +85,7 @@ class CallMetrics:
             if 0.0 <= gap <= _MAX_PATIENCE_GAP:
                 self.pauses.append(gap)
         self._cover(seen)
-        self._turns.append(seen)
-        self._turns.sort(key=lambda s: s.utt.start)
+        bisect.insort(self._turns, seen, key=lambda s: s.utt.start)
 
     def previous_turn(self, u: Utterance) -> Seen | None:
         """The latest non-backchannel utterance that started before `u`."""

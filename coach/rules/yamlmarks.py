@@ -77,9 +77,13 @@ def load_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problem = exc.problem or exc.context or "invalid YAML"
+        # The context mark is where the broken construct opened (an unclosed "["); the
+        # problem mark is where the parser gave up, often the end of the file.
+        where = exc.context_mark or exc.problem_mark
+        line = where.line + 1 if where else 0
+        problem = exc.problem or "invalid YAML"
+        if exc.context and exc.problem_mark and exc.context_mark:
+            problem = f"{exc.context}: {problem} at line {exc.problem_mark.line + 1}"
         raise RulePackError(f"{path} line {line}: {problem}.") from None
     except yaml.YAMLError as exc:
         raise RulePackError(f"{path}: invalid YAML ({exc}).") from None

@@ -1,0 +1,51 @@
+"""Lexical question detection on speech-recogniser text (no punctuation to lean on)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.questions import classify, find_questions
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what does your process look like today", "open"),
+        ("how many people are on your team", "open"),
+        ("which tools are you using right now", "open"),
+        ("who else is involved in the decision", "open"),
+        ("walk me through how you handle leads today", "open"),
+        ("help me understand what's driving the change", "open"),
+        ("tell me about your current process", "open"),
+        ("can you tell me more about that", "open"),
+        ("we integrate with salesforce do you use it today", "closed"),
+        ("is there a budget set aside", "closed"),
+        ("have you looked at other vendors", "closed"),
+        ("so does that make sense", "closed"),
+        ("that's what we do", None),
+        ("what we do is we help teams", None),
+        ("i know how it works", None),
+        ("customers tell me they love it", None),
+        ("let me walk you through the demo", None),
+        ("the reason is that we are cheaper", None),
+        ("our price is the lowest on the market", None),
+        ("our team does it with your it staff", None),
+        ("thanks carlos have a good one", None),
+        ("our product team shows what is coming next", None),
+        ("managers reassign claims when someone is out", None),
+        ("how are you doing today", None),
+        ("i'll send you a calendar invite for tuesday at two", None),
+    ],
+)
+def test_classify(text: str, expected: str | None) -> None:
+    assert classify(text) == expected
+
+
+def test_two_questions_in_one_utterance_are_both_found() -> None:
+    qs = find_questions("what do you use today and how do you like it")
+    assert [q.kind for q in qs] == ["open", "open"]
+    assert qs[0].probing
+
+
+def test_relative_who_is_not_a_question() -> None:
+    assert [q.kind for q in find_questions("are you the one who signs off on this")] == ["closed"]
