@@ -173,3 +173,9 @@ def test_coaching_session_playlist(lib):
     assert play[0]["transcript"][0]["text"].startswith("I need an answer today")
     with pytest.raises(ValueError):
         sessions.create_session(db, "", T0, T0 + DAY)
+
+
+def test_dispositions_match_between_softphone_and_library():
+    from coach.library.store import DISPOSITIONS
+
+    assert DISPOSITIONS == history.DISPOSITIONS

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from coach.library import recordings
+
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
 
@@ -230,9 +232,17 @@ def review(db: Database, call_id: int) -> dict | None:
         duration = call["ended_at"] - (call["connected_at"] or call["started_at"])
     if utterances:
         duration = max(duration or 0.0, max(u["end"] for u in utterances))
+    recording_s = None
+    if call["recording_path"]:
+        try:
+            recording_s = recordings.duration(call["recording_path"])
+            duration = max(duration or 0.0, recording_s)
+        except (OSError, RuntimeError):
+            recording_s = None  # moved or deleted: the review still shows the transcript
     return {
         "call": call,
         "duration": duration,
+        "recording_seconds": recording_s,
         "utterances": utterances,
         "flags": flags,
         "positives": positives,

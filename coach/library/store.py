@@ -18,6 +18,19 @@ from sqlite_utils import Database
 from coach.library.schema import METRIC_COLUMNS
 
 QUALIFICATION_TOPICS = ("project", "budget", "timeline", "authority")
+# The same list as softphone.history.DISPOSITIONS (coach cannot import softphone; a test
+# keeps the two equal).
+DISPOSITIONS = (
+    "connected",
+    "voicemail",
+    "no_answer",
+    "busy",
+    "meeting_booked",
+    "follow_up",
+    "not_interested",
+    "wrong_number",
+    "gatekeeper",
+)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -192,6 +205,16 @@ def save_analysis(db: Database, call_id: int, result: Any) -> None:
         add_positive(db, call_id, mark)
     if metrics is not None:
         save_metrics(db, call_id, metrics)
+
+
+def set_call_review(db: Database, call_id: int, notes: str, disposition: str | None) -> None:
+    """The rep's notes and disposition from the review window (columns of the calls table)."""
+    if disposition and disposition not in DISPOSITIONS:
+        raise ValueError(f"Unknown disposition {disposition!r}.")
+    db.execute(
+        "UPDATE calls SET notes = ?, disposition = ? WHERE id = ?",
+        [notes or None, disposition or None, call_id],
+    )
 
 
 def add_comment(

@@ -1,0 +1,129 @@
+"""The review screen in a real Qt window over a real library (the app's Services with its
+io worker and StoreWriter; no SIP engine or speech model needed): list, search, open a call,
+click a flag and hear the recording from that moment, save notes and a disposition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from coach.library import recordings
+from softphone import history
+from tests.library_helpers import T0, add_call, fresh_db
+
+pytestmark = [pytest.mark.ui, pytest.mark.audio]
+
+METRICS = {
+    "talk_ratio": 0.72, "talk_ratio_target": 0.45, "talk_ratio_limit": 0.6,
+    "open_questions": 1, "closed_questions": 2, "questions_target": [4, 8],
+    "patience_seconds": 0.4, "patience_target": [0.8, 3.0], "interruptions": 1,
+    "longest_monologue_seconds": 48.0,
+    "qualification": {
+        "project": {"label": "Project", "covered": True},
+        "budget": {"label": "Budget", "covered": False},
+    },
+}  # fmt: skip
+
+
+@pytest.fixture
+def services(qtbot, tmp_path, monkeypatch):
+    from app.bridge import Bridge
+    from app.lifecycle import Services
+    from app.settings import Settings
+
+    db = fresh_db(tmp_path)
+    wav = tmp_path / "call.wav"
+    t = np.arange(16000 * 30) / 16000
+    tone = (6000 * np.sin(2 * np.pi * 300 * t)).astype(np.int16)
+    sf.write(wav, np.stack([tone, tone], axis=1), 16000, subtype="PCM_16")
+    dana = add_call(
+        db,
+        lines=[
+            ("rep", 1.0, "Hi Dana, just checking in about the webinar"),
+            ("prospect", 4.0, "We are budgeting for a new CRM rollout"),
+            ("rep", 12.0, "I need an answer today"),
+        ],
+        flags=[("vague_language", 1.0, "just checking in"), ("pressure", 12.0, "answer today")],
+        metrics=METRICS,
+        notes="Send the pricing sheet",
+    )
+    uuid = history.get_call(db, dana)["uuid"]
+    flac = recordings.store_recording(wav, recordings.recordings_dir(tmp_path), uuid)
+    history.set_recording(db, dana, str(flac))
+    add_call(db, contact="Omar Diaz", number="+14155550111", started_at=T0 + 3600,
+             lines=[("rep", 1.0, "Tell me about your budget process")])  # fmt: skip
+    db.close()
+    bridge = Bridge()
+    svc = Services(bridge, Settings(), db_path=tmp_path / "callcoach.db",
+                   use_engine=False, use_model=False)  # fmt: skip
+    svc.start()
+    svc.dana = dana
+    yield svc
+    svc.stop()
+
+
+def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path):
+    from coach.ui.review import ReviewScreen
+
+    screen = ReviewScreen(services)
+    qtbot.addWidget(screen)
+    screen.resize(1280, 760)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.results.count() == 2, timeout=5000)
+    assert "Omar Diaz" in screen.results.item(0).text()  # newest first
+
+    screen.search_field.setText("budget")
+    with qtbot.waitSignal(screen.listLoaded, timeout=5000):
+        screen.refresh()
+    assert screen.results.count() == 2 and "[budget]" in screen.results.item(0).text()
+
+    # Open Dana's call from the search hit: the transcript line of the hit is selected.
+    hit = next(i for i in range(screen.results.count()) if "Dana" in screen.results.item(i).text())
+    with qtbot.waitSignal(screen.callLoaded, timeout=5000):
+        screen.results.itemClicked.emit(screen.results.item(hit))
+    assert screen.transcript.count() == 3
+    assert screen.transcript.currentRow() == 1
+    assert screen.flag_list.count() == 2
+    marks = {name: mark for name, _, _, mark in screen.scorecard.lines}
+    assert marks["Talk ratio (you)"] == "✗" and marks["Qualified: Project"] == "✓"
+    assert len(screen.timeline.flags) == 2
+
+    # Clicking the pressure flag plays the recording from just before it.
+    with qtbot.waitSignal(screen.player.positionChanged, timeout=5000):
+        screen.flag_list.itemClicked.emit(screen.flag_list.item(1))
+    qtbot.waitUntil(lambda: screen.player.position > 11.5, timeout=5000)
+    assert 11.0 <= screen.timeline.playhead < 20
+    screen.player.stop()
+    assert not screen.player.is_playing()
+
+    # Timeline clicks seek too.
+    x = screen.timeline.x_of(20.0)
+    screen.timeline.seekRequested.emit(screen.timeline.seconds_at(x))
+    assert abs(screen.player.position - 20.0) < 0.5
+    screen.player.stop()
+
+    screen.grab().save(str(tmp_path / "review.png"))
+    assert (tmp_path / "review.png").stat().st_size > 10_000
+
+    screen.notes.setPlainText("Booked a demo for Tuesday")
+    screen.disposition.setCurrentIndex(screen.disposition.findData("meeting_booked"))
+    with qtbot.waitSignal(screen.saved, timeout=5000):
+        screen.save_notes()
+    db = fresh_db(tmp_path)
+    call = history.get_call(db, services.dana)
+    assert (call["notes"], call["disposition"]) == ("Booked a demo for Tuesday", "meeting_booked")
+
+
+def test_review_screen_filters_by_flag_kind(qtbot, services):
+    from coach.ui.review import ReviewScreen
+
+    screen = ReviewScreen(services)
+    qtbot.addWidget(screen)
+    qtbot.waitUntil(lambda: screen.results.count() == 2, timeout=5000)
+    with qtbot.waitSignal(screen.listLoaded, timeout=5000):
+        screen.kind_combo.setCurrentIndex(screen.kind_combo.findData("pressure"))
+    assert screen.results.count() == 1 and "Dana" in screen.results.item(0).text()
+    screen.search_field.setText('"')
+    screen.refresh()
+    assert "at least one word" in screen.list_hint.text()
