@@ -1,0 +1,509 @@
+"""The power-dialing queue: one line at a time through a call list, headless and persisted.
+
+A `DialerQueue` is a state machine over a `dial_sessions` row:
+
+    ready ──dial──► dialing ─► ringing ─► connected ─► wrap_up ──dispose──► ready (next card)
+      │                 └──────────────┴─────────────┘ (call ended)             │
+      ├─skip─► ready (next)      pause/resume at any time; waiting = nobody callable now
+      └──────────────────────────────────────────────────────────────────────► finished
+
+Every transition is written to the database at once, so a session survives an app restart
+(a call that was up when the app died comes back as wrap_up, waiting for its outcome).
+All work runs on one named worker thread fed by a queue and stopped by a sentinel: engine
+events are only enqueued by the listener, so the engine client's thread never waits on us
+while we wait on the engine (make_call blocks until the engine replies).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from softphone import queue_store as qs
+from softphone.calling_hours import CallingWindow, check
+from softphone.calllists import find_list
+from softphone.errors import SoftphoneError
+from softphone.protocol import CallStateChanged, EngineCrashed
+
+log = logging.getLogger(__name__)
+
+IN_CALL = ("dialing", "ringing", "connected")
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    """The queue moved: its state, the card on screen, a sentence, a suggested outcome."""
+
+    state: str
+    card: qs.ContactCard | None
+    sentence: str = ""
+    suggested: str | None = None
+
+
+def suggest_disposition(connected: bool, code: int | None, rang_out: bool) -> str:
+    if connected:
+        return "connected"
+    if rang_out:
+        return "no_answer"
+    if code in (486, 600):
+        return "busy"
+    if code in (404, 410, 484, 485, 604):
+        return "wrong_number"
+    return "no_answer"
+
+
+class DialerQueue:
+    """One power-dialing session. `client` is an EngineClient (make_call, hangup, listeners)."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: Any,
+        list_ref: str | int | None = None,
+        *,
+        session_id: int | None = None,
+        rep: str = "",
+        window: CallingWindow | None = None,
+        uri_for: str | Callable[[str], str] = "{number}",
+        account_id: str | None = None,
+        ring_timeout_s: float = 25.0,
+        auto_disposition: bool = False,
+        auto_dial: bool = False,
+        max_talk_s: float | None = None,
+        conversation_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db, self.client, self.rep = db, client, rep
+        self.window = window or CallingWindow()
+        self._uri_for: Callable[[str], str] = (
+            uri_for if callable(uri_for) else (lambda n: uri_for.format(number=n))
+        )
+        self.account_id = account_id
+        self.ring_timeout_s, self.max_talk_s = ring_timeout_s, max_talk_s
+        self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
+        self.conversation_s, self.clock = conversation_s, clock
+        now = clock()
+        with db.conn:
+            if session_id is None:
+                if list_ref is None:
+                    raise ValueError("A dialing session needs a call list or a session to resume.")
+                self.list_id = find_list(db, list_ref)["id"]
+                session_id = int(
+                    db.execute(
+                        "INSERT INTO dial_sessions(list_id, rep, state, started_at, resumed_at)"
+                        " VALUES (?, ?, 'ready', ?, ?)",
+                        [self.list_id, rep, now, now],
+                    ).lastrowid
+                )
+        rows = list(db.query("SELECT * FROM dial_sessions WHERE id = ?", [session_id]))
+        if not rows:
+            raise ValueError(f"There is no dialing session {session_id}.")
+        row = rows[0]
+        self.session_id, self.list_id = session_id, row["list_id"]
+        self.state: str = row["state"]
+        self.entry_id: int | None = row["current_entry_id"]
+        self.call_db_id: int | None = row["current_call_id"]
+        self.active_seconds: float = row["active_seconds"]
+        self.running_since: float | None = None if self.state == "paused" else now
+        self.card: qs.ContactCard | None = None
+        self.sentence, self.suggested = "", None
+        self.paused_after_call = False
+        self.engine_call: str | None = None
+        self.dial_id: int | None = None
+        self._dial_t = self._connect_t = 0.0
+        self._rang_out = False
+        self._pending: tuple | None = None  # a disposition chosen while the call was still up
+        self._next_check = 0.0
+        self._listeners: list[Callable[[QueueChanged], None]] = []
+        self._cond = threading.Condition()
+        self._q: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="dialer-queue", daemon=True)
+
+    # ---- lifecycle and listeners ----
+
+    def start(self) -> DialerQueue:
+        self.client.add_listener(self._on_engine_event)
+        self._thread.start()
+        self._submit(self._restore).result(10)
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker; the session stays as it is in the database (resume later)."""
+        if self._thread.is_alive():
+            self._submit(self._save).result(10)
+            self._q.put(_STOP)
+            self._thread.join(10)
+        remove = getattr(self.client, "remove_listener", None)
+        if remove:
+            remove(self._on_engine_event)
+
+    def add_listener(self, fn: Callable[[QueueChanged], None]) -> None:
+        self._listeners.append(fn)
+
+    def wait_for(self, *states: str, timeout: float = 10.0) -> str:
+        """Block until the queue is in one of `states`; returns it (TimeoutError otherwise)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.state not in states:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"queue still {self.state!r} after {timeout} s")
+                self._cond.wait(left)
+            return self.state
+
+    # ---- commands (any thread; they run on the worker) ----
+
+    def dial(self) -> None:
+        self._submit(self._dial).result(15)
+
+    def hangup(self) -> None:
+        self._submit(self._hangup).result(15)
+
+    def dispose(
+        self,
+        disposition: str,
+        *,
+        callback_at: float | None = None,
+        notes: str | None = None,
+        dial_next: bool | None = None,
+    ) -> None:
+        """Save the outcome and move on (and dial the next contact if dial_next)."""
+        args = (disposition, callback_at, notes, self.auto_dial if dial_next is None else dial_next)
+        self._submit(self._dispose, *args).result(15)
+
+    def skip(self) -> None:
+        self._submit(self._skip).result(15)
+
+    def pause(self) -> None:
+        self._submit(self._pause).result(15)
+
+    def resume(self) -> None:
+        self._submit(self._resume).result(15)
+
+    def counters(self) -> dict:
+        return self._submit(self._counters).result(15)
+
+    def day_counters(self) -> dict:
+        return self._submit(
+            lambda: qs.counters(
+                self.db, since=qs.start_of_day(self.clock()), conversation_s=self.conversation_s
+            )
+        ).result(15)
+
+    # ---- the worker ----
+
+    def _submit(self, fn: Callable, *args: Any) -> Future:
+        if not self._thread.is_alive():
+            raise RuntimeError("The dialing queue is not running.")
+        fut: Future = Future()
+        self._q.put((fn, args, fut))
+        return fut
+
+    def _on_engine_event(self, event: Any) -> None:
+        if isinstance(event, CallStateChanged | EngineCrashed):
+            self._q.put((self._on_event, (event,), None))
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._q.get(timeout=0.1)
+            except queue.Empty:
+                self._guard(self._housekeep)
+                continue
+            if item is _STOP:
+                break
+            fn, args, fut = item
+            try:
+                result = fn(*args)
+            except BaseException as e:  # a bad command must not stop the queue
+                if fut is None:
+                    log.exception("dialer queue: %s failed", getattr(fn, "__name__", fn))
+                else:
+                    fut.set_exception(e)
+            else:
+                if fut is not None:
+                    fut.set_result(result)
+            self._guard(self._housekeep)
+
+    def _guard(self, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("dialer queue housekeeping failed")
+
+    def _housekeep(self) -> None:
+        now = self.clock()
+        mono = time.monotonic()
+        if self.state in ("dialing", "ringing") and mono - self._dial_t > self.ring_timeout_s:
+            self._rang_out = True
+            self._end_call()
+        elif (
+            self.state == "connected"
+            and self.max_talk_s is not None
+            and mono - self._connect_t > self.max_talk_s
+        ):
+            self._end_call()
+        elif self.state == "waiting" and now >= self._next_check:
+            self._advance()
+
+    def _end_call(self) -> None:
+        """Hang up the current call (the disconnected event finishes the dial)."""
+        if self.engine_call is not None:
+            try:
+                self.client.hangup(self.engine_call)
+            except SoftphoneError as e:  # the call may already be gone
+                log.info("hangup: %s", e)
+            self._dial_t = self._connect_t = float("inf")  # one hangup per call
+
+    # ---- transitions ----
+
+    def _set(self, state: str, sentence: str = "", suggested: str | None = None) -> None:
+        self.state, self.sentence, self.suggested = state, sentence, suggested
+        self._save()
+        event = QueueChanged(state, self.card, sentence, suggested)
+        with self._cond:
+            self._cond.notify_all()
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:
+                log.exception("queue listener %r failed", fn)
+
+    def _active_now(self) -> float:
+        extra = self.clock() - self.running_since if self.running_since is not None else 0.0
+        return self.active_seconds + max(0.0, extra)
+
+    def _save(self) -> None:
+        now = self.clock()
+        if self.running_since is not None:
+            self.active_seconds = self._active_now()
+            self.running_since = now
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE dial_sessions SET state = ?, current_entry_id = ?, current_call_id = ?,"
+                " active_seconds = ?, resumed_at = ?, ended_at = ? WHERE id = ?",
+                [
+                    self.state,
+                    self.entry_id,
+                    self.call_db_id,
+                    self.active_seconds,
+                    self.running_since,
+                    now if self.state == "finished" else None,
+                    self.session_id,
+                ],
+            )
+
+    def _restore(self) -> None:
+        if self.state in IN_CALL or self.state == "wrap_up":
+            row = self.db.execute(
+                "SELECT id, connected_at, ended_at FROM session_dials WHERE call_id = ?",
+                [self.call_db_id],
+            ).fetchone()
+            if row is not None:
+                self.dial_id = row[0]
+                if row[2] is None:  # the app stopped during the call: it is over now
+                    with self.db.conn:
+                        qs.dial_ended(self.db, self.call_db_id, row[0], self.clock(), None, None)
+            self._load_card()
+            suggested = "connected" if row is not None and row[1] is not None else "no_answer"
+            sentence = (
+                "The app stopped during this call; choose its outcome."
+                if self.state != "wrap_up"
+                else ""
+            )
+            self._set("wrap_up", sentence, suggested)
+        elif self.state == "paused":
+            self._load_card()
+            self._set("paused", "The session is paused.")
+        else:
+            self._advance()
+
+    def _load_card(self, local_time: str = "") -> None:
+        if self.entry_id is None:
+            self.card = None
+            return
+        self.card = qs.build_card(self.db, qs.entry(self.db, self.entry_id))
+        if not local_time:
+            local_time = check(self.card.phone, self.window, self.clock())[2]
+        self.card.local_time = local_time
+
+    def _advance(self) -> None:
+        """Show the next contact that may be called now (or wait, or finish)."""
+        now = self.clock()
+        self.call_db_id, self.dial_id, self.engine_call = None, None, None
+        earliest: float | None = None
+        for row in qs.pending_entries(self.db, self.list_id, now):
+            ok, when, label = check(row["phone"], self.window, now)
+            if ok:
+                self.entry_id = row["id"]
+                self._load_card(label)
+                self._set("ready")
+                return
+            earliest = when if earliest is None else min(earliest, when)
+        callback = qs.next_callback(self.db, self.list_id, now)
+        wake = (
+            min(t for t in (earliest, callback) if t is not None)
+            if (earliest or callback)
+            else None
+        )
+        self.entry_id, self.card = None, None
+        if wake is None:
+            self._set("finished", "Every contact on the list has an outcome.")
+            return
+        self._next_check = min(wake, now + 60.0)
+        at = time.strftime("%H:%M", time.localtime(wake))
+        self._set("waiting", f"Nobody on the list may be called right now; the next at {at}.")
+
+    def _dial(self) -> None:
+        if self.state != "ready" or self.card is None:
+            raise ValueError(f"There is no contact ready to dial (the queue is {self.state}).")
+        now = self.clock()
+        entry = qs.entry(self.db, self.entry_id)
+        uri = self._uri_for(self.card.phone)
+        with self.db.conn:
+            self.call_db_id, self.dial_id = qs.start_dial(
+                self.db, self.session_id, entry, uri, self.rep, now
+            )
+        self._rang_out, self._dial_t, self._pending = False, time.monotonic(), None
+        self.state = "dialing"
+        try:
+            self.engine_call = self.client.make_call(uri, self.account_id)
+        except (SoftphoneError, ValueError) as e:  # InvalidUri / EngineError: a sentence
+            with self.db.conn:
+                qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, str(e))
+            self.engine_call = None
+            self._after_call(f"The call could not be placed: {e}", "wrong_number")
+            return
+        self._set("dialing", f"Dialing {self.card.name} at {self.card.phone}.")
+
+    def _hangup(self) -> None:
+        if self.state in IN_CALL:
+            self._end_call()
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, EngineCrashed):
+            if self.state in IN_CALL:
+                with self.db.conn:
+                    qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, None)
+                self._after_call(event.reason, "no_answer")
+            return
+        if event.call_id != self.engine_call or self.state not in IN_CALL:
+            return
+        if event.state in ("ringing", "early") and self.state == "dialing":
+            self._set("ringing", f"Ringing {self.card.name}.")
+        elif event.state == "connected" and self.state != "connected":
+            with self.db.conn:
+                qs.dial_connected(self.db, self.call_db_id, self.dial_id, self.clock())
+            self._connect_t = time.monotonic()
+            self._set("connected", f"Connected with {self.card.name}.")
+        elif event.state == "disconnected":
+            connected = event.connected_at is not None
+            with self.db.conn:
+                qs.dial_ended(
+                    self.db,
+                    self.call_db_id,
+                    self.dial_id,
+                    self.clock(),
+                    event.status_code,
+                    event.reason,
+                )
+            suggested = suggest_disposition(connected, event.status_code, self._rang_out)
+            sentence = "Nobody answered." if self._rang_out and not connected else event.sentence
+            self._after_call(sentence, suggested)
+
+    def _after_call(self, sentence: str, suggested: str) -> None:
+        self.engine_call = None
+        if self._pending is not None:
+            disposition, callback_at, notes, dial_next = self._pending
+            self._pending = None
+            self.state = "wrap_up"
+            self._dispose(disposition, callback_at, notes, dial_next)
+        elif self.auto_disposition:
+            self.state = "wrap_up"
+            self._dispose(suggested, None, None, self.auto_dial)
+        else:
+            self._set("wrap_up", sentence, suggested)
+
+    def _dispose(
+        self, disposition: str, callback_at: float | None, notes: str | None, dial_next: bool
+    ) -> None:
+        if disposition not in qs.DISPOSITIONS:
+            raise ValueError(
+                f"Unknown disposition {disposition!r}; pick one of: {', '.join(qs.DISPOSITIONS)}."
+            )
+        if disposition == "call_back" and callback_at is None:
+            raise ValueError("A call-back needs a time.")
+        if self.state in IN_CALL:  # e.g. "voicemail left" pressed while the call is up
+            self._pending = (disposition, callback_at, notes, dial_next)
+            self._end_call()
+            return
+        if self.state not in ("wrap_up", "ready", "paused") or self.entry_id is None:
+            raise ValueError(f"There is no contact to give an outcome to (queue {self.state}).")
+        with self.db.conn:
+            qs.record_outcome(
+                self.db,
+                self.entry_id,
+                disposition,
+                call_id=self.call_db_id,
+                dial_id=self.dial_id,
+                at=self.clock(),
+                callback_at=callback_at,
+                notes=notes,
+            )
+        self.call_db_id = self.dial_id = None
+        if self.paused_after_call or self.state == "paused":
+            self.paused_after_call = False
+            self._enter_pause()
+            return
+        self._advance()
+        if dial_next and self.state == "ready":
+            self._dial()
+
+    def _skip(self) -> None:
+        if self.state not in ("ready", "paused") or self.entry_id is None:
+            raise ValueError(f"Only a contact not yet dialed can be skipped (queue {self.state}).")
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE call_list_entries SET status = 'skipped', outcome = 'skipped',"
+                " outcome_at = ? WHERE id = ?",
+                [self.clock(), self.entry_id],
+            )
+        self._advance()
+
+    def _enter_pause(self) -> None:
+        self.active_seconds = self._active_now()
+        self.running_since = None
+        self._set("paused", "The session is paused.")
+
+    def _pause(self) -> None:
+        if self.state in IN_CALL or self.state == "wrap_up":
+            self.paused_after_call = True  # the call in progress finishes first
+        elif self.state != "paused":
+            self._enter_pause()
+
+    def _resume(self) -> None:
+        self.paused_after_call = False
+        if self.state != "paused":
+            return
+        self.running_since = self.clock()
+        if self.call_db_id is not None and self.dial_id is not None:
+            self._set("wrap_up", "Choose the outcome of the last call.", None)
+        else:
+            self._advance()
+
+    def _counters(self) -> dict:
+        return qs.counters(
+            self.db,
+            session_id=self.session_id,
+            active_seconds=self._active_now(),
+            conversation_s=self.conversation_s,
+        )

@@ -1,0 +1,164 @@
+"""The power-dialing queue against real sipp peers: answered, busy (486) and unanswered calls
+give the outcomes and counters those peers produced; a session survives a restart; calling
+hours and call-backs decide who comes next."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from app.db import open_database
+from softphone import calllists
+from softphone.calling_hours import CallingWindow
+from softphone.dialer_queue import DialerQueue
+from tests.sip_support import SIPP, engine, sipp, sipp_result
+
+pytestmark = [pytest.mark.sip, pytest.mark.skipif(SIPP is None, reason="sipp is not installed")]
+
+ALWAYS = CallingWindow.parse("0-24")
+LIST = """Name,Company,Phone,Last Action,Last Action Date
+Ann Answer,Acme,+1 212 555 0101,downloaded the white paper on mobile device management,2026-11-17
+Bob Busy,Globex,+1 212 555 0102,attended the payroll webinar,2026-11-10
+Nia Noanswer,Initech,+1 212 555 0103,,
+"""
+
+
+@pytest.fixture(scope="module")
+def eng():
+    with engine() as (client, log):
+        yield client, log
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = open_database(tmp_path / "cc.db")
+    yield db
+    db.close()
+
+
+def _import(db, text: str = LIST, name: str = "week 47") -> int:
+    return calllists.import_preview(db, calllists.parse_table(text), name).list_id
+
+
+def _outcomes(db, list_id: int) -> dict[str, str | None]:
+    return dict(
+        db.execute(
+            "SELECT name, outcome FROM call_list_entries WHERE list_id = ? ORDER BY position",
+            [list_id],
+        ).fetchall()
+    )
+
+
+def test_auto_session_outcomes_and_counters_match_the_peers(eng, db) -> None:
+    client, _ = eng
+    list_id = _import(db)
+    with (
+        sipp("-sn", "uas", "-rtp_echo") as answer,
+        sipp(scenario="uas_reject.xml", subst={"code": 486, "reason": "Busy Here"}) as busy,
+        sipp(scenario="sessions_noanswer.xml") as silent,
+    ):
+        ports = {"+12125550101": answer, "+12125550102": busy, "+12125550103": silent}
+        q = DialerQueue(
+            db,
+            client,
+            list_id,
+            window=ALWAYS,
+            uri_for=lambda n: f"sip:{n}@127.0.0.1:{ports[n]['port']}",
+            ring_timeout_s=2.0,
+            max_talk_s=1.6,
+            conversation_s=1.0,
+            auto_disposition=True,
+            auto_dial=True,
+        ).start()
+        try:
+            assert q.state == "ready" and q.card.name == "Ann Answer"
+            assert "downloaded our white paper on mobile device management" in q.card.opener
+            q.dial()
+            q.wait_for("finished", timeout=30)
+            counters = q.counters()
+        finally:
+            q.stop()
+        for peer in (answer, busy, silent):
+            rc, err = sipp_result(peer, 10)
+            assert rc == 0, err
+    assert _outcomes(db, list_id) == {
+        "Ann Answer": "connected",
+        "Bob Busy": "busy",
+        "Nia Noanswer": "no_answer",
+    }
+    assert {k: counters[k] for k in ("dials", "connects", "conversations", "meetings")} == {
+        "dials": 3,
+        "connects": 1,
+        "conversations": 1,
+        "meetings": 0,
+    }
+    assert counters["voicemails"] == 0 and counters["dials_per_hour"] > 0
+    calls = db.execute(
+        "SELECT remote_number, sip_code, disposition, status FROM calls ORDER BY id"
+    ).fetchall()
+    assert [(c[0], c[2], c[3]) for c in calls] == [
+        ("+12125550101", "connected", "completed"),
+        ("+12125550102", "busy", "failed"),
+        ("+12125550103", "no_answer", "failed"),
+    ]
+    assert calls[1][1] == 486
+
+
+def test_disposition_during_call_and_restart_mid_call(eng, db) -> None:
+    client, log = eng
+    list_id = _import(db)
+    with sipp("-sn", "uas", "-rtp_echo") as answer:
+        q = DialerQueue(
+            db, client, list_id, window=ALWAYS, uri_for=f"sip:{{number}}@127.0.0.1:{answer['port']}"
+        ).start()
+        q.dial()
+        q.wait_for("connected", timeout=5)
+        engine_call = q.engine_call
+        # The app "dies" with the call up: the worker stops, the session row says connected.
+        q.stop()
+        client.hangup(engine_call)
+        rc, err = sipp_result(answer, 10)
+        assert rc == 0, err
+    again = DialerQueue(db, client, session_id=q.session_id, window=ALWAYS).start()
+    try:
+        assert again.state == "wrap_up" and again.suggested == "connected"
+        assert again.card.name == "Ann Answer"
+        again.dispose("meeting_booked", notes="Demo on Thursday")
+        assert again.state == "ready" and again.card.name == "Bob Busy"
+        again.skip()
+        assert again.card.name == "Nia Noanswer"
+        assert again.counters()["meetings"] == 1
+    finally:
+        again.stop()
+    assert _outcomes(db, list_id)["Ann Answer"] == "meeting_booked"
+    assert _outcomes(db, list_id)["Bob Busy"] == "skipped"
+    row = db.execute("SELECT disposition, notes FROM calls").fetchone()
+    assert row == ("meeting_booked", "Demo on Thursday")
+
+
+def test_calling_hours_and_call_backs_decide_who_is_next(eng, db) -> None:
+    client, _ = eng
+    text = "Name,Phone\nLa Lee,+1 415 555 0199\nSyd Sun,+61 2 9876 5432\nNy Nash,+1 212 555 0104\n"
+    list_id = _import(db, text)
+    now = [datetime(2026, 11, 23, 13, 30, tzinfo=UTC).timestamp()]  # 8:30 NY, 5:30 LA, 0:30 SYD
+    q = DialerQueue(
+        db, client, list_id, window=CallingWindow.parse("8-20"), clock=lambda: now[0]
+    ).start()
+    try:
+        assert q.state == "ready" and q.card.name == "Ny Nash"
+        assert q.card.local_time.startswith("08:30 America/New_York")
+        q.dispose("call_back", callback_at=now[0] + 3 * 3600)  # 11:30 NY
+        assert q.state == "waiting" and "next at" in q.sentence
+        now[0] += 3 * 3600 + 1  # 11:30 NY, 8:30 LA, 3:30 Sydney
+        q.wait_for("ready", timeout=5)
+        assert q.card.name == "Ny Nash"  # the due call-back comes before the list order
+        q.dispose("not_interested")
+        assert q.card.name == "La Lee"
+        q.pause()
+        assert q.state == "paused"
+        q.resume()
+        assert q.card.name == "La Lee"
+    finally:
+        q.stop()
