@@ -1,7 +1,7 @@
 """Streaming speech-to-text for the coach: one Vosk recognizer per call channel.
 
-- `load_model` loads a model once per process (cached by folder) and `load_model_async`
-  does it on a named background thread, so the dialer is usable at once.
+- `load_model` / `load_model_async` (from coach.asr_model, re-exported here) load the model
+  once per process, the latter on a named background thread so the dialer is usable at once.
 - `ChannelTranscriber` owns one KaldiRecognizer on its own named worker thread, fed through a
   queue. `feed` only copies and enqueues: it never blocks the audio path and never drops
   audio. If decoding falls behind, the backlog is reported (log + `on_backlog`) and the
@@ -18,7 +18,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +25,10 @@ import numpy as np
 import soxr
 import vosk
 
+from coach.asr_model import MODEL_RATE, load_model, load_model_async
 from coach.types import Utterance, Word
 from coach.wav_input import AudioInputError, iter_call_blocks, open_call_wav
 from models.errors import ModelError
-from models.lookup import resolve_model_path
 
 __all__ = [
     "AudioInputError",
@@ -44,14 +43,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODEL_RATE = 16000
 MAX_PIECE = MODEL_RATE // 4  # decode in <=0.25 s pieces so endpoints fall where they are
 PARTIAL_EVERY = MODEL_RATE // 10  # ask for a partial result every 0.1 s of audio
 BACKLOG_REPORT_SECONDS = 1.0
 FILE_BACKLOG_SECONDS = 30.0
 
-_models: dict[str, vosk.Model] = {}
-_models_lock = threading.Lock()
 _STOP = object()
 
 
@@ -71,45 +67,6 @@ class TranscriberBacklogged:
     speaker: str
     backlog_seconds: float
     cleared: bool = False
-
-
-def load_model(path: str | Path | None = None) -> vosk.Model:
-    """The Vosk model (lookup order of models.lookup), loaded once per process."""
-    folder = resolve_model_path(str(path) if path else None).resolve()
-    key = str(folder)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            vosk.SetLogLevel(-1)
-            try:
-                model = vosk.Model(key)
-                vosk.KaldiRecognizer(model, MODEL_RATE)  # a corrupt graph fails only here
-            except Exception as e:  # vosk raises a bare Exception
-                raise ModelError(
-                    f"The speech model at {key} could not be loaded: run "
-                    f"`python main.py models verify {key}` and reinstall it if it fails."
-                ) from e
-            _models[key] = model
-    return model
-
-
-def load_model_async(
-    path: str | Path | None = None,
-    on_done: Callable[[Future], None] | None = None,
-) -> Future:
-    """Load the model on a named background thread; the Future holds the model or ModelError."""
-    fut: Future = Future()
-    if on_done:
-        fut.add_done_callback(on_done)
-
-    def run() -> None:
-        try:
-            fut.set_result(load_model(path))
-        except Exception as e:  # noqa: BLE001 - handed to the caller through the Future
-            fut.set_exception(e)
-
-    threading.Thread(target=run, name="asr-model-loader", daemon=True).start()
-    return fut
 
 
 def _safe_call(fn: Callable | None, arg: object) -> None:
