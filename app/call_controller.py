@@ -171,9 +171,8 @@ class CallController(QObject):
         self.page.show_call_view(True)
         self.db_uuid = str(uuidlib.uuid4())
         if self.sv.store is not None:
-            self.sv.store.submit(
-                _start_call_row, self.db_uuid, direction, number, uri, name, time.time()
-            )
+            self.sv.store.submit(_start_call_row, self.db_uuid, direction, number, uri, name,
+                                 time.time(), self.settings.rep_name)  # fmt: skip
         self.sv.read(lambda db: history_rows.summary(db, number, name), self._show_summary)
 
     def _show_summary(self, summary: Any) -> None:
@@ -397,12 +396,12 @@ def _save_quietly(settings: Settings) -> None:
 
 # -- store writer jobs (run on the StoreWriter thread with its db) ----------------------------
 def _start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, name: str,
-                    started: float) -> None:  # fmt: skip
+                    started: float, rep: str = "") -> None:  # fmt: skip
     from softphone import history
 
     contact_id = history.find_contact(db, name, number) if (name or number) else None
     history.start_call(db, direction=direction, remote_number=number, remote_uri=uri,
-                       contact_id=contact_id, started_at=started, uuid=uuid)  # fmt: skip
+                       contact_id=contact_id, started_at=started, uuid=uuid, rep=rep)  # fmt: skip
 
 
 def _connected_row(db: Any, uuid: str, at: float) -> None:

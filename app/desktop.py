@@ -100,18 +100,20 @@ class DesktopApp:
             self.bridge.dialRequested.emit(uri)
 
     def _add_library_screens(self) -> None:
-        """The review and coaching screens (library helper) when this build has them."""
-        for key, label, module, cls in (
-            ("review", "Review", "coach.ui.review", "ReviewScreen"),
-            ("coaching", "Coaching", "coach.ui.coaching", "CoachingScreen"),
+        """The review and coaching screens (library helper), built when first opened."""
+        import importlib.util
+
+        for key, label, module, cls, ic in (
+            ("review", "Review", "coach.ui.review", "ReviewScreen", "history"),
+            ("coaching", "Coaching", "coach.ui.coaching", "CoachingScreen", "chart"),
         ):
-            try:
-                mod = __import__(module, fromlist=[cls])
-                screen = getattr(mod, cls)(self.services)
-            except Exception:
-                log.info("%s screen not available", key, exc_info=True)
+            if importlib.util.find_spec(module) is None:
                 continue
-            self.window.add_page(key, label, "history" if key == "review" else "chart", screen)
+
+            def build(module: str = module, cls: str = cls) -> Any:
+                return getattr(importlib.import_module(module), cls)(self.services)
+
+            self.window.add_page(key, label, ic, build)
 
     def _listen(self) -> Any:
         from PySide6.QtNetwork import QLocalServer

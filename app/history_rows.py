@@ -1,6 +1,7 @@
 """Database rows → the plain rows the phone widgets show (contacts, recents, contact card).
 
-Runs on the app's io worker with its own read connection (SQLite in WAL lets it read while the
+Runs on the app's io worker (imports of the storage modules happen there too, off the
+start-up path) with its own read connection (SQLite in WAL lets it read while the
 StoreWriter writes), never on the GUI thread.
 """
 
@@ -11,7 +12,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from softphone import history
 from softphone.ui.numbers import digits_key
 from softphone.ui.rows import ContactRow, ContactSummary, RecentCall
 
@@ -34,6 +34,8 @@ def contacts(db: Any, limit: int = 5000) -> list[ContactRow]:
 
 
 def recent(db: Any, limit: int = 50) -> list[RecentCall]:
+    from softphone import history
+
     out = []
     for r in history.recent_calls(db, limit=limit):
         inbound = r.get("direction") == "inbound"
@@ -51,6 +53,8 @@ def recent(db: Any, limit: int = 50) -> list[RecentCall]:
 
 
 def find_contact_by_number(db: Any, number: str) -> dict | None:
+    from softphone import history
+
     if not number:
         return None
     row = db.execute("SELECT id FROM contacts WHERE number = ? LIMIT 1", [number]).fetchone()
@@ -66,6 +70,8 @@ def find_contact_by_number(db: Any, number: str) -> dict | None:
 
 def summary(db: Any, number: str, name: str = "") -> ContactSummary:
     """What the history says about this number before the call connects."""
+    from softphone import history
+
     contact = find_contact_by_number(db, number)
     cid = contact["id"] if contact else None
     prev = history.previous_calls(db, contact_id=cid, number=None if cid else number)

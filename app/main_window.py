@@ -4,6 +4,9 @@ status bar and the keyboard shortcuts. Composition only; the controller does the
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -24,6 +27,8 @@ from app.settings_page import SettingsPage
 from softphone.ui.incoming import IncomingCallWindow, TrayNotifier
 from softphone.ui.status_bar import CallStatusBar
 from softphone.ui.theme import icon
+
+log = logging.getLogger(__name__)
 
 _KEYPAD_MOD = Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -60,6 +65,7 @@ class MainWindow(QMainWindow):
         self.nav = QButtonGroup(self)
         self.nav.setExclusive(True)
         self.pages: dict[str, QWidget] = {}
+        self._factories: dict[str, Callable[[], QWidget]] = {}
         self.nav_buttons: dict[str, QToolButton] = {}
 
         self.phone = PhonePage(
@@ -85,8 +91,12 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         self.show_page("phone")
 
-    def add_page(self, key: str, label: str, ic: str, page: QWidget, bottom: bool = False) -> None:
-        """Add a page and its rail button (review/coaching screens are added when present)."""
+    def add_page(
+        self, key: str, label: str, ic: str, page: QWidget | Callable[[], QWidget],
+        bottom: bool = False,
+    ) -> None:  # fmt: skip
+        """Add a page and its rail button; `page` may be a factory, built on first show (so the
+        review and coaching screens cost nothing at start-up)."""
         b = QToolButton()
         b.setText(label)
         b.setIcon(icon(ic, "#9ca3af"))
@@ -103,17 +113,33 @@ class MainWindow(QMainWindow):
             lay.addWidget(b, 0, Qt.AlignmentFlag.AlignHCenter)
         else:
             lay.insertWidget(lay.count() - 2, b, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.pages[key] = page
         self.nav_buttons[key] = b
-        self.stack.addWidget(page)
+        if isinstance(page, QWidget):
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        else:
+            self._factories[key] = page
+
+    def page(self, key: str) -> QWidget | None:
+        """The page for key, building a lazy one now; None if it cannot be built."""
+        if key not in self.pages and key in self._factories:
+            try:
+                built = self._factories.pop(key)()
+            except Exception:  # the phone must keep working if a screen fails to build
+                log.exception("the %s screen could not be built", key)
+                self.statusBar().showMessage(f"The {key} screen could not be opened.", 8000)
+                return None
+            self.pages[key] = built
+            self.stack.addWidget(built)
+        return self.pages.get(key)
 
     def show_page(self, key: str) -> None:
-        page = self.pages.get(key)
+        page = self.page(key)
         if page is None:
             return
         self.stack.setCurrentWidget(page)
         self.nav_buttons[key].setChecked(True)
-        for k, b in self.nav_buttons.items():
+        for k, b in self.nav_buttons.items():  # the checked one gets a white icon
             b.setIcon(icon(self._icon_of(k), "#ffffff" if k == key else "#9ca3af"))
         if key == "phone":
             self.phone.dialer.field.setFocus()

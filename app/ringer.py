@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
-
-import numpy as np
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 RATE = 48000
 
 
-def ring_burst(seconds: float = 2.0) -> np.ndarray:
+def ring_burst(seconds: float = 2.0) -> Any:
     """440 + 480 Hz (the North American ring) with short fades, float32 mono."""
+    import numpy as np
+
     t = np.arange(int(RATE * seconds)) / RATE
     tone = 0.12 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 480 * t))
     fade = RATE // 100

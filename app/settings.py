@@ -56,6 +56,7 @@ class SipAccount:
 @dataclass
 class Settings:
     accounts: list[SipAccount] = field(default_factory=list)
+    rep_name: str = ""  # who is calling: the team lead's reports and coaching go by it
     default_region: str = "US"
     input_device: str = ""  # "" = system default
     output_device: str = ""

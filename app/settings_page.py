@@ -64,6 +64,7 @@ class SettingsPage(QWidget):
             "srtp": acct.srtp,
             "enabled": acct.enabled,
             "region": s.default_region,
+            "rep_name": s.rep_name,
         }
         self.account.load(values, has_password(acct) if acct.server else False)
         self.coach.load(s.to_json())
@@ -80,6 +81,7 @@ class SettingsPage(QWidget):
         if acct.server and acct not in s.accounts:
             s.accounts.append(acct)
         s.default_region = v["region"]
+        s.rep_name = v["rep_name"]
         for key, value in self.audio.values().items():
             setattr(s, key, value)
         c = self.coach.values()

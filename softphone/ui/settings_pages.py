@@ -76,9 +76,13 @@ class AccountPage(QWidget):
         form.addRow("Encrypt audio (SRTP)", self.srtp)
         form.addRow("", self.enabled)
         lay.addWidget(box)
-        box2 = QGroupBox("Dialling")
+        box2 = QGroupBox("You")
         form2 = QFormLayout(box2)
         form2.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form2.setHorizontalSpacing(14)
+        self.rep_name = QLineEdit()
+        self.rep_name.setPlaceholderText("Your name, as your team lead sees it in reports")
+        form2.addRow("Your name", self.rep_name)
         self.region = QLineEdit()
         self.region.setMaxLength(2)
         self.region.setFixedWidth(60)
@@ -103,6 +107,7 @@ class AccountPage(QWidget):
         _select(self.srtp, values.get("srtp", "optional"))
         self.enabled.setChecked(bool(values.get("enabled", True)))
         self.region.setText(values.get("region", "US"))
+        self.rep_name.setText(values.get("rep_name", ""))
 
     def values(self) -> dict:
         return {
@@ -113,6 +118,7 @@ class AccountPage(QWidget):
             "srtp": self.srtp.currentData(),
             "enabled": self.enabled.isChecked(),
             "region": (self.region.text().strip() or "US").upper(),
+            "rep_name": self.rep_name.text().strip(),
         }
 
     def new_password(self) -> str:
