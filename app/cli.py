@@ -14,3 +14,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     from app import library_cli
 
     library_cli.register(sub)
+    from app import calling_cli
+
+    calling_cli.register(sub)
