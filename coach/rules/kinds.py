@@ -64,7 +64,7 @@ class MonologueRule(Rule):
 class DiscoveryRule(Rule):
     """Too few open questions for the time elapsed."""
 
-    min_call_seconds: float = 90.0
+    min_call_seconds: float = 60.0
     min_prospect_turns: int = 3  # fewer and it was no conversation (voicemail, gatekeeper)
     seconds_per_open_question: float = 150.0
     min_open_questions: int = 1
@@ -75,7 +75,7 @@ class DiscoveryRule(Rule):
 class QualificationRule(Rule):
     """The call ends without the required qualification topics learned."""
 
-    min_call_seconds: float = 90.0
+    min_call_seconds: float = 60.0
     min_prospect_turns: int = 3
     required: tuple[str, ...] = ("project", "budget", "timeline")
 
