@@ -79,10 +79,10 @@ class EngineAccount(pj.Account):
             sentence = "Registered with the phone system."
         else:
             sentence = describe_sip_status(code, reason)
-            if prm.status != 0 and code in (0, 408, 502, 503):
-                sentence = "The phone system could not be reached; retrying."
             if code not in NO_RETRY and self.acct is not None and self.acct.register:
                 retry_in = self._schedule_retry()
+            if code in (0, 408, 502, 503, 504) and retry_in is not None:
+                sentence = f"The phone system could not be reached ({reason}); retrying."
         self.registered = ok
         self.sip.emit(
             RegistrationChanged(self.account_id, ok, code, reason, sentence, retry_in_s=retry_in)

@@ -1,0 +1,145 @@
+"""Accounts against a real kamailio registrar with digest auth: registration, a wrong
+password (clear failure, no retry storm), and the registrar killed and restarted (the
+account notices, backs off and registers again). Passwords come from keyring (a test
+backend reading an env var, so the engine process sees them and nothing touches disk)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from softphone.accounts import AccountConfig
+from softphone.protocol import RegistrationChanged
+from tests.sip_support import FIXTURES, engine, free_port
+
+KAMAILIO = shutil.which("kamailio") or (
+    "/usr/sbin/kamailio" if os.path.exists("/usr/sbin/kamailio") else None
+)
+pytestmark = [
+    pytest.mark.sip,
+    pytest.mark.skipif(KAMAILIO is None, reason="kamailio is not installed"),
+]
+USER, PASSWORD = "alice", "s3cret-Pa55"
+
+
+class Registrar:
+    """kamailio on 127.0.0.1:port (UDP and TCP) with one user; start/kill/start again."""
+
+    def __init__(self, workdir) -> None:
+        self.port = free_port()
+        self.dir = workdir
+        cfg = (FIXTURES / "kamailio" / "kamailio.cfg").read_text()
+        for k, v in {"PORT": self.port, "USER": USER, "PASSWORD": PASSWORD}.items():
+            cfg = cfg.replace(f"@{k}@", str(v))
+        self.cfg = workdir / "kamailio.cfg"
+        self.cfg.write_text(cfg)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                KAMAILIO,
+                "-f",
+                str(self.cfg),
+                "-DD",
+                "-E",
+                "-Y",
+                str(self.dir),
+                "-m",
+                "32",
+                "-M",
+                "8",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        import socket
+
+        while time.monotonic() < deadline:  # ready once its TCP listener accepts
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("kamailio did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # kamailio forks workers: kill them all
+            self.proc.wait()
+
+
+@pytest.fixture
+def registrar(tmp_path):
+    reg = Registrar(tmp_path)
+    reg.start()
+    yield reg
+    reg.kill()
+
+
+@pytest.fixture(autouse=True)
+def test_keyring(monkeypatch):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sip_keyring.EnvKeyring")
+    secrets = {f"callcoach/{USER}@127.0.0.1": PASSWORD, f"callcoach/{USER}@localhost": "wrong"}
+    monkeypatch.setenv("CALLCOACH_TEST_SECRETS", json.dumps(secrets))
+
+
+def _reg(account_id: str):
+    return lambda e: isinstance(e, RegistrationChanged) and e.account_id == account_id
+
+
+def test_registers_with_digest_auth_and_reports_a_wrong_password(registrar) -> None:
+    with engine() as (client, log):
+        client.add_account(
+            AccountConfig(id="work", registrar=f"127.0.0.1:{registrar.port}", user=USER)
+        )
+        ok = log.wait_for(_reg("work"), 5)
+        assert ok.registered and ok.status_code == 200
+        # same user, a domain whose keyring entry holds the wrong password
+        client.add_account(
+            AccountConfig(
+                id="typo", registrar=f"127.0.0.1:{registrar.port}", domain="localhost", user=USER
+            )
+        )
+        bad = log.wait_for(_reg("typo"), 5)
+        assert not bad.registered and bad.status_code == 401
+        assert bad.sentence == "The phone system refused the user name or password."
+        assert bad.retry_in_s is None  # a wrong password is not hammered at the server
+        time.sleep(1.5)
+        assert len([e for e in log.of(RegistrationChanged) if e.account_id == "typo"]) == 1
+        assert client.stats()["accounts"] == {"work": True, "typo": False}
+
+
+def test_reregisters_after_the_registrar_is_killed_and_restarted(registrar) -> None:
+    with engine(reg_backoff_max_s=3.0) as (client, log):
+        client.add_account(
+            AccountConfig(
+                id="work", registrar=f"127.0.0.1:{registrar.port}", user=USER, transport="tcp"
+            )
+        )
+        assert log.wait_for(_reg("work"), 5).registered
+        registrar.kill()
+        lost = log.wait_for(lambda e: _reg("work")(e) and not e.registered, 5)
+        assert lost.retry_in_s is not None and "reconnecting" in lost.sentence
+        time.sleep(2.5)  # a few refused retries while the registrar is down
+        failures = [e for e in log.of(RegistrationChanged) if not e.registered]
+        delays = [e.retry_in_s for e in failures]
+        assert len(failures) >= 2 and delays[1] > delays[0]  # backing off
+        registrar.start()
+
+        def registered_again(_e) -> bool:  # events are dataclasses: compare by count
+            return sum(1 for e in log.of(RegistrationChanged) if e.registered) >= 2
+
+        try:
+            log.wait_for(registered_again, 10)
+        except TimeoutError:
+            raise AssertionError(log.of(RegistrationChanged)) from None
+        back = log.of(RegistrationChanged)[-1]
+        assert back.status_code == 200
