@@ -114,7 +114,7 @@ class CallController(QObject):
 
         def started(call_id: str) -> None:
             self.pending_dial = False
-            if self.call_id is None:
+            if self.call_id is None and self.state in LIVE_STATES:
                 self.call_id = call_id
 
         def failed(sentence: str) -> None:
@@ -199,8 +199,11 @@ class CallController(QObject):
             self.call_id = ev.call_id
         if ev.call_id != self.call_id:
             return
-        self.state = ev.state
-        self.page.controls.set_state(ev.state, ev.sentence)
+        state = ev.state
+        if ev.direction == "incoming" and state in ("calling", "ringing", "early"):
+            state = "incoming"  # the rep's side of a ringing inbound call
+        self.state = state
+        self.page.controls.set_state(state, ev.sentence)
         if ev.state == "connected":
             if self.db_uuid and self.sv.store is not None:
                 self.sv.store.submit(_connected_row, self.db_uuid, time.time())

@@ -179,6 +179,18 @@ class DesktopApp:
         return leftovers()
 
 
+def _quit_on_sigterm(app: Any) -> None:
+    """SIGTERM (logout, a service manager) ends the app through the same orderly shutdown."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    timer = QTimer(app)  # Python runs signal handlers only between bytecodes: wake it up
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run_desktop(argv: list[str]) -> int:
     """`python main.py [URI]` — the desktop app."""
     uri = next((a for a in argv if a.lower().startswith(URI_SCHEMES)), "")
@@ -196,6 +208,7 @@ def run_desktop(argv: list[str]) -> int:
     if hand_over(uri):
         return 0
     desktop = DesktopApp()
+    _quit_on_sigterm(app)
     try:
         desktop.show()
         if uri:

@@ -61,7 +61,8 @@ class TaskRunner:
             try:
                 result = fn()
             except Exception as e:
-                log.warning("background task failed: %s", e, exc_info=True)
+                # handled: the sentence reaches the rep; the details stay in the log
+                log.info("background task failed: %s", e, exc_info=True)
                 msg = sentence_for(e)
                 if on_error is not None:
                     self.bridge.call_soon(on_error, msg)

@@ -160,5 +160,9 @@ class LiveTranscript(QWidget):
         return [b.raw for b in self.bubbles if speaker is None or b.property("speaker") == speaker]
 
     def _scroll_to_end(self) -> None:
+        # after the layout has grown; the context object cancels it if the widget is gone
+        QTimer.singleShot(0, self.scroll, self._end)
+
+    def _end(self) -> None:
         bar = self.scroll.verticalScrollBar()
-        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
+        bar.setValue(bar.maximum())

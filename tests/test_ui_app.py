@@ -1,0 +1,191 @@
+"""The desktop app as a whole: single instance with tel:/sip: hand-over, settings saved without
+secrets, an incoming call from a real second engine, and failures shown as sentences."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def dirs(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("CALLCOACH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_second_process_hands_the_uri_to_the_running_window(dirs: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    first = subprocess.Popen(
+        [sys.executable, "main.py", "-v"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        from app.desktop import hand_over
+
+        deadline = time.monotonic() + 20
+        while not hand_over("", 200):  # "" = just raise the window
+            assert first.poll() is None, first.stderr.read()
+            assert time.monotonic() < deadline, "the first instance never listened"
+            time.sleep(0.2)
+        t0 = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, "main.py", "tel:+14155550100"], check=False, cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=20,
+        )  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        assert time.monotonic() - t0 < 10
+        # The first window got it and tried to dial: no SIP account here, so it says so.
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+        assert "Add a SIP account in Settings to dial phone numbers." in err
+        assert first.returncode == 0
+        assert "still running after shutdown" not in err
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+
+
+def test_unknown_argument_is_a_sentence_and_exit_code_2(dirs: Path) -> None:
+    r = subprocess.run([sys.executable, "main.py", "bogus"], check=False, cwd=ROOT, capture_output=True,
+                       text=True, timeout=30)  # fmt: skip
+    assert r.returncode == 2
+    assert "is not a command or a tel:/sip: address" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_settings_page_saves_json_and_password_goes_to_keyring(qtbot, dirs: Path, monkeypatch):
+    import keyring
+
+    from app.settings import load_settings, settings_path
+    from tests.sip_keyring import EnvKeyring
+
+    monkeypatch.setenv("CALLCOACH_TEST_SECRETS", "{}")
+    keyring.set_keyring(EnvKeyring())
+    from app.desktop import DesktopApp
+
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    qtbot.addWidget(app.window)
+    try:
+        app.window.show_page("settings")
+        page = app.window.settings_page
+        acct = page.account
+        acct.server.setText("pbx.example.com")
+        acct.username.setText("1001")
+        acct.password.setText("s3cret-Pass")
+        acct.transport.setCurrentIndex(acct.transport.findData("tls"))
+        acct.region.setText("gb")
+        acct.rep_name.setText("Alex")
+        page.coach.kind_boxes["pressure"].setChecked(False)
+        with qtbot.waitSignal(page.saved):
+            qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+        assert page.message.text() == "Saved."
+        raw = settings_path().read_text()
+        assert "s3cret-Pass" not in raw
+        data = json.loads(raw)
+        assert data["accounts"][0]["server"] == "pbx.example.com"
+        assert data["accounts"][0]["transport"] == "tls"
+        assert data["default_region"] == "GB" and data["rep_name"] == "Alex"
+        assert "pressure" not in data["live_flags"] and "arguing" in data["live_flags"]
+        assert keyring.get_password("callcoach", "1001@pbx.example.com") == "s3cret-Pass"
+        assert load_settings().account().username == "1001"
+        # the dialer now reads numbers in the new home country
+        app.window.show_page("phone")
+        app.window.phone.dialer.field.setText("020 7946 0958")
+        assert app.window.phone.dialer.target().dial == "+442079460958"
+    finally:
+        assert app.shutdown() == []
+
+
+def test_damaged_settings_file_gives_defaults(dirs: Path) -> None:
+    from app.settings import load_settings, settings_path
+
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_text("{not json")
+    assert load_settings().default_region == "US"
+
+
+@pytest.mark.sip
+def test_incoming_call_rings_answers_holds_and_hangs_up(qtbot, dirs: Path) -> None:
+    from app.desktop import DesktopApp
+    from softphone.protocol import EngineConfig
+
+    app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
+                     listen=False)  # fmt: skip
+    qtbot.addWidget(app.window)
+    app.show()
+    w = app.window
+    caller = None
+    try:
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        port = app.services.engine.info.sip_port
+        states: list[str] = []
+        app.bridge.callStateChanged.connect(lambda ev: states.append(ev.state))
+        caller = subprocess.Popen(
+            [sys.executable, "main.py", "call", f"sip:rep@127.0.0.1:{port}", "--bind",
+             "127.0.0.1", "--seconds", "30"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        qtbot.waitUntil(w.incoming.isVisible, timeout=15000)
+        assert re.match(r"sip:\S+@127\.0\.0\.1", w.incoming.caller.text())
+        assert w.phone.controls.state_label.text() == "Incoming call"
+        assert w.tray.last_message.endswith("is calling")
+        assert app.controller.ringer.ringing
+        qtbot.mouseClick(w.incoming.answer_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "connected" in states, timeout=10000)
+        assert not app.controller.ringer.ringing
+        qtbot.keyClick(w, "h", modifier=Qt.KeyboardModifier.ControlModifier)  # Ctrl+H holds
+        qtbot.waitUntil(lambda: "held" in states, timeout=10000)
+        assert w.phone.controls.hold.isChecked()
+        qtbot.keyClick(w, "h", modifier=Qt.KeyboardModifier.ControlModifier)  # and resumes
+        qtbot.waitUntil(lambda: states[-1] == "connected", timeout=10000)
+        qtbot.keyClick(w, "m", modifier=Qt.KeyboardModifier.ControlModifier)
+        assert w.phone.controls.mute.isChecked()
+        qtbot.keyClick(w.phone.dialer.field, "7")  # a digit in a call is a touch tone
+        assert w.phone.controls.dtmf_sent.text() == "7"
+        assert w.phone.dialer.field.text() == ""
+        qtbot.keyClick(w, Qt.Key.Key_Escape)  # Esc hangs up
+        qtbot.waitUntil(lambda: states[-1] == "disconnected", timeout=10000)
+        assert caller.wait(15) == 0  # the far end saw a connected call end normally
+    finally:
+        if caller is not None and caller.poll() is None:
+            caller.kill()
+            caller.wait()
+        assert app.shutdown() == []
+
+
+@pytest.mark.sip
+def test_unreachable_peer_reads_as_a_sentence(qtbot, dirs: Path) -> None:
+    from app.desktop import DesktopApp
+    from softphone.protocol import EngineConfig
+    from tests.sip_support import free_port
+
+    app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
+                     listen=False)  # fmt: skip
+    qtbot.addWidget(app.window)
+    try:
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        port = free_port()
+        app.window.phone.dialer.set_number(f"sip:nobody@127.0.0.1:{port};transport=tcp")
+        app.window.phone.dialer.dial()
+        c = app.window.phone.controls
+        qtbot.waitUntil(lambda: c.state == "disconnected", timeout=20000)
+        assert not c.reason.isHidden()
+        text = c.reason.text()
+        assert text and text[0].isupper() and text.endswith((".", "?", "!"))
+        assert "Traceback" not in text and "Error(" not in text
+    finally:
+        assert app.shutdown() == []
