@@ -30,15 +30,17 @@ class LibraryAccess:
         *args: Any,
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        **kwargs: Any,
     ) -> None:
-        """fn(db, *args) on the store writer; on_done(result) on the GUI thread after commit."""
+        """fn(db, *args, **kwargs) on the store writer; on_done(result) on the GUI thread
+        once committed, on_error(sentence) if it failed."""
 
         def submit(_: Any = None) -> None:
             store = self.services.store
             if store is None:
                 self._fail(on_error, "The call library is not available.")
                 return
-            fut = store.submit(fn, *args)
+            fut = store.submit(fn, *args, **kwargs)
             fut.add_done_callback(lambda f: self._deliver(f, on_done, on_error))
 
         if self.services.store is None:

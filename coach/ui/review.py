@@ -45,7 +45,7 @@ from coach.ui.timeline import CallTimeline
 ROLE = Qt.ItemDataRole.UserRole
 
 
-def _panel(title: str) -> tuple[QFrame, QVBoxLayout]:
+def panel(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("Panel")
     lay = QVBoxLayout(frame)
@@ -93,7 +93,7 @@ class ReviewScreen(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _build_library(self) -> QWidget:
-        frame, lay = _panel("Calls")
+        frame, lay = panel("Calls")
         self.search_field = QLineEdit()
         self.search_field.setPlaceholderText("Search transcripts and notes…")
         self.search_field.setClearButtonEnabled(True)
@@ -134,7 +134,7 @@ class ReviewScreen(QWidget):
         return frame
 
     def _build_call(self) -> QWidget:
-        frame, lay = _panel("Call review")
+        frame, lay = panel("Call review")
         head = QHBoxLayout()
         self.title = QLabel("Pick a call on the left")
         self.title.setObjectName("CallName")
