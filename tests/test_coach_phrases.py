@@ -1,0 +1,170 @@
+"""Single rep lines, each said right after a prospect statement: what must fire, what must not.
+
+Written apart from the corpus calls to check that the rule grammars generalise beyond them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.engine import LiveCoach
+from coach.types import Utterance
+
+POS = {
+    "arguing": [
+        "no that's not what happens",
+        "well that's just not true",
+        "i'm sorry but you're wrong about that",
+        "actually you're confusing us with another vendor",
+        "no no you've misunderstood the pricing",
+        "that's incorrect we never charge for setup",
+        "you don't get it this saves you money",
+        "i'd disagree with that completely",
+        "that's not the way it works at all",
+        "come on that's not a real problem",
+        "you're not seeing the bigger picture",
+        "honestly that's wrong",
+        "but you said budget wasn't an issue",
+        "no you misread the contract",
+        "actually that is not correct",
+        "that's not accurate at all",
+    ],
+    "vague_language": [
+        "i'm reaching out to see if you have a few minutes",
+        "just wanted to touch base on the proposal",
+        "i was just calling to check in",
+        "i'll follow up with you later",
+        "you had expressed some interest in our tool",
+        "we should connect sometime soon",
+        "let's circle back after the holidays",
+        "i wanted to pick your brain on something",
+        "our synergies are really strong",
+        "it's a best in class solution",
+        "we'll get back to you at some point",
+        "i'm just following up on my last email",
+        "you reached out a few weeks back",
+        "it's a game changer for teams like yours",
+        "we can loop back next quarter",
+    ],
+    "false_familiarity": [
+        "good to speak with you again",
+        "as we talked about on our last call",
+        "like we discussed the other day",
+        "it's great to reconnect",
+        "as i mentioned when we spoke last week",
+        "following up on our previous conversation",
+        "we spoke a few weeks ago about your fleet",
+        "last time we talked you mentioned hiring",
+        "so nice to talk to you again",
+        "per our conversation last week",
+    ],
+    "content_dump": [
+        "i'll send you over a couple of case studies",
+        "we've got a whitepaper that covers exactly that",
+        "let me forward you our brochure",
+        "there's a webinar next tuesday you should join",
+        "i can email you some information about our platform",
+        "we have a ton of great content on our blog",
+        "i'll share our deck with you after the call",
+        "can i send you a few articles on this",
+        "would you like me to send you our ebook",
+        "take a look at our case studies page",
+        "i can send you more info",
+        "we also have a datasheet and a demo video",
+    ],
+    "pressure": [
+        "i need a decision by the end of the day",
+        "this deal expires at midnight",
+        "you have to sign today to get this price",
+        "the discount goes away tomorrow",
+        "there's only one spot left this month",
+        "you'd be foolish to pass this up",
+        "prices go up on the first",
+        "i can't hold this price past friday",
+        "it's now or never",
+        "what's it going to take to get you to sign today",
+        "this is a one time offer",
+        "if you don't sign this week the price goes up",
+    ],
+}
+
+NEG = [
+    "what's the biggest challenge your team faces",
+    "i'll send you a meeting invite for monday at ten",
+    "i'll email you the contract today",
+    "let's book thirty minutes next thursday",
+    "no worries at all",
+    "actually i'd love to hear more about that",
+    "that's right",
+    "you're right that's a gap",
+    "i hear you",
+    "you don't need to commit to anything today",
+    "that's a fair point how did you get that number",
+    "i understand could you tell me more",
+    "there's no rush take the time you need",
+    "i'll send over the agenda this afternoon",
+    "i'll send you the quote by friday",
+    "can you send me your current contract",
+    "did you get a chance to read the case study i sent",
+    "what did you think of the webinar",
+    "how are you handling that today",
+    "who else is involved in the decision",
+    "what's your timeline",
+    "when are you hoping to have this in place",
+    "what budget have you set aside",
+    "i'll call you tuesday at two",
+    "thanks for your time today",
+    "is it okay if i ask a few questions",
+    "it's not the right fit for everyone and that's okay",
+    "if that's not right please correct me",
+    "tell me if i'm wrong but it sounds like timing is the issue",
+    "i could be wrong but is budget the main concern",
+    "we're not the cheapest and we don't try to be",
+    "there's no pressure to decide today",
+    "i'd never tell you you're wrong about your own business",
+    "i don't want to bury you in case studies what would actually help",
+    "i'll send you a summary of what we discussed today",
+    "the proposal is valid for thirty days so you have plenty of time",
+    "nice to meet you",
+    "great to meet you",
+    "so what i'm hearing is that reporting takes too long",
+    "what would change if you fixed that",
+    "how did that affect your team",
+    "walk me through your process",
+    "that makes sense",
+    "i'll send you a calendar invite and the pricing we talked about",
+    "we integrate with salesforce does that matter for you",
+    "i see what do you mean by slow",
+    "good question let me find out and call you back thursday at nine",
+    "we help dispatch teams cut empty miles by about twelve percent",
+    "our customers usually go live in three weeks",
+    "no i don't think we've spoken before",
+    "sure that works for me",
+    "okay let me check my calendar",
+]
+
+
+def _kinds(line: str, previous_calls: int | None = 0) -> set[str]:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(
+        Utterance("prospect", 0.0, 3.0, "we already have a tool for that and it works")
+    )
+    return {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+
+
+@pytest.mark.parametrize(
+    ("kind", "line"), [(k, line) for k, lines in POS.items() for line in lines]
+)
+def test_line_fires(kind: str, line: str) -> None:
+    assert kind in _kinds(line)
+
+
+@pytest.mark.parametrize("line", NEG)
+def test_good_line_stays_quiet(line: str) -> None:
+    assert _kinds(line) == set()
+
+
+@pytest.mark.parametrize("line", POS["false_familiarity"])
+def test_familiar_lines_are_fine_with_history_or_unknown_history(line: str) -> None:
+    assert _kinds(line, previous_calls=2) == set()
+    assert _kinds(line, previous_calls=None) == set()
