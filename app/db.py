@@ -119,14 +119,18 @@ def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> di
 def open_database(path: str | Path | None = None, *, recover: bool = True) -> sqlite_utils.Database:
     """Open the Call Coach database, migrated to the latest schema.
 
-    With `recover`, calls a dead process left 'in_progress' are marked 'interrupted'.
+    With `recover`, calls a dead process left 'in_progress' are marked 'interrupted' and
+    their live WAV recordings become FLAC in the data folder's `recordings/`.
     """
     db = connect(path)
     migrate(db)
     if recover:
+        from coach.library import recordings
         from softphone import history
 
-        history.mark_interrupted(db)
+        if history.mark_interrupted(db):
+            base = Path(path).parent if path is not None else data_dir()
+            recordings.convert_pending(db, base)
     return db
 
 

@@ -28,19 +28,20 @@ path, wav = sys.argv[1], sys.argv[2]
 open_database(path).close()
 writer = StoreWriter(path).start()
 call = writer.call(history.start_call, rep="alice", remote_number="+14155550100")
-history_id = call
+uuid = writer.call(lambda db: history.get_call(db, call)["uuid"])
 rec = StereoRecorder(wav)
+writer.submit(history.set_recording, call, wav)  # the live WAV, converted after the call
 t0 = time.monotonic()
 print(f"call {call}", flush=True)
 i = 0
 while True:
     now = time.monotonic()
     start = now - t0
-    writer.submit(store.add_utterance, call, {"speaker": "rep" if i % 2 else "prospect",
-        "start": start, "end": start + 0.05, "text": f"utterance {i} about the budget"})
-    if i % 4 == 0:
-        writer.submit(store.add_flag, call, {"kind": "pressure", "speaker": "rep",
-            "start": start, "end": start + 0.05, "text": f"flag {i}"})
+    utt = {"speaker": "rep" if i % 2 else "prospect", "start": start, "end": start + 0.05,
+           "text": f"utterance {i} about the budget"}
+    flags = [{"kind": "pressure", "speaker": "rep", "start": start, "end": start + 0.05,
+              "text": f"flag {i}"}] if i % 4 == 0 else []
+    writer.submit(store.record_live, uuid, utterances=[utt], flags=flags)
     tone = (3000 * np.sin(np.arange(1600) * 0.1)).astype(np.int16)
     rec.write(tone, tone)
     print(f"sent {i} {time.monotonic()}", flush=True)
@@ -94,8 +95,10 @@ def test_kill_9_mid_call_keeps_everything_up_to_the_last_second(tmp_path):
     assert {i for i in due if i % 4 == 0} <= flags
     assert queries.find_calls(db, status="interrupted")[0]["id"] == call_id
 
-    # The recording written alongside is readable and becomes the call's FLAC.
-    flac = recordings.store_recording(wav, recordings.recordings_dir(tmp_path), call["uuid"])
+    # The live WAV became the call's FLAC on reopening, up to the last second.
+    flac = Path(call["recording_path"])
+    assert flac.suffix == ".flac" and flac.parent == tmp_path / "recordings"
+    assert not wav.exists()
     elapsed = sent[-1][1] - sent[0][1]
     assert recordings.duration(flac) >= elapsed - 1.0
     assert oct(flac.stat().st_mode & 0o777) == "0o600"

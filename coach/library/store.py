@@ -217,6 +217,35 @@ def set_call_review(db: Database, call_id: int, notes: str, disposition: str | N
     )
 
 
+def call_id_for_uuid(db: Database, call_uuid: str) -> int | None:
+    row = db.execute("SELECT id FROM calls WHERE uuid = ?", [call_uuid]).fetchone()
+    return int(row[0]) if row else None
+
+
+def record_live(
+    db: Database,
+    call_uuid: str,
+    *,
+    utterances: Iterable[Any] = (),
+    flags: Iterable[Any] = (),
+    positives: Iterable[Any] = (),
+    metrics: Mapping | None = None,
+) -> int | None:
+    """Write what the live coach produced since the last call of this, for a call known by
+    its UUID (the app submits this to the StoreWriter for each final utterance and flag, so
+    a crash loses at most the last fraction of a second). Returns the call id."""
+    call_id = call_id_for_uuid(db, call_uuid)
+    if call_id is None:
+        return None
+    add_utterances(db, call_id, utterances)
+    add_flags(db, call_id, flags)
+    for mark in positives:
+        add_positive(db, call_id, mark)
+    if metrics:
+        save_metrics(db, call_id, metrics)
+    return call_id
+
+
 def add_comment(
     db: Database,
     call_id: int,
