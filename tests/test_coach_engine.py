@@ -169,3 +169,18 @@ def test_short_pitch_without_questions_gets_end_of_call_flags() -> None:
         t += 9
     kinds = _kinds(analyze_utterances(utts, None).flags)
     assert kinds.count("no_discovery") == 1 and kinds.count("missed_qualification") == 1
+
+
+def test_corpus_typed_without_apostrophes_scores_the_same(tmp_path: Path) -> None:
+    """Transcripts typed as "thats not right" instead of "that's not right" still work."""
+    import json
+
+    for f in CORPUS.glob("*.json"):
+        call = json.loads(f.read_text(encoding="utf-8"))
+        for u in call["utterances"]:
+            u["text"] = u["text"].replace("'", "")
+        (tmp_path / f.name).write_text(json.dumps(call), encoding="utf-8")
+    result = evaluate(tmp_path)
+    for kind in FLAG_KINDS:
+        k = result["kinds"][kind]
+        assert k["precision"] >= 0.9 and k["recall"] >= 0.85, (kind, k)

@@ -26,11 +26,66 @@ class GrammarError(ValueError):
     """A phrase does not follow the grammar; the message says what is wrong."""
 
 
+# Transcripts typed without apostrophes ("thats not right") get them back, so one phrase
+# covers both; only forms that are not also ordinary words ("well", "were", "lets") are listed.
+_APOSTROPHES = {
+    w.replace("'", ""): w
+    for w in [
+        "that's",
+        "it's",
+        "what's",
+        "there's",
+        "here's",
+        "where's",
+        "who's",
+        "how's",
+        "why's",
+        "when's",
+        "he's",
+        "she's",
+        "i'm",
+        "i've",
+        "i'll",
+        "i'd",
+        "you're",
+        "you've",
+        "you'll",
+        "you'd",
+        "they're",
+        "they've",
+        "they'll",
+        "they'd",
+        "we've",
+        "we'd",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "can't",
+        "won't",
+        "wouldn't",
+        "shouldn't",
+        "couldn't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "ain't",
+        "y'all",
+        "that'll",
+        "there'll",
+        "what'd",
+    ]
+}
+
+
 def normalize(text: str) -> str:
     """Lower-case words separated by single spaces, fillers (um, uh) removed."""
     text = text.lower().replace("\u2019", "'").replace("-", " ")
     words = [w.strip("'") for w in _KEEP.sub(" ", text).split()]
-    return " ".join(w for w in words if w and w not in _FILLERS)
+    return " ".join(_APOSTROPHES.get(w, w) for w in words if w and w not in _FILLERS)
 
 
 def tokenize(phrase: str) -> list[str]:
