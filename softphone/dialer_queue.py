@@ -122,6 +122,7 @@ class DialerQueue:
         self._dial_t = self._connect_t = 0.0
         self._rang_out = False
         self._pending: tuple | None = None  # a disposition chosen while the call was still up
+        self._detached: dict[str, tuple[int, int]] = {}  # voicemail drops still playing
         self._next_check = 0.0
         self._listeners: list[Callable[[QueueChanged], None]] = []
         self._cond = threading.Condition()
@@ -182,6 +183,11 @@ class DialerQueue:
 
     def skip(self) -> None:
         self._submit(self._skip).result(15)
+
+    def drop_voicemail(self, wav_path: str, *, beep: bool = False) -> None:
+        """Leave the recorded message on the current call and move on at once: the message
+        plays (after the beep if asked) and hangs up on its own while the next card shows."""
+        self._submit(self._drop_voicemail, wav_path, beep).result(15)
 
     def pause(self) -> None:
         self._submit(self._pause).result(15)
@@ -396,6 +402,13 @@ class DialerQueue:
                     qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, None)
                 self._after_call(event.reason, "no_answer")
             return
+        if event.call_id in self._detached and event.state == "disconnected":
+            call_db_id, dial_id = self._detached.pop(event.call_id)
+            with self.db.conn:
+                qs.dial_ended(
+                    self.db, call_db_id, dial_id, self.clock(), event.status_code, event.reason
+                )
+            return
         if event.call_id != self.engine_call or self.state not in IN_CALL:
             return
         if event.state in ("ringing", "early") and self.state == "dialing":
@@ -467,6 +480,17 @@ class DialerQueue:
         self._advance()
         if dial_next and self.state == "ready":
             self._dial()
+
+    def _drop_voicemail(self, wav_path: str, beep: bool) -> None:
+        from softphone import voicemail
+
+        if self.state != "connected" or self.engine_call is None:
+            raise ValueError("A voicemail can only be dropped on a connected call.")
+        voicemail.drop(self.client, self.engine_call, wav_path, beep=beep)
+        self._detached[self.engine_call] = (self.call_db_id, self.dial_id)
+        self.engine_call = None
+        self.state = "wrap_up"
+        self._dispose("voicemail_left", None, None, self.auto_dial)
 
     def _skip(self) -> None:
         if self.state not in ("ready", "paused") or self.entry_id is None:
