@@ -31,17 +31,30 @@ PROSPECT = "Hello. We are looking for a new phone system for the sales team befo
 
 
 def start_xvfb() -> subprocess.Popen:
-    r, w = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-        pass_fds=[w], stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(w)
-    display = os.read(r, 16).decode().strip()
-    os.close(r)
-    os.environ["DISPLAY"] = f":{display}"
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    return proc
+    """A private Xvfb on a random high display number (away from :0, which others may use)."""
+    import random
+
+    for _ in range(20):
+        n = random.randint(200, 899)
+        if Path(f"/tmp/.X{n}-lock").exists():
+            continue
+        proc = subprocess.Popen(
+            ["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+            stderr=subprocess.DEVNULL,
+        )
+        sock = Path(f"/tmp/.X11-unix/X{n}")
+        for _ in range(100):
+            if sock.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if proc.poll() is None and sock.exists():
+            time.sleep(0.2)
+            os.environ["DISPLAY"] = f":{n}"
+            os.environ["QT_QPA_PLATFORM"] = "xcb"
+            return proc
+        proc.kill()
+        proc.wait()
+    raise SystemExit("Xvfb did not start; install it (apt-get install xvfb) or use --offscreen.")
 
 
 def flite(text: str, out: Path) -> str:
@@ -206,8 +219,16 @@ def shoot(
                 saved.append(path.name)
             w.incoming.reject()
         for key in ("review", "coaching"):
-            if key in w.pages:
+            if key in w.nav_buttons:
                 w.show_page(key)
+                screen = w.pages.get(key)
+                if key == "review" and screen is not None:
+                    pump(5, lambda s=screen: bool(getattr(s, "rows", None)))
+                    rows = [r for r in getattr(screen, "rows", []) if r.get("flag_count")]
+                    if rows:  # the call just made, with its transcript and flags
+                        screen.open_call(rows[0]["id"])
+                        pump(5, lambda s=screen: getattr(s, "data", None) is not None)
+                pump(1)
                 snap(key)
     finally:
         app.shutdown()

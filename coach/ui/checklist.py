@@ -65,6 +65,8 @@ class QualificationChecklist(QWidget):
             name.setProperty("done", "true" if done else "false")
             name.style().unpolish(name)
             name.style().polish(name)
+        evidence = evidence.strip()
+        evidence = evidence[:1].upper() + evidence[1:]
         if len(evidence) > 90:  # the gist is enough; the transcript has the whole line
             evidence = evidence[:87].rsplit(" ", 1)[0] + "…"
         text = f"“{evidence}”" if evidence else ""
