@@ -160,3 +160,15 @@ def test_store_writer_isolates_a_failing_item_and_flush_is_a_barrier(tmp_path):
         assert reader.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] == 50
         assert reader.execute("SELECT COUNT(*) FROM flags").fetchone()[0] == 1
         assert writer.errors == 1
+
+
+def test_store_writer_future_done_means_committed(tmp_path):
+    path = tmp_path / "callcoach.db"
+    appdb.open_database(path).close()
+    reader = sqlite3.connect(path)
+    with appdb.StoreWriter(path, commit_interval=5.0) as writer:
+        futs = [writer.submit(history.add_contact, f"Contact {i}") for i in range(200)]
+        futs[-1].result(timeout=5)
+        # Resolved futures are on disk: another connection sees every one of them.
+        done = sum(f.done() for f in futs)
+        assert reader.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] >= done == 200

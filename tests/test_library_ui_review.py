@@ -72,6 +72,8 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     screen.show()
     qtbot.waitUntil(lambda: screen.results.count() == 2, timeout=5000)
     assert "Omar Diaz" in screen.results.item(0).text()  # newest first
+    qtbot.waitUntil(lambda: screen.data is not None, timeout=5000)  # and opened at once
+    assert screen.title.text() == "Omar Diaz"
 
     screen.search_field.setText("budget")
     with qtbot.waitSignal(screen.listLoaded, timeout=5000):
@@ -80,7 +82,8 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
 
     # Open Dana's call from the search hit: the transcript line of the hit is selected.
     hit = next(i for i in range(screen.results.count()) if "Dana" in screen.results.item(i).text())
-    with qtbot.waitSignal(screen.callLoaded, timeout=5000):
+    dana = services.dana
+    with qtbot.waitSignal(screen.callLoaded, timeout=5000, check_params_cb=lambda c: c == dana):
         screen.results.itemClicked.emit(screen.results.item(hit))
     assert screen.transcript.count() == 3
     assert screen.transcript.currentRow() == 1

@@ -249,6 +249,9 @@ class ReviewScreen(QWidget):
             item.setData(ROLE, r)
             self.results.addItem(item)
         self.list_hint.setText(hint)
+        if self.data is None and rows and "snippet" not in rows[0]:
+            self.results.setCurrentRow(0)
+            self.open_call(rows[0]["id"])  # the newest call, so the screen is never blank
         self.listLoaded.emit(len(rows))
 
     def _on_result(self, item: QListWidgetItem) -> None:
