@@ -128,7 +128,7 @@ def test_metrics_drive_gauges_and_checklist_with_evidence(qtbot) -> None:
     assert g.monologue.value.text() == "50s" and g.monologue.value.property("tone") == "bad"
     assert g.questions.value.text() == "3" and g.questions.label.text() == "Questions · 2 open"
     assert panel.checklist.covered() == {"project"}
-    assert panel.checklist.evidence["project"].text() == "“we are replacing our phone system”"
+    assert panel.checklist.evidence["project"].text() == "“We are replacing our phone system”"
     assert list(panel.checklist.marks) == ["project", "budget"]
 
 

@@ -35,6 +35,7 @@ class QualificationChecklist(QWidget):
         self.marks, self.names, self.evidence = {}, {}, {}
         for row, (key, title) in enumerate(topics):
             mark = QLabel("○")
+            mark.setObjectName("CheckMark")
             mark.setFixedWidth(18)
             name = QLabel(title)
             name.setObjectName("CheckItem")
@@ -46,7 +47,6 @@ class QualificationChecklist(QWidget):
             self.grid.addWidget(name, row * 2, 1)
             self.grid.addWidget(ev, row * 2 + 1, 1)
             self.marks[key], self.names[key], self.evidence[key] = mark, name, ev
-            mark.setStyleSheet("color: #9ca3af;")
 
     def reset(self) -> None:
         for key in self.marks:
@@ -61,10 +61,10 @@ class QualificationChecklist(QWidget):
         mark, name, ev = self.marks[key], self.names[key], self.evidence[key]
         if mark.text() != ("✓" if done else "○"):
             mark.setText("✓" if done else "○")
-            mark.setStyleSheet("color: #16a34a; font-weight: bold;" if done else "color: #9ca3af;")
-            name.setProperty("done", "true" if done else "false")
-            name.style().unpolish(name)
-            name.style().polish(name)
+            for w in (mark, name):
+                w.setProperty("done", "true" if done else "false")
+                w.style().unpolish(w)
+                w.style().polish(w)
         evidence = evidence.strip()
         evidence = evidence[:1].upper() + evidence[1:]
         if len(evidence) > 90:  # the gist is enough; the transcript has the whole line
