@@ -2,8 +2,9 @@
 
 The engine runs as `python -m softphone.engine` in its own session, connected by a socket
 pair carrying pickled protocol dataclasses. One named thread ("engine-client") receives
-events and replies and calls the listeners; another forwards the engine's stderr to logging
-and keeps its tail for crash reports. If the engine dies, listeners get `EngineCrashed`
+replies and events; events go through a queue to the "engine-events" thread, which calls the
+listeners (so a listener may itself send commands, e.g. answer an IncomingCall); a third
+forwards the engine's stderr to logging and keeps its tail for crash reports. If the engine dies, listeners get `EngineCrashed`
 and `start()` may be called again. `stop()` never hangs: it escalates to SIGKILL.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -59,6 +61,8 @@ class EngineClient:
         self._started = threading.Event()
         self._stopping = False
         self._stderr_tail: deque[str] = deque(maxlen=20)
+        self._events: queue.Queue = queue.Queue()
+        self._dispatcher: threading.Thread | None = None
 
     # ---- lifecycle ----
 
@@ -87,6 +91,11 @@ class EngineClient:
         child.close()
         self._conn = Connection(parent.detach())
         self._conn.send(self.config)
+        if self._dispatcher is None or not self._dispatcher.is_alive():
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop, name="engine-events", daemon=True
+            )
+            self._dispatcher.start()
         self._reader = threading.Thread(target=self._read_loop, name="engine-client", daemon=True)
         self._reader.start()
         threading.Thread(
@@ -102,9 +111,12 @@ class EngineClient:
             self.add_account(acct)
 
     def stop(self, timeout: float = 8.0) -> None:
-        """Orderly shutdown (calls hung up, accounts unregistered); SIGKILL after timeout."""
+        """Orderly shutdown (calls hung up, accounts unregistered); SIGKILL after timeout.
+
+        Listeners have received every event (EngineStopped last) when this returns."""
         proc = self._proc
         if proc is None:
+            self._stop_dispatcher()
             return
         self._stopping = True
         if proc.poll() is None:
@@ -121,6 +133,14 @@ class EngineClient:
             self._reader.join(timeout=3)
         self._close_conn()
         self._proc = None
+        self._stop_dispatcher()
+
+    def _stop_dispatcher(self) -> None:
+        d = self._dispatcher
+        if d is not None and d.is_alive() and d is not threading.current_thread():
+            self._events.put(None)
+            d.join(timeout=5)
+        self._dispatcher = None
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -149,6 +169,16 @@ class EngineClient:
             self._listeners.remove(fn)
 
     def _dispatch(self, event: p.Event) -> None:
+        self._events.put(event)
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            event = self._events.get()
+            if event is None:
+                return
+            self._call_listeners(event)
+
+    def _call_listeners(self, event: p.Event) -> None:
         for fn in list(self._listeners):
             try:
                 fn(event)
