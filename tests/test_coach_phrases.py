@@ -168,3 +168,74 @@ def test_good_line_stays_quiet(line: str) -> None:
 def test_familiar_lines_are_fine_with_history_or_unknown_history(line: str) -> None:
     assert _kinds(line, previous_calls=2) == set()
     assert _kinds(line, previous_calls=None) == set()
+
+
+# Replies to a specific prospect line: (prospect said, rep answered[, kind that must fire]).
+QUIET = [
+    ("we looked at you last year", "actually that's a great point"),
+    ("we looked at you last year", "actually that's exactly why i'm calling"),
+    ("we looked at you last year", "actually it's funny you mention that we changed a lot since"),
+    ("the demo went well", "no that's great to hear"),
+    ("sorry i'm a few minutes late", "no no that's totally fine"),
+    ("i need to run in five minutes", "no problem at all we'll keep it short"),
+    ("we use spreadsheets for this", "right and that's why i called"),
+    ("our budget is frozen until march", "understood when does it open up again"),
+    ("we're happy with our vendor", "that's great what do you like most about them"),
+    ("we're happy with our vendor", "fair enough what would make you look around"),
+    ("we don't really have a process", "okay so how do leads get assigned today"),
+    ("i don't think this is for us", "that's fair what makes you say that"),
+    ("we tried something like this before and it failed", "i'm sorry to hear that what went wrong"),
+    ("i think it's too expensive", "i understand price matters what are you comparing it to"),
+    ("we need it by june", "june works we can have you live in six weeks"),
+    ("your competitor is cheaper", "they might be what's most important to you in this decision"),
+    ("your competitor is cheaper", "that may be true for the license what about the setup costs"),
+    ("we don't have budget this year", "no worries when does your next budget cycle start"),
+    ("we have a lot going on right now", "totally understand is there a better time next month"),
+    ("we already bought a tool", "oh okay how is it going so far"),
+    ("i read your white paper", "great what stood out to you in it"),
+    ("we signed up for the webinar", "thanks for joining what made you sign up"),
+    ("we don't need that many seats", "you're right let's start with twenty"),
+    ("the setup looks complicated", "it's actually simpler than it looks can i show you"),
+    ("send me some information", "happy to what would be most useful for you to see"),
+    ("send me some information", "sure i'll email you the pricing for twenty seats today"),
+    ("call me next week", "will do i'll call you tuesday at ten"),
+    ("i'll need to talk to my boss", "of course who else should be part of that conversation"),
+    ("that's all i needed", "great i'll send the summary and the invite right after this call"),
+    ("we're based in texas", "oh nice we have a lot of customers in austin"),
+]
+LOUD = [
+    ("we're happy with our vendor", "actually they're pretty far behind us", "arguing"),
+    ("the setup looks complicated", "actually it's a lot simpler than that", "arguing"),
+    ("we don't need reporting", "no you definitely need reporting", "arguing"),
+    ("we don't need reporting", "well you're wrong about that", "arguing"),
+    ("your product crashed twice", "that never happens with our product", "arguing"),
+    ("your product crashed twice", "i doubt that", "arguing"),
+    ("we think it's overpriced", "yeah but you're not looking at the value", "arguing"),
+    ("we think it's overpriced", "that's ridiculous our price is fair", "arguing"),
+    ("it doesn't integrate with sap", "no it does integrate with sap", "arguing"),
+    ("we want to wait", "if you wait you'll lose the discount", "pressure"),
+    ("we want to wait", "i really need you to commit today", "pressure"),
+    ("we want to wait", "this deal won't be around next week", "pressure"),
+    ("hi", "we've had a few conversations so i figured i'd call", "false_familiarity"),
+    ("hi", "thanks for taking my call again", "false_familiarity"),
+    ("hi", "i'll send you a link to our resource library", "content_dump"),
+    ("hi", "i'll email over some literature", "content_dump"),
+    ("hi", "i just wanted to see how things are going", "vague_language"),
+    ("hi", "we'll talk soon", "vague_language"),
+]
+
+
+def _reply_kinds(prospect: str, line: str) -> set[str]:
+    coach = LiveCoach(previous_calls=0)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    return {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+
+
+@pytest.mark.parametrize(("prospect", "line"), QUIET)
+def test_good_reply_stays_quiet(prospect: str, line: str) -> None:
+    assert _reply_kinds(prospect, line) == set()
+
+
+@pytest.mark.parametrize(("prospect", "line", "kind"), LOUD)
+def test_bad_reply_fires(prospect: str, line: str, kind: str) -> None:
+    assert kind in _reply_kinds(prospect, line)
