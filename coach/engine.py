@@ -263,12 +263,12 @@ class LiveCoach:
         if rule is None or not self._conversation(rule, now):
             return []
         needed = max(rule.min_open_questions, int(now // rule.seconds_per_open_question))
-        asked = self._metrics.open_questions
+        asked = self._metrics.probing_questions
         if asked >= needed:
             return []
         self._discovery_fired = True
-        text = f"{asked} open questions in {now / 60.0:.1f} minutes (at least {needed} expected)"
-        return [self._flag(rule, 0.0, now, text, f"{asked} open questions")]
+        text = f"{asked} probing questions in {now / 60.0:.1f} minutes (at least {needed} expected)"
+        return [self._flag(rule, 0.0, now, text, f"{asked} probing questions")]
 
     def _conversation(self, rule: DiscoveryRule | QualificationRule, now: float) -> bool:
         """Long enough, with enough prospect turns, to judge discovery and qualification."""

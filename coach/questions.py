@@ -367,6 +367,29 @@ TAG_ENDINGS = (
     ("right",),
     ("correct",),
 )
+# Open in form, but they check the pitch landed rather than dig into the prospect's world.
+CHECK_INS = tuple(
+    tuple(c.split())
+    for c in (
+        "what do you think",
+        "what do you say",
+        "how does that sound",
+        "how does this sound",
+        "how do you feel about that",
+        "how do you feel about this",
+        "what questions do you have",
+        "what questions can i answer",
+        "what else can i",
+        "how about",
+        "what's the best way to reach",
+        "what's the best number",
+        "what's the best email",
+        "who should i send",
+        "how would that work for you",
+        "how's that",
+        "what do you think about that",
+    )
+)
 PROBES = {
     "else",
     "why",
@@ -511,7 +534,11 @@ def find_questions(text: str, *, normalized: bool = False) -> list[Question]:
         if kind is None:
             continue
         tail = words[i:]
-        probing = kind == "open" and any(w in PROBES or w in ("you", "your") for w in tail[:12])
+        probing = (
+            kind == "open"
+            and not any(_starts_with(words, i, c) for c in CHECK_INS)
+            and any(w in PROBES or w in ("you", "your") for w in tail[:12])
+        )
         found.append(Question(kind, i, " ".join(tail), probing))
         skip_until = i + 4
     if not found and len(words) >= 4:

@@ -184,3 +184,14 @@ def test_corpus_typed_without_apostrophes_scores_the_same(tmp_path: Path) -> Non
     for kind in FLAG_KINDS:
         k = result["kinds"][kind]
         assert k["precision"] >= 0.9 and k["recall"] >= 0.85, (kind, k)
+
+
+def test_check_in_questions_are_not_discovery() -> None:
+    utts, t = [], 0.0
+    for _ in range(8):
+        utts.append(Utterance("rep", t, t + 8, "our tool syncs every hour so what do you think"))
+        utts.append(Utterance("prospect", t + 8.7, t + 10, "sounds fine i guess we will see"))
+        t += 11
+    result = analyze_utterances(utts, None)
+    assert result.metrics["open_questions"] == 8 and result.metrics["probing_questions"] == 0
+    assert "no_discovery" in _kinds(result.flags)

@@ -62,11 +62,11 @@ class MonologueRule(Rule):
 
 @dataclass(frozen=True)
 class DiscoveryRule(Rule):
-    """Too few open questions for the time elapsed."""
+    """Too few open, probing questions for the time elapsed."""
 
     min_call_seconds: float = 60.0
     min_prospect_turns: int = 3  # fewer and it was no conversation (voicemail, gatekeeper)
-    seconds_per_open_question: float = 150.0
+    seconds_per_open_question: float = 150.0  # counts probing questions only
     min_open_questions: int = 1
     live_check_seconds: float = 300.0
 
