@@ -201,7 +201,7 @@ class ChannelTranscriber:
             self._emit_final(self._rec.FinalResult())
         elif is_final:
             self._emit_final(self._rec.Result())
-        elif self._since_partial >= PARTIAL_EVERY:
+        elif self.on_partial is not None and self._since_partial >= PARTIAL_EVERY:
             self._since_partial = 0
             text = json.loads(self._rec.PartialResult()).get("partial", "")
             if text != self._last_partial:
