@@ -41,16 +41,30 @@ def sha256_of(path: Path) -> str:
 
 
 def _tqdm_progress(desc: str) -> tuple[ProgressFn, Callable[[], None]]:
+    """A tqdm bar on stderr, drawn from the first received block (not for a failed connect)."""
     from tqdm import tqdm
 
-    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=desc, file=sys.stderr)
+    bars: list = []
 
     def update(done: int, total: int | None) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
+        if not bars:
+            bars.append(
+                tqdm(
+                    total=total,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=desc,
+                    file=sys.stderr,
+                )
+            )
+        bars[0].update(done - bars[0].n)
 
-    return update, bar.close
+    def close() -> None:
+        if bars:
+            bars[0].close()
+
+    return update, close
 
 
 def download(
