@@ -119,6 +119,12 @@ class SharedRingReader:
         return int(self._hdr[_H_WRITTEN]) - self._pos
 
     @property
+    def position(self) -> int:
+        """Index (since the writer started) of the sample after the last one read or lost:
+        the last chunk read ends here, so ``position / sample_rate`` timestamps it."""
+        return self._pos
+
+    @property
     def writer_closed(self) -> bool:
         return bool(self._hdr[_H_CLOSED])
 
