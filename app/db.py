@@ -89,30 +89,42 @@ def schema_versions(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> dict[str, int]:
-    """Bring every package's tables to its latest version (or to `upto[name]`); returns versions."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-    )
-    current = schema_versions(db)
-    for module in migration_modules():
-        name, steps = module.SCHEMA_NAME, module.MIGRATIONS
-        target = len(steps) if upto is None else min(upto.get(name, len(steps)), len(steps))
-        have = current.get(name, 0)
-        if have > len(steps):
-            raise RuntimeError(
-                f"The database was written by a newer Call Coach ({name} schema {have}, "
-                f"this version knows {len(steps)})."
-            )
-        for version in range(have + 1, target + 1):
-            with db.atomic():
+    """Bring every package's tables to its latest version (or to `upto[name]`); returns versions.
+
+    All of it runs in one IMMEDIATE transaction that re-reads the versions once it holds the
+    write lock, so the app and a CLI command opening the same file at once cannot both apply a
+    step; a failing step leaves the database as it was.
+    """
+    modules = migration_modules()
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_versions"
+            " (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        current = schema_versions(db)
+        for module in modules:
+            name, steps = module.SCHEMA_NAME, module.MIGRATIONS
+            target = len(steps) if upto is None else min(upto.get(name, len(steps)), len(steps))
+            have = current.get(name, 0)
+            if have > len(steps):
+                raise RuntimeError(
+                    f"The database was written by a newer Call Coach ({name} schema {have}, "
+                    f"this version knows {len(steps)})."
+                )
+            for version in range(have + 1, target + 1):
                 steps[version - 1](db)
                 db.execute(
                     "INSERT INTO schema_versions(name, version) VALUES (?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET version = excluded.version",
                     [name, version],
                 )
-            log.info("migrated %s to version %d", name, version)
-        current[name] = max(have, target)
+                log.info("migrated %s to version %d", name, version)
+            current[name] = max(have, target)
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
     return current
 
 

@@ -172,3 +172,22 @@ def test_store_writer_future_done_means_committed(tmp_path):
         # Resolved futures are on disk: another connection sees every one of them.
         done = sum(f.done() for f in futs)
         assert reader.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] >= done == 200
+
+
+def test_two_processes_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    path = tmp_path / "callcoach.db"
+    code = "import sys; from app.db import open_database; open_database(sys.argv[1]).close()"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)], cwd=root, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    assert appdb.schema_versions(appdb.connect(path)) == LATEST
