@@ -72,12 +72,20 @@ def test_stereo_call_transcript_matches_the_script(
     assert "white paper" in rep_text and "case study" in rep_text
 
 
-@pytest.mark.parametrize(("rate", "subtype"), [(8000, "PCM_U8"), (44100, "FLOAT")])
-def test_any_rate_and_sample_format(
-    tmp_path: Path, model_path: Path, rate: int, subtype: str
+@pytest.mark.parametrize(
+    ("rate", "subtype", "prospect_voice"), [(8000, "PCM_U8", "awb"), (44100, "FLOAT", "kal16")]
+)
+def test_any_rate_sample_format_and_voice(
+    tmp_path: Path, model_path: Path, rate: int, subtype: str, prospect_voice: str
 ) -> None:
     path = tmp_path / f"call_{rate}.wav"
-    lines = render_call(SALES_CALL[:4], path, sample_rate=rate, subtype=subtype)
+    lines = render_call(
+        SALES_CALL[:4],
+        path,
+        sample_rate=rate,
+        subtype=subtype,
+        voices={"prospect": prospect_voice},
+    )
     assert sf.info(str(path)).samplerate == rate and sf.info(str(path)).subtype == subtype
     utts = transcribe_stereo_wav(path, model_path)
     _match_lines(utts, lines)
