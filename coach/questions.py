@@ -357,6 +357,25 @@ SMALL_TALK = (
     ("how", "you", "doing"),
     ("what's", "up"),
 )
+SMALL_TALK_TAILS = {
+    "doing",
+    "today",
+    "this",
+    "going",
+    "keeping",
+    "holding",
+    "been",
+    "so",
+    "and",
+    "i",
+    "it's",
+    "hope",
+    "great",
+    "good",
+    "there",
+    "on",
+    "over",
+}
 SCHEDULING = ("time", "times", "day", "days", "date", "email", "number", "address", "zip")
 TAG_ENDINGS = (
     ("does", "that", "make", "sense"),
@@ -468,7 +487,7 @@ def _wh_question(words: list[str], i: int) -> bool:
             return True
         if words[j] in PRONOUN or words[j] in WH:
             return False
-    return w in ("why", "how") and nxt == "not"
+    return (w in ("why", "how") and nxt == "not") or (w == "why" and nxt == "now")
 
 
 def _aux_question(words: list[str], i: int) -> bool:
@@ -517,8 +536,11 @@ def find_questions(text: str, *, normalized: bool = False) -> list[Question]:
     for i in range(len(words)):
         if i < skip_until:
             continue
-        if any(_starts_with(words, i, s) for s in SMALL_TALK):
-            skip_until = i + 4
+        talk = next((s for s in SMALL_TALK if _starts_with(words, i, s)), None)
+        if talk is not None and (
+            i + len(talk) >= len(words) or words[i + len(talk)] in SMALL_TALK_TAILS
+        ):
+            skip_until = i + 4  # "how are you doing today", not "how are you funding this"
             continue
         kind = None
         if _request(words, i) or _wh_question(words, i):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.engine import LiveCoach
+from coach.engine import LiveCoach, analyze_utterances
 from coach.types import Utterance
 
 POS = {
@@ -239,3 +239,56 @@ def test_good_reply_stays_quiet(prospect: str, line: str) -> None:
 @pytest.mark.parametrize(("prospect", "line", "kind"), LOUD)
 def test_bad_reply_fires(prospect: str, line: str, kind: str) -> None:
     assert kind in _reply_kinds(prospect, line)
+
+
+# Qualification topics: how prospects and reps actually say budget, timeline and need.
+CASES = {
+    "budget": [
+        ("prospect", "we've got about fifty k earmarked for this"),
+        ("prospect", "we can spend up to twenty thousand"),
+        ("prospect", "the money is there if it works"),
+        ("rep", "what are you working with in terms of investment"),
+        ("rep", "what kind of numbers are we talking about"),
+        ("rep", "is there money set aside for this"),
+        ("prospect", "finance gave us a cap of ten grand"),
+        ("rep", "what would you expect to pay for something like this"),
+        ("prospect", "anything over five hundred a month is too much"),
+        ("rep", "how are you funding this project"),
+    ],
+    "timeline": [
+        ("prospect", "we're looking to roll this out in q three"),
+        ("prospect", "we need this done before our busy season"),
+        ("prospect", "our contract is up in august"),
+        ("rep", "what's your timeframe"),
+        ("rep", "when do you need this live"),
+        ("rep", "how quickly do you need this"),
+        ("prospect", "we want to go live by the end of the year"),
+        ("prospect", "there's no rush maybe next year"),
+        ("rep", "when are you looking to make a decision"),
+        ("prospect", "we have to decide within thirty days"),
+    ],
+    "project": [
+        ("prospect", "our reps spend hours on data entry"),
+        ("rep", "what's the biggest headache for your team right now"),
+        ("prospect", "we keep losing deals because quotes take too long"),
+        ("rep", "what are you hoping to achieve"),
+        ("prospect", "we want to cut our onboarding time in half"),
+        ("rep", "why now"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("topic", "speaker", "text"), [(t, sp, x) for t, lines in CASES.items() for sp, x in lines]
+)
+def test_qualification_topic_is_covered(topic: str, speaker: str, text: str) -> None:
+    metrics = analyze_utterances([Utterance(speaker, 0, 2, text)], None).metrics
+    assert metrics["qualification"][topic]["covered"]
+    assert metrics["qualification"][topic]["evidence"]["text"] == text
+
+
+def test_a_rep_statement_does_not_cover_budget() -> None:
+    metrics = analyze_utterances(
+        [Utterance("rep", 0, 2, "our price is fifty dollars a month")], None
+    ).metrics
+    assert not metrics["qualification"]["budget"]["covered"]
