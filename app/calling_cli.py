@@ -4,6 +4,7 @@ lists import FILE [--name N] [--region R] [--encoding E] [--preview]
 lists show | lists export LIST FILE
 queue run LIST [--auto-disposition] [--session ID] [--uri-template T] [--hours 8-20]
 queue status [SESSION]
+practice SCRIPT (registered from app.practice.cli)
 Bad input (unreadable list, no phone column, unknown list) is one sentence and exit code 2.
 """
 
@@ -18,6 +19,9 @@ from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from app.practice import cli as practice_cli
+
+    practice_cli.register(sub)
     lists = sub.add_parser("lists", help="import, show and export call lists")
     lsub = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
     imp = lsub.add_parser("import", help="import a CSV or tab-separated list")

@@ -5,7 +5,8 @@ and their versioned migrations, run by `app.db.migrate` after softphone.history.
 contact itself lives in `contacts`, the entry keeps what the list said plus the queue's
 state: pending/done/skipped, outcome, call-back time, attempts). `dial_sessions` is one
 power-dialing session over a list, persisted so it survives a restart; `session_dials` is one
-row per dial with its disposition, which the counters are computed from.
+row per dial with its disposition, which the counters are computed from. v2 adds
+`practice_calls`: which library calls were practice against a simulated prospect.
 """
 
 from __future__ import annotations
@@ -80,4 +81,16 @@ def _v1(db: Database) -> None:
     db.execute("CREATE INDEX session_dials_dialed ON session_dials(dialed_at)")
 
 
-MIGRATIONS = (_v1,)
+def _v2(db: Database) -> None:
+    """Practice calls (the rep against a simulated prospect), kept apart from real ones."""
+    db.execute(
+        """CREATE TABLE practice_calls (
+            call_id INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,
+            script TEXT NOT NULL,
+            title TEXT NOT NULL,
+            path_json TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+
+
+MIGRATIONS = (_v1, _v2)
