@@ -120,3 +120,35 @@ def test_coaching_session_end_to_end(qtbot, services, tmp_path):
     with qtbot.waitSignal(screen.exported, timeout=10000):
         screen.export_csv(str(csv_path))
     assert csv_path.read_text().count("\n") == 7  # header + alice's six calls
+
+
+def test_lead_imports_a_bundle_twice_without_duplicates(qtbot, services, tmp_path):
+    from app.bridge import Bridge
+    from app.lifecycle import Services
+    from app.settings import Settings
+    from coach.library import bundle
+    from coach.ui.coaching import CoachingScreen
+
+    out = tmp_path / "alice.ccbundle"
+    bundle.export_bundle(fresh_db(tmp_path), out, rep="alice")
+    lead_dir = tmp_path / "lead"
+    lead_dir.mkdir()
+    lead = Services(Bridge(), Settings(), db_path=lead_dir / "callcoach.db",
+                    use_engine=False, use_model=False)  # fmt: skip
+    lead.start()
+    try:
+        screen = CoachingScreen(lead)
+        qtbot.addWidget(screen)
+        with qtbot.waitSignal(screen.imported, timeout=10000) as first:
+            screen.import_bundle(str(out))
+        with qtbot.waitSignal(screen.imported, timeout=10000) as second:
+            screen.import_bundle(str(out))
+        assert len(first.args[0]["imported"]) == 6 and second.args[0]["imported"] == []
+        assert "6 were already here" in screen.status_text
+        qtbot.waitUntil(lambda: screen.rep_combo.count() == 1, timeout=5000)
+        assert screen.rep() == "alice"
+        db = fresh_db(lead_dir)
+        assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 6
+        assert len(list((lead_dir / "recordings").glob("*.flac"))) == 6
+    finally:
+        lead.stop()

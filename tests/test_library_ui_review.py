@@ -117,6 +117,16 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     call = history.get_call(db, services.dana)
     assert (call["notes"], call["disposition"]) == ("Booked a demo for Tuesday", "meeting_booked")
 
+    out = tmp_path / "for-lead.ccbundle"
+    with qtbot.waitSignal(screen.bundleExported, timeout=5000):
+        screen.export_bundle(str(out))
+    from coach.library import bundle
+
+    lead = fresh_db(tmp_path / "lead")
+    result = bundle.import_beside_database(lead, out)
+    assert len(result["imported"]) == 2
+    assert (tmp_path / "lead" / "recordings" / f"{call['uuid']}.flac").exists()
+
 
 def test_review_screen_filters_by_flag_kind(qtbot, services):
     from coach.ui.review import ReviewScreen

@@ -222,6 +222,12 @@ def import_bundle(db: Database, path: str | Path, recordings_dir: str | Path) ->
     return {"imported": imported, "skipped": skipped, "exported_by": manifest.get("exported_by")}
 
 
+def import_beside_database(db: Database, path: str | Path) -> dict:
+    """`import_bundle` with recordings kept in `recordings/` next to the database file."""
+    db_file = db.execute("PRAGMA database_list").fetchone()[2]
+    return import_bundle(db, path, Path(db_file).parent / "recordings")
+
+
 def _insert_call(db: Database, entry: dict) -> int:
     fields = [f for f in CALL_FIELDS if f in entry]
     values = [entry[f] for f in fields]

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coach.library import export, queries, sessions
+from coach.library import bundle, export, queries, sessions
 from coach.library.export import clock
 from coach.types import FLAG_KINDS
 from coach.ui.dashboard import Dashboard
@@ -54,6 +54,7 @@ class CoachingScreen(QWidget):
     momentsLoaded = Signal(int)
     playlistLoaded = Signal(int)
     exported = Signal(str)
+    imported = Signal(object)  # {"imported": [uuids], "skipped": [uuids]}
 
     def __init__(self, services: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +65,7 @@ class CoachingScreen(QWidget):
         self.items: list[dict] = []
         self._playing_index: int | None = None
         self._play_all = False
+        self.status_text = ""
 
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 12, 12, 12)
@@ -85,6 +87,9 @@ class CoachingScreen(QWidget):
         bar.addStretch(1)
         self.csv_button = QPushButton("Export metrics CSV…")
         self.csv_button.clicked.connect(self._ask_csv)
+        self.import_button = QPushButton("Import a rep's bundle…")
+        self.import_button.clicked.connect(self._ask_bundle)
+        bar.addWidget(self.import_button)
         bar.addWidget(self.csv_button)
         root.addLayout(bar)
         self.tabs = QTabWidget()
@@ -403,6 +408,28 @@ class CoachingScreen(QWidget):
     def _exported(self, path: str) -> None:
         self.problem.setText("")
         self.exported.emit(path)
+
+    def import_bundle(self, path: str) -> None:
+        """Import a rep's bundle (importing the same one twice adds nothing)."""
+
+        def done(result: dict) -> None:
+            n, skipped = len(result["imported"]), len(result["skipped"])
+            self.problem.setText("")
+            self.status_text = f"Imported {n} calls" + (
+                f", {skipped} were already here." if skipped else "."
+            )
+            self.imported.emit(result)
+            self.load_reps()
+
+        self.access.write(bundle.import_beside_database, path, on_done=done,
+                          on_error=self.problem.setText)  # fmt: skip
+
+    def _ask_bundle(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a rep's calls", "", "Call Coach bundle (*.ccbundle *.zip)"
+        )
+        if path:
+            self.import_bundle(path)
 
     def _ask_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export session", "coaching.pdf", "PDF (*.pdf)")

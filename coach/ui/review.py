@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coach.library import queries
+from coach.library import bundle, queries
 from coach.library.export import clock
 from coach.library.store import DISPOSITIONS, set_call_review
 from coach.types import FLAG_KINDS
@@ -68,6 +69,7 @@ class ReviewScreen(QWidget):
     listLoaded = Signal(int)  # how many rows
     callLoaded = Signal(int)  # call id
     saved = Signal(int)
+    bundleExported = Signal(str)
 
     def __init__(self, services: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +133,10 @@ class ReviewScreen(QWidget):
         self.list_hint = QLabel("")
         self.list_hint.setProperty("role", "hint")
         lay.addWidget(self.list_hint)
+        self.bundle_button = QPushButton("Send these calls to my lead…")
+        self.bundle_button.setToolTip("Export the listed calls as one bundle file")
+        self.bundle_button.clicked.connect(self._ask_bundle)
+        lay.addWidget(self.bundle_button)
         return frame
 
     def _build_call(self) -> QWidget:
@@ -364,6 +370,29 @@ class ReviewScreen(QWidget):
         self.problem.setText("")
         self.saved.emit(call_id)
         self.refresh()
+
+    def export_bundle(self, path: str) -> None:
+        """Write the calls now listed on the left to one bundle file for the team lead."""
+        ids = sorted({r.get("call_id", r.get("id")) for r in self.rows})
+        if not ids:
+            self._show_problem("There are no calls in the list to export.")
+            return
+        who = self.access.rep_name
+
+        def done(manifest: dict) -> None:
+            self.list_hint.setText(f"Exported {len(manifest['calls'])} calls to {path}.")
+            self.bundleExported.emit(path)
+
+        self.access.read(
+            lambda db: bundle.export_bundle(db, path, call_ids=ids, exported_by=who), done
+        )
+
+    def _ask_bundle(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export calls", "calls.ccbundle", "Call Coach bundle (*.ccbundle)"
+        )
+        if path:
+            self.export_bundle(path)
 
     def _show_problem(self, sentence: str) -> None:
         self.problem.setText(sentence)
