@@ -4,7 +4,7 @@ lists import FILE [--name N] [--region R] [--encoding E] [--preview]
 lists show | lists export LIST FILE
 queue run LIST [--auto-disposition] [--session ID] [--uri-template T] [--hours 8-20]
 queue status [SESSION]
-practice SCRIPT (registered from app.practice.cli)
+practice SCRIPT (app.practice.cli), voicemail record|play|list|delete (app.voicemail_cli)
 Bad input (unreadable list, no phone column, unknown list) is one sentence and exit code 2.
 """
 
@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from app.practice import cli as practice_cli
 
     practice_cli.register(sub)
+    from app import voicemail_cli
+
+    voicemail_cli.register(sub)
     lists = sub.add_parser("lists", help="import, show and export call lists")
     lsub = lists.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
     imp = lsub.add_parser("import", help="import a CSV or tab-separated list")
@@ -58,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--bind", default="", metavar="ADDR", help="local address for SIP and RTP")
     run.add_argument("--headset", action="store_true", help="use the headset (default: silence)")
     run.add_argument("--rep", default="", help="the rep's name on the calls")
+    run.add_argument("--voicemail", metavar="NAME", help="message the d key drops (recorded)")
     run.add_argument("--json", action="store_true", help="print one JSON line per event")
     run.set_defaults(func=_guard(_cmd_run))
     st = qsub.add_parser("status", help="counters for a session and for today")
@@ -236,7 +240,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             while not stop.is_set() and q.state not in ("finished", "waiting", "paused"):
                 stop.wait(0.2)
         else:
-            interactive(q, stop)
+            interactive(q, stop, _voicemail_path(args))
         if q.state not in ("finished",):
             q.pause()
         print(json.dumps({"session": q.session_id, "state": q.state, **q.counters()}))
@@ -244,6 +248,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         client.stop()
     return 0
+
+
+def _voicemail_path(args: argparse.Namespace) -> str | None:
+    if not args.voicemail:
+        return None
+    from app.voicemail_cli import library, rep_name
+
+    return str(
+        library().path(rep_name(args.rep or None), args.voicemail)
+    )  # VoicemailError is a ValueError
 
 
 def _print_event(e: Any, as_json: bool) -> None:

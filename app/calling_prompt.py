@@ -1,6 +1,6 @@
 """The terminal version of the queue view: one key (plus Enter) per action.
 
-Enter dials the card shown; h hangs up; the disposition keys of `softphone.queue_store.KEYS`
+Enter dials the card shown; h hangs up; d drops the chosen voicemail message; the disposition keys of `softphone.queue_store.KEYS`
 save the outcome and move on ("k 14:30" is a call-back at that time today or tomorrow);
 s skips, p pauses, r resumes, t shows counters, q quits (the session stays resumable).
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 HELP = (
     "keys: Enter dial | h hang up | c connected | m meeting | n not interested | v voicemail | "
-    "a no answer | b busy | w wrong number | k HH:MM call back | s skip | p pause | r resume | "
+    "d drop voicemail | a no answer | b busy | w wrong number | k HH:MM call back | s skip | p pause | r resume | "
     "t counters | q quit"
 )
 
@@ -30,7 +30,7 @@ def callback_time(text: str, now: datetime | None = None) -> float:
     return (at if at > now else at + timedelta(days=1)).timestamp()
 
 
-def interactive(q: Any, stop: threading.Event) -> None:
+def interactive(q: Any, stop: threading.Event, voicemail: str | None = None) -> None:
     from softphone.queue_store import KEYS
 
     print(HELP, file=sys.stderr)
@@ -45,6 +45,10 @@ def interactive(q: Any, stop: threading.Event) -> None:
                 q.dial()
             elif key == "h":
                 q.hangup()
+            elif key == "d":
+                if voicemail is None:
+                    raise ValueError("No voicemail message chosen; start with --voicemail NAME.")
+                q.drop_voicemail(voicemail, beep=True)
             elif key == "k":
                 q.dispose("call_back", callback_at=callback_time(rest))
             elif key in KEYS:
