@@ -28,57 +28,13 @@ class GrammarError(ValueError):
 
 # Transcripts typed without apostrophes ("thats not right") get them back, so one phrase
 # covers both; only forms that are not also ordinary words ("well", "were", "lets") are listed.
-_APOSTROPHES = {
-    w.replace("'", ""): w
-    for w in [
-        "that's",
-        "it's",
-        "what's",
-        "there's",
-        "here's",
-        "where's",
-        "who's",
-        "how's",
-        "why's",
-        "when's",
-        "he's",
-        "she's",
-        "i'm",
-        "i've",
-        "i'll",
-        "i'd",
-        "you're",
-        "you've",
-        "you'll",
-        "you'd",
-        "they're",
-        "they've",
-        "they'll",
-        "they'd",
-        "we've",
-        "we'd",
-        "don't",
-        "doesn't",
-        "didn't",
-        "isn't",
-        "aren't",
-        "wasn't",
-        "weren't",
-        "can't",
-        "won't",
-        "wouldn't",
-        "shouldn't",
-        "couldn't",
-        "haven't",
-        "hasn't",
-        "hadn't",
-        "ain't",
-        "y'all",
-        "that'll",
-        "there'll",
-        "what'd",
-    ]
-}
+_CONTRACTIONS = (
+    "that's it's what's there's here's where's who's how's why's when's he's she's i'm i've "
+    "i'll i'd you're you've you'll you'd they're they've they'll they'd we've we'd don't "
+    "doesn't didn't isn't aren't wasn't weren't can't won't wouldn't shouldn't couldn't "
+    "haven't hasn't hadn't ain't y'all that'll there'll what'd"
+)
+_APOSTROPHES = {w.replace("'", ""): w for w in _CONTRACTIONS.split(" ")}
 
 
 def normalize(text: str) -> str:
