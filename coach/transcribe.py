@@ -170,11 +170,23 @@ class ChannelTranscriber:
     # --- worker side ---
     def _run(self) -> None:
         try:
-            while True:
-                item = self._queue.get()
-                if item is _STOP:
-                    break
-                self._decode(item)
+            stopping = False
+            while not stopping:
+                batch = [self._queue.get()]
+                # behind? take what is queued (up to a piece) in one call: fewer, larger calls
+                size = 0 if batch[0] is _STOP else batch[0].size
+                while size < MAX_PIECE and batch[-1] is not _STOP:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                    if batch[-1] is not _STOP:
+                        size += batch[-1].size
+                if batch[-1] is _STOP:
+                    stopping = True
+                    batch.pop()
+                if batch:
+                    self._decode(batch[0] if len(batch) == 1 else np.concatenate(batch))
             self._finish()
         except Exception as e:
             # the audio queued after this point will not be transcribed: say so, loudly
@@ -219,7 +231,12 @@ class ChannelTranscriber:
         self._last_partial = ""
         res = json.loads(raw)
         words = tuple(
-            Word(w["word"], self.time_offset + w["start"], self.time_offset + w["end"], w["conf"])
+            Word(
+                w["word"],
+                self.time_offset + w["start"],
+                self.time_offset + w["end"],
+                w.get("conf", 1.0),
+            )
             for w in res.get("result", ())
         )
         text = res.get("text", "").strip()
