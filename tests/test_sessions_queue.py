@@ -4,8 +4,8 @@ hours and call-backs decide who comes next."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -107,35 +107,50 @@ def test_auto_session_outcomes_and_counters_match_the_peers(eng, db) -> None:
 
 
 def test_disposition_during_call_and_restart_mid_call(eng, db) -> None:
-    client, log = eng
+    client, _ = eng
     list_id = _import(db)
-    with sipp("-sn", "uas", "-rtp_echo") as answer:
+    with sipp("-sn", "uas", "-rtp_echo") as first, sipp("-sn", "uas", "-rtp_echo") as second:
+        ports = {"+12125550101": first["port"], "+12125550102": second["port"]}
         q = DialerQueue(
-            db, client, list_id, window=ALWAYS, uri_for=f"sip:{{number}}@127.0.0.1:{answer['port']}"
+            db, client, list_id, window=ALWAYS, uri_for=lambda n: f"sip:{n}@127.0.0.1:{ports[n]}"
         ).start()
+        q.dial()
+        q.wait_for("connected", timeout=5)
+        # "Voicemail left" pressed while the call is up: it hangs up, saves, shows the next card.
+        q.dispose("voicemail_left")
+        q.wait_for("ready", timeout=5)
+        assert q.card.name == "Bob Busy"
         q.dial()
         q.wait_for("connected", timeout=5)
         engine_call = q.engine_call
         # The app "dies" with the call up: the worker stops, the session row says connected.
         q.stop()
         client.hangup(engine_call)
-        rc, err = sipp_result(answer, 10)
-        assert rc == 0, err
+        for peer in (first, second):
+            rc, err = sipp_result(peer, 10)
+            assert rc == 0, err
     again = DialerQueue(db, client, session_id=q.session_id, window=ALWAYS).start()
     try:
         assert again.state == "wrap_up" and again.suggested == "connected"
-        assert again.card.name == "Ann Answer"
+        assert again.card.name == "Bob Busy"
         again.dispose("meeting_booked", notes="Demo on Thursday")
-        assert again.state == "ready" and again.card.name == "Bob Busy"
+        assert again.state == "ready" and again.card.name == "Nia Noanswer"
         again.skip()
-        assert again.card.name == "Nia Noanswer"
-        assert again.counters()["meetings"] == 1
+        assert again.state == "finished"
+        counters = again.counters()
+        assert (counters["dials"], counters["meetings"], counters["voicemails"]) == (2, 1, 1)
     finally:
         again.stop()
-    assert _outcomes(db, list_id)["Ann Answer"] == "meeting_booked"
-    assert _outcomes(db, list_id)["Bob Busy"] == "skipped"
-    row = db.execute("SELECT disposition, notes FROM calls").fetchone()
-    assert row == ("meeting_booked", "Demo on Thursday")
+    assert _outcomes(db, list_id) == {
+        "Ann Answer": "voicemail_left",
+        "Bob Busy": "meeting_booked",
+        "Nia Noanswer": "skipped",
+    }
+    rows = db.execute("SELECT disposition, notes, status FROM calls ORDER BY id").fetchall()
+    assert rows == [
+        ("voicemail", None, "completed"),
+        ("meeting_booked", "Demo on Thursday", "completed"),
+    ]
 
 
 def test_calling_hours_and_call_backs_decide_who_is_next(eng, db) -> None:
@@ -162,3 +177,62 @@ def test_calling_hours_and_call_backs_decide_who_is_next(eng, db) -> None:
         assert q.card.name == "La Lee"
     finally:
         q.stop()
+
+
+def test_queue_run_cli_headless_against_sipp(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "CALLCOACH_DATA_DIR": str(tmp_path / "data"),
+        "CALLCOACH_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    src = tmp_path / "list.csv"
+    src.write_text(LIST)
+
+    def main(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "main.py", *args],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=90,
+            check=False,
+        )
+
+    assert main("lists", "import", str(src), "--name", "cli").returncode == 0
+    subst = {"code": 486, "reason": "Busy Here"}
+    with sipp("-m", "3", scenario="uas_reject.xml", subst=subst) as busy:
+        r = main(
+            "queue",
+            "run",
+            "cli",
+            "--auto-disposition",
+            "--json",
+            "--bind",
+            "127.0.0.1",
+            "--hours",
+            "0-24",
+            "--uri-template",
+            f"sip:{{number}}@127.0.0.1:{busy['port']}",
+        )
+        rc, err = sipp_result(busy, 10)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert rc == 0, err
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    summary = lines[-1]
+    assert summary["state"] == "finished" and summary["dials"] == 3 and summary["connects"] == 0
+    assert [e["contact"] for e in lines if e.get("state") == "dialing"] == [
+        "Ann Answer",
+        "Bob Busy",
+        "Nia Noanswer",
+    ]
+    out = tmp_path / "out.csv"
+    assert main("lists", "export", "cli", str(out)).returncode == 0
+    assert out.read_text(encoding="utf-8-sig").count(",busy,") == 3
+    r = main("queue", "run", "nope", "--uri-template", "sip:{number}@127.0.0.1")
+    assert r.returncode == 2 and "There is no call list named 'nope'." in r.stderr
