@@ -322,6 +322,21 @@ class AudioBridge:
         rec.write(rep, far)
 
     # -- statistics ------------------------------------------------------------------------
+    def reset_stats(self) -> None:
+        """Zero the counters and timings (e.g. at call start); the audio keeps flowing."""
+        for ring in (self._mic_ring, self._ear_ring):
+            ring.reset_counters()
+        for ctl in (self._mic_ctl, self._ear_ctl):
+            ctl.inserted = ctl.dropped = 0
+        self.mic_resyncs = self.ear_resyncs = self.errors = 0
+        self._pull_timing = _Timing()
+        self._push_timing = _Timing()
+        if self._headset is not None:
+            # the callbacks may bump a counter concurrently: at worst one count survives
+            self._headset.in_stats.reset()
+            self._headset.out_stats.reset()
+            self._headset.restarts = 0
+
     def stats(self) -> dict:
         hs = self._headset
         return {
@@ -353,6 +368,7 @@ class AudioBridge:
             "input_callback": hs.in_stats.summary() if hs else None,
             "output_callback": hs.out_stats.summary() if hs else None,
             "stream_restarts": hs.restarts if hs else 0,
+            "realtime_threads": {"input": hs.rt_input, "output": hs.rt_output} if hs else None,
             "pull": self._pull_timing.summary(),
             "push": self._push_timing.summary(),
             "errors": self.errors,

@@ -11,7 +11,8 @@ every microsecond spent holding the GIL also delays the other stream. So a callb
   zero-fill on underrun,
 - bump integer counters (xruns by kind, callbacks, underruns) and store its own timing into a
   preallocated NumPy array,
-- read plain attributes that other threads only rebind (the ring references, the prime target).
+- read plain attributes that other threads only rebind (the ring references, the prime target),
+- once, on its first call, ask the kernel for real-time scheduling of its own thread.
 
 A callback MUST NOT: log or print, allocate sample buffers, take a lock another thread may
 hold, wait on a queue or event, emit Qt signals, touch SQLite, call Vosk or pjsua2, resample,
@@ -23,6 +24,7 @@ streams survived; ``restart_if_dead`` reopens a stream that stopped anyway.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -75,6 +77,15 @@ class CallbackStats:
         return out
 
 
+def _raise_priority(priority: int = 10) -> bool:
+    """Make the calling thread SCHED_FIFO (Linux: pid 0 is the calling thread)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 def _count_status(stats: CallbackStats, status: sd.CallbackFlags) -> None:
     stats.xruns += 1
     if status.input_overflow:
@@ -100,6 +111,7 @@ class HeadsetStreams:
         samplerate: int = 16000,
         blocksize: int = 160,
         ear_prime: int = 480,
+        realtime: bool = True,
     ) -> None:
         self.mic_ring = mic_ring
         self.ear_ring = ear_ring
@@ -111,6 +123,12 @@ class HeadsetStreams:
         self.in_stats = CallbackStats()
         self.out_stats = CallbackStats()
         self.restarts = 0
+        # Ask for SCHED_FIFO on each callback thread (first callback only): other processes
+        # (the coach decoding, a browser) then cannot delay the callback; without the right
+        # (no CAP_SYS_NICE, no rtprio limit) it stays a normal thread and rt_* says so.
+        self.realtime = realtime
+        self.rt_input: bool | None = None
+        self.rt_output: bool | None = None
         self._ear_priming = True
         self._in: sd.InputStream | None = None
         self._out: sd.OutputStream | None = None
@@ -120,6 +138,8 @@ class HeadsetStreams:
     def _on_input(self, indata: np.ndarray, frames: int, time_info, status) -> None:
         t0 = time.perf_counter()
         st = self.in_stats
+        if st.calls == 0 and self.realtime:
+            self.rt_input = _raise_priority()
         if status:
             _count_status(st, status)
         self.mic_ring.write(indata[:, 0])
@@ -132,6 +152,8 @@ class HeadsetStreams:
     def _on_output(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
         t0 = time.perf_counter()
         st = self.out_stats
+        if st.calls == 0 and self.realtime:
+            self.rt_output = _raise_priority()
         if status:
             _count_status(st, status)
         ring = self.ear_ring
