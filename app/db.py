@@ -55,6 +55,11 @@ def database_path() -> Path:
     return data_dir() / DB_FILENAME
 
 
+def database_dir(db: sqlite_utils.Database) -> Path:
+    """The folder of an open database file (recordings live in `recordings/` beside it)."""
+    return Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
+
+
 def connect(path: str | Path | None = None) -> sqlite_utils.Database:
     """Open the file with the house pragmas, without migrating (the writer thread uses this)."""
     path = Path(path) if path is not None else database_path()
@@ -141,8 +146,7 @@ def open_database(path: str | Path | None = None, *, recover: bool = True) -> sq
         from softphone import history
 
         if history.mark_interrupted(db):
-            base = Path(path).parent if path is not None else data_dir()
-            recordings.convert_pending(db, base)
+            recordings.convert_pending(db, database_dir(db))
     return db
 
 
