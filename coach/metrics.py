@@ -14,6 +14,7 @@ from statistics import mean, median
 
 from coach.questions import Question
 from coach.rules.grammar import padded
+from coach.rules.kinds import QualificationRule
 from coach.rules.pack import RulePack
 from coach.types import Utterance
 
@@ -99,11 +100,25 @@ class CallMetrics:
         if u.speaker == "rep" and not seen.is_question:
             return  # a rep pitching "our price is ..." learns nothing about theirs
         text = padded(seen.norm)
+        slot = "answered" if u.speaker == "prospect" else "asked"
+        matched = False  # a required topic other than the catch-all one
         for topic in self.pack.topics:
             cov = self.coverage.setdefault(topic.name, Coverage())
-            slot = "answered" if u.speaker == "prospect" else "asked"
-            if getattr(cov, slot) is None and topic.regex.search(text):
-                setattr(cov, slot, u)
+            if topic.regex.search(text):
+                matched |= topic.name in self._required and not topic.probing_questions
+                if getattr(cov, slot) is None:
+                    setattr(cov, slot, u)
+        if u.speaker == "rep" and not matched and any(q.probing for q in seen.questions):
+            # A probing question about their world is need discovery even in other words.
+            for topic in self.pack.topics:
+                cov = self.coverage[topic.name]
+                if topic.probing_questions and cov.asked is None:
+                    cov.asked = u
+
+    @property
+    def _required(self) -> tuple[str, ...]:
+        rule = self.pack.first(QualificationRule)
+        return rule.required if isinstance(rule, QualificationRule) else ()
 
     def missing_topics(self, required: tuple[str, ...]) -> list[str]:
         return [t for t in required if not self.coverage.get(t, Coverage()).covered]

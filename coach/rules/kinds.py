@@ -64,8 +64,8 @@ class MonologueRule(Rule):
 class DiscoveryRule(Rule):
     """Too few open, probing questions for the time elapsed."""
 
-    min_call_seconds: float = 60.0
-    min_prospect_turns: int = 3  # fewer and it was no conversation (voicemail, gatekeeper)
+    min_call_seconds: float = 45.0
+    min_prospect_turns: int = 4  # fewer and it was no conversation (voicemail, gatekeeper)
     seconds_per_open_question: float = 150.0  # counts probing questions only
     min_open_questions: int = 1
     live_check_seconds: float = 300.0
@@ -75,8 +75,8 @@ class DiscoveryRule(Rule):
 class QualificationRule(Rule):
     """The call ends without the required qualification topics learned."""
 
-    min_call_seconds: float = 60.0
-    min_prospect_turns: int = 3
+    min_call_seconds: float = 45.0
+    min_prospect_turns: int = 4
     required: tuple[str, ...] = ("project", "budget", "timeline")
 
 

@@ -40,6 +40,7 @@ class Topic:
     name: str
     label: str
     regex: re.Pattern = field(compare=False, repr=False)
+    probing_questions: bool = False  # any probing rep question no other topic claims counts
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ def load_pack(path: str | Path | None = None) -> RulePack:
             if not isinstance(t_doc, LineDict) or "phrases" not in t_doc or "label" not in t_doc:
                 raise _fail(f, line, f"topic {t_name!r} needs a label and phrases")
             regex = compile_list(_text_list(t_doc, "phrases", f), f)
-            topics.append(Topic(t_name, str(t_doc["label"]), regex))
+            probing = t_doc.get("probing_questions", False)
+            if not isinstance(probing, bool):
+                raise _fail(
+                    f, t_doc.lines["probing_questions"], "probing_questions must be true or false"
+                )
+            topics.append(Topic(t_name, str(t_doc["label"]), regex, probing))
         entries = doc.get("rules") or []
         if not isinstance(entries, list):
             raise _fail(f, doc.lines["rules"], "'rules' must be a list")
