@@ -380,6 +380,7 @@ class DialerQueue:
                 self.db, self.session_id, entry, uri, self.rep, now
             )
         self._rang_out, self._dial_t, self._pending = False, time.monotonic(), None
+        self.card.attempts += 1
         self.state = "dialing"
         try:
             self.engine_call = self.client.make_call(uri, self.account_id)

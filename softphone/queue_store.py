@@ -235,6 +235,7 @@ def counters(
         "meetings": row[3] or 0,
         "voicemails": row[4] or 0,
         "dials_per_hour": round(dials * 3600.0 / span, 1) if span and span > 0 else 0.0,
+        "hours": round(max(span or 0.0, 0.0) / 3600.0, 4),
     }
 
 

@@ -1,0 +1,106 @@
+"""The queue view drives a real dialing session: the card shows the suggested opener and the
+contact's history, Enter dials a real sipp peer, M books the meeting and brings the next card,
+and the counters follow. Screenshots go to $CALLCOACH_SCREENSHOTS (or the test's tmp dir)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.db import open_database
+from coach.library import store
+from coach.types import Flag
+from softphone import calllists, history
+from softphone.calling_hours import CallingWindow
+from softphone.dialer_queue import DialerQueue
+from tests.sip_support import SIPP, engine, sipp, sipp_result
+
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.sip,
+    pytest.mark.skipif(SIPP is None, reason="sipp is not installed"),
+]
+
+LIST = """Name,Company,Phone,Last Action,Last Action Date
+Dana Smith,Acme,+1 212 555 0101,downloaded the white paper on mobile device management,2026-11-17
+Lee Chan,Globex,+1 415 555 0102,attended the payroll webinar,2026-11-10
+"""
+
+
+def _shot(widget, name: str, tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CALLCOACH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
+    from softphone.ui.queue_view import QueueView
+
+    db = open_database(tmp_path / "cc.db")
+    with db.conn:
+        dana = history.add_contact(db, "Dana Smith", "+12125550101", "Acme")
+        earlier = history.start_call(
+            db, remote_number="+12125550101", contact_id=dana, started_at=time.time() - 86400 * 30
+        )
+        history.call_connected(db, earlier)
+        history.finish_call(db, earlier)
+        history.set_disposition(db, earlier, "follow_up")
+        history.set_notes(db, earlier, "Evaluating MDM for 40 field techs; call after the pilot.")
+        store.add_flag(
+            db,
+            earlier,
+            Flag(
+                "vague_language",
+                "rep",
+                3.0,
+                5.0,
+                "you reached out to us",
+                "Say what they did.",
+                "reached out",
+                "Vague",
+            ),
+        )
+    list_id = calllists.import_preview(db, calllists.parse_table(LIST), "week 47").list_id
+    with engine() as (client, _log), sipp("-sn", "uas", "-rtp_echo") as peer:
+        q = DialerQueue(
+            db,
+            client,
+            list_id,
+            window=CallingWindow.parse("0-24"),
+            uri_for=f"sip:{{number}}@127.0.0.1:{peer['port']}",
+        ).start()
+        from softphone.ui.theme import stylesheet
+
+        view = QueueView(q)
+        view.setStyleSheet(stylesheet())
+        qtbot.addWidget(view)
+        view.resize(880, 620)
+        view.show()
+        qtbot.waitUntil(lambda: view.name.text() == "Dana Smith", timeout=3000)
+        assert "downloaded our white paper on mobile device management" in view.opener.text()
+        assert "Evaluating MDM" in view.history.text() and "vague language" in view.history.text()
+        _shot(view, "queue-card", tmp_path)
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: view.state.text() == "On the call", timeout=5000)
+        _shot(view, "queue-connected", tmp_path)
+        qtbot.keyClick(view, Qt.Key.Key_M)
+        qtbot.waitUntil(lambda: view.name.text() == "Lee Chan", timeout=5000)
+        qtbot.waitUntil(lambda: view.counter_labels["meetings"][0].text() == "1", timeout=3000)
+        assert view.counter_labels["dials"][0].text() == "1"
+        assert view.counter_labels["connects"][1].text() == "1"  # today
+        _shot(view, "queue-next", tmp_path)
+        view.timer.stop()
+        q.stop()
+        rc, err = sipp_result(peer, 10)
+        assert rc == 0, err
+    outcome = db.execute(
+        "SELECT outcome FROM call_list_entries WHERE name = 'Dana Smith'"
+    ).fetchone()[0]
+    assert outcome == "meeting_booked"
+    db.close()
