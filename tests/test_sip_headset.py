@@ -1,0 +1,145 @@
+"""A call through real PortAudio devices: the rep's engine uses a PulseAudio virtual headset
+of its own (like scripts/virtual-headset.sh, but private to this test so that other programs
+using the shared one cannot mix into it): speech played into a null sink is the rep's mic
+(through a remap source), another null sink is the rep's ear, captured from its monitor. The
+engine's PortAudio reaches them through PulseAudio's ALSA plugin via PULSE_SINK/PULSE_SOURCE.
+What the rep says reaches the far end's recording, and what the far end plays reaches the
+rep's ear (cross-correlation)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile
+
+from softphone.protocol import IncomingCall
+from tests.sip_support import (
+    chunk_similarity,
+    engine,
+    state,
+    voice_a_fixture,  # noqa: F401
+    voice_b_fixture,  # noqa: F401
+)
+
+pytestmark = [
+    pytest.mark.sip,
+    pytest.mark.audio,
+    pytest.mark.skipif(shutil.which("parec") is None, reason="needs PulseAudio tools"),
+]
+
+
+@pytest.fixture
+def private_headset(monkeypatch):
+    """Null sinks ear/micfeed and a remap source mic, kept awake; removed afterwards."""
+    tag = f"cctest{os.getpid()}"
+    ear, feed, mic = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
+    modules, keepalive = [], []
+
+    def load(*args: str) -> None:
+        out = subprocess.run(["pactl", "load-module", *args], check=True, capture_output=True)
+        modules.append(out.stdout.decode().strip())
+
+    try:
+        load("module-null-sink", f"sink_name={ear}", "rate=48000")
+        load("module-null-sink", f"sink_name={feed}", "rate=48000")
+        load("module-remap-source", f"source_name={mic}", f"master={feed}.monitor")
+        for sink in (ear, feed):  # an idle null sink renders in 2 s chunks: keep it busy
+            keepalive.append(
+                subprocess.Popen(
+                    [
+                        "pacat",
+                        "--playback",
+                        f"--device={sink}",
+                        "--latency-msec=20",
+                        "--raw",
+                        "--format=s16le",
+                        "--rate=48000",
+                        "--channels=1",
+                        "/dev/zero",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        time.sleep(0.2)
+        for sink in (ear, feed):  # ... and restart it so it leaves the 2 s rhythm at once
+            subprocess.run(["pactl", "suspend-sink", sink, "1"], check=True)
+            subprocess.run(["pactl", "suspend-sink", sink, "0"], check=True)
+        monkeypatch.setenv("PULSE_SINK", ear)
+        monkeypatch.setenv("PULSE_SOURCE", mic)
+        yield {"ear": ear, "feed": feed, "mic": mic}
+    finally:
+        for p in keepalive:
+            p.kill()
+            p.wait()
+        for m in reversed(modules):
+            subprocess.run(["pactl", "unload-module", m], check=False)
+
+
+def _capture(device: str, out: list[bytes], stop: threading.Event) -> None:
+    cmd = [
+        "parec",
+        f"--device={device}",
+        "--raw",
+        "--format=s16le",
+        "--rate=16000",
+        "--channels=1",
+        "--latency-msec=20",
+    ]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE) as proc:
+        while not stop.is_set():
+            data = proc.stdout.read(640)
+            if not data:
+                break
+            out.append(data)
+        proc.terminate()
+
+
+def test_call_through_the_virtual_headset_both_ways(
+    tmp_path, private_headset, voice_a, voice_b
+) -> None:
+    hs = private_headset
+    (a_wav, a), (b_wav, b) = voice_a, voice_b
+    far_rec = tmp_path / "far.wav"
+    chunks: list[bytes] = []
+    stop = threading.Event()
+    with (
+        engine(audio="file", play_file=str(b_wav)) as (far, flog),
+        engine(audio="headset") as (rep, rlog),
+    ):
+        assert rep.stats()["bridge"]["mode"] == "headset"
+        ear = threading.Thread(target=_capture, args=(f"{hs['ear']}.monitor", chunks, stop))
+        ear.start()
+        try:
+            call_id = rep.make_call(f"sip:far@127.0.0.1:{far.info.sip_port}")
+            inc = flog.wait_for(lambda e: isinstance(e, IncomingCall), 5)
+            far.answer(inc.call_id, record_path=str(far_rec))
+            rlog.wait_for(state(call_id, "connected"), 5)
+            subprocess.run(["paplay", f"--device={hs['feed']}", str(a_wav)], check=True, timeout=20)
+            time.sleep(0.5)
+            stats = rep.stats()["bridge"]
+            rep.hangup(call_id)
+            flog.wait_for(state(inc.call_id, "disconnected"), 5)
+        finally:
+            stop.set()
+            ear.join(5)
+    time.sleep(0.6)  # the recorder's last write
+    heard_by_far = soundfile.read(far_rec, dtype="int16")[0][:, 1]
+    heard_by_rep = np.frombuffer(b"".join(chunks), dtype="<i2")
+
+    # 100 ms chunks, each allowed to move by 100 ms: the ear path crosses PulseAudio's
+    # resampling and the bridge's drift corrections, and a shared machine may mix in
+    # someone else's sound; the source must still match most chunks, the other voice none.
+    def matched(src, got) -> float:
+        sims = np.array(chunk_similarity(src[: 16000 * 3], got, chunk_s=0.1, slack_s=0.1))
+        return float(np.mean(sims > 0.8))
+
+    assert matched(a, heard_by_far) > 0.7, stats["mic"]  # 0.82 measured here
+    assert matched(b, heard_by_rep) > 0.7, (stats["ear"], stats["output_callback"])
+    assert matched(b, heard_by_far) < 0.1 and matched(a, heard_by_rep) < 0.1
