@@ -80,37 +80,37 @@ def test_coaching_session_end_to_end(qtbot, services, tmp_path):
     screen.grab().save(str(tmp_path / "dashboard.png"))
 
     screen.tabs.setCurrentIndex(1)
-    with qtbot.waitSignal(screen.playlistLoaded, timeout=5000):
-        screen.new_session(lead="Lee")
-    qtbot.waitUntil(lambda: screen.moment_list.count() == 12, timeout=5000)
-    with qtbot.waitSignal(screen.momentsLoaded, timeout=5000):
-        screen.kind_combo.setCurrentIndex(screen.kind_combo.findData("pressure"))
-    assert screen.moment_list.count() == 6
-    screen.moment_list.item(0).setSelected(True)
-    screen.moment_list.item(1).setSelected(True)
-    with qtbot.waitSignal(screen.playlistLoaded, timeout=5000):
-        screen.add_moments()
-    assert screen.playlist.count() == 2
+    with qtbot.waitSignal(screen.session.playlistLoaded, timeout=5000):
+        screen.session.new_session(lead="Lee")
+    qtbot.waitUntil(lambda: screen.session.moment_list.count() == 12, timeout=5000)
+    with qtbot.waitSignal(screen.session.momentsLoaded, timeout=5000):
+        screen.session.kind_combo.setCurrentIndex(screen.session.kind_combo.findData("pressure"))
+    assert screen.session.moment_list.count() == 6
+    screen.session.moment_list.item(0).setSelected(True)
+    screen.session.moment_list.item(1).setSelected(True)
+    with qtbot.waitSignal(screen.session.playlistLoaded, timeout=5000):
+        screen.session.add_moments()
+    assert screen.session.playlist.count() == 2
 
     # Play all: both moments play in order (2 s lead-in + 2 s moment + 2 s tail each).
-    screen.play_all()
-    qtbot.waitUntil(lambda: screen._playing_index == 1, timeout=15000)
-    qtbot.waitUntil(lambda: screen.player.position >= 2.5, timeout=5000)
-    with qtbot.waitSignal(screen.playlistLoaded, timeout=5000):
-        screen.add_comment("Give Prospect 1 an easy way out")
-    comment = screen.items[1]["comments"][0]
+    screen.session.play_all()
+    qtbot.waitUntil(lambda: screen.session._playing_index == 1, timeout=15000)
+    qtbot.waitUntil(lambda: screen.session.player.position >= 2.5, timeout=5000)
+    with qtbot.waitSignal(screen.session.playlistLoaded, timeout=5000):
+        screen.session.add_comment("Give Prospect 1 an easy way out")
+    comment = screen.session.items[1]["comments"][0]
     assert comment["text"] == "Give Prospect 1 an easy way out"
     assert 2.5 <= comment["at_s"] <= 8.0  # stamped at the moment being heard
-    qtbot.waitUntil(lambda: not screen._play_all, timeout=15000)
+    qtbot.waitUntil(lambda: not screen.session._play_all, timeout=15000)
 
-    with qtbot.waitSignal(screen.playlistLoaded, timeout=5000):
-        screen.playlist.item(0).setCheckState(Qt.CheckState.Checked)
-    assert screen.items[0]["discussed"] == 1 and screen.items[1]["discussed"] == 0
+    with qtbot.waitSignal(screen.session.playlistLoaded, timeout=5000):
+        screen.session.playlist.item(0).setCheckState(Qt.CheckState.Checked)
+    assert screen.session.items[0]["discussed"] == 1 and screen.session.items[1]["discussed"] == 0
     screen.grab().save(str(tmp_path / "coaching.png"))
 
     pdf = tmp_path / "session.pdf"
     with qtbot.waitSignal(screen.exported, timeout=10000):
-        screen.export_pdf(str(pdf))
+        screen.session.export_pdf(str(pdf))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout  # fmt: skip
     assert "Give Prospect 1 an easy way out" in text and "Lead: Lee" in text

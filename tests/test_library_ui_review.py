@@ -70,21 +70,25 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     qtbot.addWidget(screen)
     screen.resize(1280, 760)
     screen.show()
-    qtbot.waitUntil(lambda: screen.results.count() == 2, timeout=5000)
-    assert "Omar Diaz" in screen.results.item(0).text()  # newest first
+    qtbot.waitUntil(lambda: screen.calls.results.count() == 2, timeout=5000)
+    assert "Omar Diaz" in screen.calls.results.item(0).text()  # newest first
     qtbot.waitUntil(lambda: screen.data is not None, timeout=5000)  # and opened at once
     assert screen.title.text() == "Omar Diaz"
 
-    screen.search_field.setText("budget")
-    with qtbot.waitSignal(screen.listLoaded, timeout=5000):
-        screen.refresh()
-    assert screen.results.count() == 2 and "[budget]" in screen.results.item(0).text()
+    screen.calls.search_field.setText("budget")
+    with qtbot.waitSignal(screen.calls.listLoaded, timeout=5000):
+        screen.calls.refresh()
+    assert screen.calls.results.count() == 2 and "[budget]" in screen.calls.results.item(0).text()
 
     # Open Dana's call from the search hit: the transcript line of the hit is selected.
-    hit = next(i for i in range(screen.results.count()) if "Dana" in screen.results.item(i).text())
+    hit = next(
+        i
+        for i in range(screen.calls.results.count())
+        if "Dana" in screen.calls.results.item(i).text()
+    )
     dana = services.dana
     with qtbot.waitSignal(screen.callLoaded, timeout=5000, check_params_cb=lambda c: c == dana):
-        screen.results.itemClicked.emit(screen.results.item(hit))
+        screen.calls.results.itemClicked.emit(screen.calls.results.item(hit))
     assert screen.transcript.count() == 3
     assert screen.transcript.currentRow() == 1
     assert screen.flag_list.count() == 2
@@ -118,8 +122,8 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     assert (call["notes"], call["disposition"]) == ("Booked a demo for Tuesday", "meeting_booked")
 
     out = tmp_path / "for-lead.ccbundle"
-    with qtbot.waitSignal(screen.bundleExported, timeout=5000):
-        screen.export_bundle(str(out))
+    with qtbot.waitSignal(screen.calls.bundleExported, timeout=5000):
+        screen.calls.export_bundle(str(out))
     from coach.library import bundle
 
     lead = fresh_db(tmp_path / "lead")
@@ -133,10 +137,10 @@ def test_review_screen_filters_by_flag_kind(qtbot, services):
 
     screen = ReviewScreen(services)
     qtbot.addWidget(screen)
-    qtbot.waitUntil(lambda: screen.results.count() == 2, timeout=5000)
-    with qtbot.waitSignal(screen.listLoaded, timeout=5000):
-        screen.kind_combo.setCurrentIndex(screen.kind_combo.findData("pressure"))
-    assert screen.results.count() == 1 and "Dana" in screen.results.item(0).text()
-    screen.search_field.setText('"')
-    screen.refresh()
-    assert "at least one word" in screen.list_hint.text()
+    qtbot.waitUntil(lambda: screen.calls.results.count() == 2, timeout=5000)
+    with qtbot.waitSignal(screen.calls.listLoaded, timeout=5000):
+        screen.calls.kind_combo.setCurrentIndex(screen.calls.kind_combo.findData("pressure"))
+    assert screen.calls.results.count() == 1 and "Dana" in screen.calls.results.item(0).text()
+    screen.calls.search_field.setText('"')
+    screen.calls.refresh()
+    assert "at least one word" in screen.calls.list_hint.text()

@@ -10,21 +10,15 @@ timeline plays the recording from that moment. All reads and writes go through
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDateEdit,
-    QFileDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -34,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coach.library import bundle, queries
+from coach.library import queries
 from coach.library.export import clock
 from coach.library.store import DISPOSITIONS, set_call_review
-from coach.types import FLAG_KINDS
+from coach.ui.call_list import CallList, kind_title, panel, when
 from coach.ui.library_access import LibraryAccess
 from coach.ui.playback import MomentPlayer
 from coach.ui.scorecard import Scorecard
@@ -46,30 +40,9 @@ from coach.ui.timeline import CallTimeline
 ROLE = Qt.ItemDataRole.UserRole
 
 
-def panel(title: str) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("Panel")
-    lay = QVBoxLayout(frame)
-    lay.setContentsMargins(12, 10, 12, 12)
-    head = QLabel(title.upper())
-    head.setObjectName("PanelTitle")
-    lay.addWidget(head)
-    return frame, lay
-
-
-def when(ts: float | None) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M") if ts else ""
-
-
-def kind_title(kind: str) -> str:
-    return kind.replace("_", " ").capitalize()
-
-
 class ReviewScreen(QWidget):
-    listLoaded = Signal(int)  # how many rows
     callLoaded = Signal(int)  # call id
     saved = Signal(int)
-    bundleExported = Signal(str)
 
     def __init__(self, services: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,68 +50,24 @@ class ReviewScreen(QWidget):
         self.access = LibraryAccess(services)
         self.player = MomentPlayer(self)
         self.data: dict | None = None
-        self.rows: list[dict] = []
         self._pending_seek: float | None = None
 
         root = QHBoxLayout(self)
         root.setContentsMargins(12, 12, 12, 12)
         split = QSplitter(Qt.Orientation.Horizontal)
         root.addWidget(split)
-        split.addWidget(self._build_library())
+        self.calls = CallList(self.access)
+        self.calls.callChosen.connect(self.open_call)
+        self.calls.listLoaded.connect(self._list_loaded)
+        split.addWidget(self.calls)
         split.addWidget(self._build_call())
         split.setSizes([340, 900])
 
         self.player.positionChanged.connect(self._on_position)
         self.player.stopped.connect(lambda: self.play_button.setText("Play"))
         self.player.failed.connect(self._show_problem)
-        self.refresh()
 
     # -- building ------------------------------------------------------------------------------
-    def _build_library(self) -> QWidget:
-        frame, lay = panel("Calls")
-        self.search_field = QLineEdit()
-        self.search_field.setPlaceholderText("Search transcripts and notes…")
-        self.search_field.setClearButtonEnabled(True)
-        self.search_field.returnPressed.connect(self.refresh)
-        lay.addWidget(self.search_field)
-        row = QHBoxLayout()
-        self.contact_field = QLineEdit()
-        self.contact_field.setPlaceholderText("Contact")
-        self.contact_field.returnPressed.connect(self.refresh)
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItem("Any flag", "")
-        for k in FLAG_KINDS:
-            self.kind_combo.addItem(kind_title(k), k)
-        self.kind_combo.currentIndexChanged.connect(self.refresh)
-        row.addWidget(self.contact_field, 1)
-        row.addWidget(self.kind_combo, 1)
-        lay.addLayout(row)
-        row = QHBoxLayout()
-        self.period_box = QCheckBox("From")
-        self.since_edit = QDateEdit(QDate.currentDate().addMonths(-1))
-        self.until_edit = QDateEdit(QDate.currentDate())
-        for w in (self.since_edit, self.until_edit):
-            w.setCalendarPopup(True)
-            w.dateChanged.connect(self.refresh)
-        self.period_box.toggled.connect(self.refresh)
-        row.addWidget(self.period_box)
-        row.addWidget(self.since_edit)
-        row.addWidget(QLabel("to"))
-        row.addWidget(self.until_edit)
-        lay.addLayout(row)
-        self.results = QListWidget()
-        self.results.setWordWrap(True)
-        self.results.itemClicked.connect(self._on_result)
-        lay.addWidget(self.results, 1)
-        self.list_hint = QLabel("")
-        self.list_hint.setProperty("role", "hint")
-        lay.addWidget(self.list_hint)
-        self.bundle_button = QPushButton("Send these calls to my lead…")
-        self.bundle_button.setToolTip("Export the listed calls as one bundle file")
-        self.bundle_button.clicked.connect(self._ask_bundle)
-        lay.addWidget(self.bundle_button)
-        return frame
-
     def _build_call(self) -> QWidget:
         frame, lay = panel("Call review")
         head = QHBoxLayout()
@@ -203,66 +132,11 @@ class ReviewScreen(QWidget):
         lay.addWidget(self.problem)
         return frame
 
-    # -- the list ------------------------------------------------------------------------------
-    def filters(self) -> dict:
-        f: dict[str, Any] = {
-            "contact": self.contact_field.text().strip() or None,
-            "flag_kind": self.kind_combo.currentData() or None,
-        }
-        if self.period_box.isChecked():
-            since = self.since_edit.date().toPython()
-            until = self.until_edit.date().toPython() + dt.timedelta(days=1)
-            f["since"] = dt.datetime.combine(since, dt.time()).timestamp()
-            f["until"] = dt.datetime.combine(until, dt.time()).timestamp()
-        return f
-
-    def refresh(self) -> None:
-        """Reload the left list: search hits when there is a query, else the calls."""
-        text, filters = self.search_field.text().strip(), self.filters()
-        if text:
-            try:
-                queries.fts_query(text)
-            except ValueError as exc:
-                self._show_list([], str(exc))
-                return
-            self.access.read(
-                lambda db: queries.search(db, text, limit=200, **filters),
-                lambda rows: self._show_list(rows, "Nothing found." if not rows else ""),
-            )
-        else:
-            self.access.read(
-                lambda db: queries.find_calls(db, limit=300, **filters),
-                lambda rows: self._show_list(rows, "No calls yet." if not rows else ""),
-            )
-
-    def _show_list(self, rows: list[dict], hint: str) -> None:
-        self.rows = rows
-        self.results.clear()
-        for r in rows:
-            who = r.get("contact_name") or r.get("remote_number") or "Unknown"
-            if "snippet" in r:
-                where = (
-                    f"{clock(r['start_s'])} {'You' if r['speaker'] == 'rep' else 'Prospect'}"
-                    if r["source"] == "utterance"
-                    else "Notes"
-                )
-                text = f"{who} · {when(r['started_at'])}\n{where}: {r['snippet']}"
-            else:
-                status = "" if r["status"] in ("completed", "imported") else f" · {r['status']}"
-                flags = f" · {r['flag_count']} flags" if r["flag_count"] else ""
-                text = f"{who}\n{when(r['started_at'])}{status}{flags}"
-            item = QListWidgetItem(text)
-            item.setData(ROLE, r)
-            self.results.addItem(item)
-        self.list_hint.setText(hint)
+    def _list_loaded(self, _n: int) -> None:
+        rows = self.calls.rows
         if self.data is None and rows and "snippet" not in rows[0]:
-            self.results.setCurrentRow(0)
+            self.calls.results.setCurrentRow(0)
             self.open_call(rows[0]["id"])  # the newest call, so the screen is never blank
-        self.listLoaded.emit(len(rows))
-
-    def _on_result(self, item: QListWidgetItem) -> None:
-        r = item.data(ROLE)
-        self.open_call(r.get("call_id", r.get("id")), seek=r.get("start_s"))
 
     # -- one call ------------------------------------------------------------------------------
     def open_call(self, call_id: int, seek: float | None = None) -> None:
@@ -369,30 +243,7 @@ class ReviewScreen(QWidget):
     def _saved(self, call_id: int) -> None:
         self.problem.setText("")
         self.saved.emit(call_id)
-        self.refresh()
-
-    def export_bundle(self, path: str) -> None:
-        """Write the calls now listed on the left to one bundle file for the team lead."""
-        ids = sorted({r.get("call_id", r.get("id")) for r in self.rows})
-        if not ids:
-            self._show_problem("There are no calls in the list to export.")
-            return
-        who = self.access.rep_name
-
-        def done(manifest: dict) -> None:
-            self.list_hint.setText(f"Exported {len(manifest['calls'])} calls to {path}.")
-            self.bundleExported.emit(path)
-
-        self.access.read(
-            lambda db: bundle.export_bundle(db, path, call_ids=ids, exported_by=who), done
-        )
-
-    def _ask_bundle(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export calls", "calls.ccbundle", "Call Coach bundle (*.ccbundle)"
-        )
-        if path:
-            self.export_bundle(path)
+        self.calls.refresh()
 
     def _show_problem(self, sentence: str) -> None:
         self.problem.setText(sentence)
