@@ -292,3 +292,98 @@ def test_a_rep_statement_does_not_cover_budget() -> None:
         [Utterance("rep", 0, 2, "our price is fifty dollars a month")], None
     ).metrics
     assert not metrics["qualification"]["budget"]["covered"]
+
+
+# A third set, written blind before the rules were extended for it:
+ITEMS = [
+    # (prospect line, rep line, expected kinds, previous_calls)
+    (
+        "we're going with the cheaper option",
+        "that would be a huge mistake honestly",
+        {"arguing"},
+        None,
+    ),
+    ("we're going with the cheaper option", "okay what tipped the decision", set(), None),
+    (
+        "your tool is missing a mobile app",
+        "that's false we launched one in march",
+        {"arguing"},
+        None,
+    ),
+    (
+        "your tool is missing a mobile app",
+        "you're right it's web only today is mobile a must have",
+        set(),
+        None,
+    ),
+    ("i don't think my team will use it", "they will trust me", {"arguing"}, None),
+    ("i don't think my team will use it", "what makes you think they won't", set(), None),
+    (
+        "we had a bad experience with your company",
+        "that wasn't us that was the old management",
+        {"arguing"},
+        None,
+    ),
+    (
+        "we had a bad experience with your company",
+        "i'm sorry to hear that what happened",
+        set(),
+        None,
+    ),
+    ("it's too expensive", "it's really not if you look at the roi", {"arguing"}, None),
+    ("it's too expensive", "compared to what", set(), None),
+    ("hi", "hey it's been a while how have you been", {"false_familiarity"}, 0),
+    ("hi", "hey it's been a while how have you been", set(), 3),
+    ("hi", "so glad we could finally connect again", {"false_familiarity"}, 0),
+    ("hi", "thanks for taking my call my name is ali and this is our first conversation", set(), 0),
+    ("hi", "i'm calling back about what we went over last time", {"false_familiarity"}, 0),
+    ("hi", "hope you've been well since our last chat", {"false_familiarity"}, 0),
+    ("hi", "i'm just touching base", {"vague_language"}, None),
+    ("hi", "i wanted to circle back with you", {"vague_language"}, None),
+    ("hi", "just checking in to see if you had any thoughts", {"vague_language"}, None),
+    ("hi", "you reached out to us about something a while ago", {"vague_language"}, None),
+    ("hi", "i'm calling because you asked for a quote for twenty seats on tuesday", set(), None),
+    ("hi", "we're basically a one stop shop for all your needs", {"vague_language"}, None),
+    ("hi", "let's sync up next week sometime", {"vague_language"}, None),
+    ("hi", "we'll figure out the details later", {"vague_language"}, None),
+    ("hi", "our product does a lot of different things", {"vague_language"}, None),
+    ("hi", "it cuts month end close from eight days to three", set(), None),
+    ("hi", "i can shoot over our deck and a couple of case studies", {"content_dump"}, None),
+    (
+        "hi",
+        "have you seen our latest report on industry trends i'll send it over",
+        {"content_dump"},
+        None,
+    ),
+    ("hi", "we've got tons of resources i can send you", {"content_dump"}, None),
+    ("hi", "there's also a great webinar recording on this topic", {"content_dump"}, None),
+    ("hi", "i'll send the contract and the invoice over this afternoon", set(), None),
+    ("hi", "i'll send you a link to book a time on my calendar", set(), None),
+    ("hi", "let me send you the recap from today with the three action items", set(), None),
+    (
+        "hi",
+        "we have an ebook a webinar and a whitepaper on that exact topic",
+        {"content_dump"},
+        None,
+    ),
+    ("hi", "if we can't close this today i'll lose the discount for you", {"pressure"}, None),
+    ("hi", "my boss says this price is good until friday only", {"pressure"}, None),
+    ("hi", "you need to make a decision now", {"pressure"}, None),
+    ("hi", "honestly everyone in your industry is already using us", {"pressure"}, None),
+    ("hi", "take all the time you need", set(), None),
+    ("hi", "there's no deadline on our side", set(), None),
+    ("hi", "can you get me an answer by end of day", {"pressure"}, None),
+    ("hi", "spots are filling up fast so i'd act quickly", {"pressure"}, None),
+    ("hi", "when would you like to have a decision", set(), None),
+    ("hi", "what's your process for approving something like this", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS)
+def test_blind_set_three(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
