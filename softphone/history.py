@@ -280,14 +280,19 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+# No call runs this long; past it a live pid is a recycled one, not the call's writer.
+MAX_CALL_SECONDS = 12 * 3600
+
+
 def mark_interrupted(db: Database) -> int:
     """Mark calls left 'in_progress' by a process that is gone as 'interrupted'."""
+    now = time.time()
     stale = [
         call_id
-        for call_id, pid in db.execute(
-            "SELECT id, writer_pid FROM calls WHERE status = 'in_progress'"
+        for call_id, pid, started in db.execute(
+            "SELECT id, writer_pid, started_at FROM calls WHERE status = 'in_progress'"
         ).fetchall()
-        if pid != os.getpid() and not _pid_alive(pid)
+        if (pid != os.getpid() and not _pid_alive(pid)) or now - started > MAX_CALL_SECONDS
     ]
     for call_id in stale:
         db.execute(

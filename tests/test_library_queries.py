@@ -179,3 +179,17 @@ def test_dispositions_match_between_softphone_and_library():
     from coach.library.store import DISPOSITIONS
 
     assert DISPOSITIONS == history.DISPOSITIONS
+
+
+def test_mark_interrupted_spares_live_writers_but_not_stale_calls(tmp_path):
+    import os
+    import time
+
+    db = fresh_db(tmp_path)
+    live = history.start_call(db, rep="alice")  # this process: alive
+    dead = history.start_call(db, rep="alice", writer_pid=2**22 + 12345)  # no such pid
+    ancient = history.start_call(db, rep="alice", started_at=time.time() - 13 * 3600,
+                                 writer_pid=os.getppid())  # fmt: skip
+    assert history.mark_interrupted(db) == 2
+    status = {c: history.get_call(db, c)["status"] for c in (live, dead, ancient)}
+    assert status == {live: "in_progress", dead: "interrupted", ancient: "interrupted"}
