@@ -1,7 +1,9 @@
 """Call benchmark: a long call between two local engines through the real headset path.
 
-The rep's engine uses the PulseAudio virtual headset (scripts/virtual-headset.sh) through
-PortAudio; the far end is a second engine playing a click every 2 s. The benchmark injects a
+The rep's engine uses a PulseAudio virtual headset through PortAudio (two null sinks and a
+remap source of its own, like scripts/virtual-headset.sh but private to this run so other
+programs cannot mix into it; PortAudio reaches them via PULSE_SINK/PULSE_SOURCE); the far end
+is a second engine playing a click every 2 s. The benchmark injects a
 click into the rep's microphone every 2 s too. Both channels are tapped and two pure-Python
 busy consumer threads (standing in for Vosk, the worst case: they hold the GIL) read them in
 this app process. Printed as one JSON object:
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -35,12 +38,64 @@ import soundfile
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from typing import Self
+
 from softphone.client import EngineClient, EventLog
 from softphone.protocol import CallStateChanged, EngineConfig, IncomingCall
 
 RATE = 16000
 PERIOD = 2.0  # seconds between clicks
 THRESHOLD = 6000
+
+
+class PrivateHeadset:
+    """Null sinks ear/feed and a remap source mic (fed by feed), kept awake."""
+
+    def __init__(self) -> None:
+        tag = f"ccbench{os.getpid()}"
+        self.ear, self.feed, self.mic = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
+        self.modules: list[str] = []
+        self.keepalive: list[subprocess.Popen] = []
+
+    def __enter__(self) -> Self:
+        def load(*args: str) -> None:
+            out = subprocess.run(["pactl", "load-module", *args], check=True, capture_output=True)
+            self.modules.append(out.stdout.decode().strip())
+
+        load("module-null-sink", f"sink_name={self.ear}", "rate=48000")
+        load("module-null-sink", f"sink_name={self.feed}", "rate=48000")
+        load("module-remap-source", f"source_name={self.mic}", f"master={self.feed}.monitor")
+        for sink in (self.ear, self.feed):  # an idle null sink renders in 2 s chunks
+            self.keepalive.append(
+                subprocess.Popen(
+                    [
+                        "pacat",
+                        "--playback",
+                        f"--device={sink}",
+                        "--latency-msec=20",
+                        "--raw",
+                        "--format=s16le",
+                        "--rate=48000",
+                        "--channels=1",
+                        "/dev/zero",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        time.sleep(0.2)
+        for sink in (self.ear, self.feed):
+            subprocess.run(["pactl", "suspend-sink", sink, "1"], check=True)
+            subprocess.run(["pactl", "suspend-sink", sink, "0"], check=True)
+        os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = self.ear, self.mic
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for p in self.keepalive:
+            p.kill()
+            p.wait()
+        for m in reversed(self.modules):
+            subprocess.run(["pactl", "unload-module", m], check=False)
 
 
 def click_track(seconds: float, offset: float) -> np.ndarray:
@@ -155,11 +210,18 @@ def main() -> int:
     ap.add_argument("--codec", default="G722/16000")
     ap.add_argument("--busy-threads", type=int, default=2)
     args = ap.parse_args()
-    subprocess.run(
-        ["bash", str(ROOT / "scripts" / "virtual-headset.sh")],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "virtual-headset.sh")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )  # starts PulseAudio
+    with PrivateHeadset() as hs:
+        return run(args, hs)
+
+
+def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
+    load_start = os.getloadavg()[0]  # other programs' load shows in every number below
     tmp = Path(tempfile.mkdtemp(prefix="bench_call_"))
     far_wav = tmp / "far_clicks.wav"
     soundfile.write(far_wav, click_track(20.0, 0.5), RATE, subtype="PCM_16")
@@ -190,9 +252,9 @@ def main() -> int:
             10,
         )
         jobs = [
-            ("bench-inject", pulse_inject, ("micfeed", click_track(PERIOD * 5, 1.5), stop)),
-            ("bench-mic", pulse_capture, ("mic", clocks["mic"], stop)),
-            ("bench-ear", pulse_capture, ("headset.monitor", clocks["ear"], stop)),
+            ("bench-inject", pulse_inject, (hs.feed, click_track(PERIOD * 5, 1.5), stop)),
+            ("bench-mic", pulse_capture, (hs.mic, clocks["mic"], stop)),
+            ("bench-ear", pulse_capture, (f"{hs.ear}.monitor", clocks["ear"], stop)),
             ("bench-rep-tap", tap_timer, (rep.open_tap("rep"), clocks["rep_tap"], stop)),
             ("bench-far-tap", tap_timer, (rep.open_tap("prospect"), clocks["prospect_tap"], stop)),
         ]
@@ -233,6 +295,8 @@ def main() -> int:
     p99s = [v["callback_ms"]["p99"] for v in (inp, out) if v.get("callback_ms")]
     result = {
         "seconds": args.seconds,
+        "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
         "codec": args.codec,
         "call_survived": connected,
         "busy_threads": args.busy_threads,
