@@ -122,8 +122,10 @@ def export_bundle(
             entry["files"] = {name: f"{folder}/{name}.json" for name in files}
             rec = call["recording_path"]
             if rec and Path(rec).exists():
-                zf.write(rec, f"{folder}/recording.flac", compress_type=zipfile.ZIP_STORED)
-                entry["files"]["recording"] = f"{folder}/recording.flac"
+                # FLAC normally; a call not yet converted still has its live WAV
+                name = f"{folder}/recording{Path(rec).suffix.lower() or '.flac'}"
+                zf.write(rec, name, compress_type=zipfile.ZIP_STORED)
+                entry["files"]["recording"] = name
             manifest["calls"].append(entry)
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     os.replace(tmp, out)
@@ -243,7 +245,8 @@ def _insert_call(db: Database, entry: dict) -> int:
 
 def _extract_recording(zf: zipfile.ZipFile, member: str, dest_dir: Path, uuid: str) -> Path:
     dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / f"{uuid}.flac"
+    suffix = Path(member).suffix.lower()
+    dest = dest_dir / f"{uuid}{suffix if suffix in ('.flac', '.wav') else '.flac'}"
     old = os.umask(0o077)
     try:
         with zf.open(member) as src, open(dest, "wb") as out:
