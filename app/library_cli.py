@@ -124,7 +124,7 @@ def _when(ts: float | None) -> str:
 def _cmd_calls(args: argparse.Namespace) -> int:
     from coach.library import queries
 
-    rows = queries.find_calls(_db(), limit=args.limit, **_filters(args))
+    rows = queries.find_calls(_db(), limit=args.limit, status=args.status, **_filters(args))
     lines = [
         f"{r['id']:>6}  {_when(r['started_at'])}  {r['status']:<11} {r['rep'] or '-':<10} "
         f"{r['contact_name'] or r['remote_number'] or '-':<24} flags {r['flag_count']}"
@@ -270,6 +270,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     lsub = lib.add_subparsers(dest="library_command", metavar="ACTION", required=True)
     p = lsub.add_parser("calls", help="list calls, newest first")
     _add_filters(p)
+    p.add_argument("--status", choices=("in_progress", "completed", "failed", "interrupted",
+                                        "imported"))  # fmt: skip
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_guard(_cmd_calls))
