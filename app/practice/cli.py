@@ -99,6 +99,40 @@ def _show(event: dict, as_json: bool) -> None:
         print(f"   (heard: {event['text'] or '…silence…'})", flush=True)
 
 
+class _CoachPrinter:
+    """The live session's bridge for a terminal: coach flags printed as they are raised."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def post(self, item: Any) -> None:
+        if type(item).__name__ != "Flag":
+            return
+        if self.as_json:
+            print(json.dumps({"event": "flag", "kind": item.kind, "text": item.text}), flush=True)
+        else:
+            print(f"   coach: {item.kind.replace('_', ' ')} — {item.suggestion}", flush=True)
+
+
+def _live_coach(client: Any, as_json: bool) -> Any:
+    """The coach as in a real call (taps → Vosk → LiveCoach), or None without a model."""
+    from app.live_session import LiveSession
+    from coach.asr_model import load_model
+    from coach.engine import LiveCoach
+    from models.lookup import resolve_model_path
+
+    try:
+        model = load_model(resolve_model_path(None))
+    except Exception as e:  # noqa: BLE001 - practice still works without the live coach
+        print(f"The live coach is off: {e}", file=sys.stderr)
+        return None
+    live = LiveSession(
+        client, _CoachPrinter(as_json), model=model, coach=LiveCoach(previous_calls=0)
+    )
+    live.start()
+    return live
+
+
 def run_practice(args: argparse.Namespace) -> int:
     from app.practice.script import ScriptError, find_script, load_script
 
@@ -122,7 +156,7 @@ def run_practice(args: argparse.Namespace) -> int:
     )
     record.parent.mkdir(parents=True, exist_ok=True)
     peer = PeerProcess(path)
-    client = None
+    client = live = None
     try:
         ready, seen = peer.wait(("ready", "exited"), 60)
         if ready["event"] != "ready":
@@ -135,6 +169,7 @@ def run_practice(args: argparse.Namespace) -> int:
             EngineConfig(bind_address="127.0.0.1", audio=audio, play_file=args.play)
         )
         client.start()
+        live = _live_coach(client, args.json)
         started = time.time()
         client.make_call(f"sip:prospect@127.0.0.1:{ready['port']}", record_path=str(record))
         ended = False
@@ -149,6 +184,8 @@ def run_practice(args: argparse.Namespace) -> int:
         path_taken = next((e["path"] for e in peer.events if e["event"] == "ended"), [])
         time.sleep(1.0)  # the hang-up reaches the engine, the recording is closed
     finally:
+        if live is not None:
+            live.stop()
         if client is not None:
             client.stop()
         peer.stop()
@@ -165,7 +202,7 @@ def store_practice(
 ) -> int:
     """Analyse the recording with the coach and store it, marked as practice."""
     from app.db import open_database
-    from app.library_cli import import_call
+    from app.library_import import import_call
     from app.settings import load_settings
     from softphone import history
 
