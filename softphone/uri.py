@@ -21,7 +21,8 @@ _HOSTNAME = (
 _SIP_RE = re.compile(
     rf"^(?P<scheme>sips?):(?:(?P<user>{_USER})(?::(?P<pw>[^@]*))?@)?"
     rf"(?P<host>\[[0-9A-Fa-f:.]+\]|{_HOSTNAME})(?::(?P<port>\d+))?"
-    rf"(?P<params>(;[A-Za-z0-9\-_.!~*'()%]+(=[A-Za-z0-9\-_.!~*'()%\[\]:]*)?)*)$"
+    rf"(?P<params>(;[A-Za-z0-9\-_.!~*'()%]+(=[A-Za-z0-9\-_.!~*'()%\[\]:]*)?)*)$",
+    re.IGNORECASE,
 )
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 _EXTENSION = re.compile(r"^[0-9*#]{1,6}$")
