@@ -183,8 +183,8 @@ def _remove_stale_staging(directory: Path, max_age: float = 6 * 3600) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _entry_for_url(url: str) -> CatalogEntry | None:
-    return next((e for e in load_catalog() if e.url == url), None)
+def _entry_for_url(url: str, catalog_path: Path | None) -> CatalogEntry | None:
+    return next((e for e in load_catalog(catalog_path) if e.url == url), None)
 
 
 def install_model(
@@ -210,9 +210,13 @@ def install_model(
     url: str | None = None
     if src_path.exists():
         kind = "folder" if src_path.is_dir() else "zip"
+        if kind == "folder" and sha256:
+            raise ModelError(
+                f"{source} is a folder and a SHA-256 checks a zip: give the zip, or drop --sha256."
+            )
     elif source.startswith(("http://", "https://", "file://")):
         kind, url = "url", source
-        entry = _entry_for_url(url)
+        entry = _entry_for_url(url, catalog_path)
     else:
         entry = find_entry(source, catalog_path)
         if entry is None:
