@@ -87,7 +87,11 @@ def registrar(tmp_path):
 @pytest.fixture(autouse=True)
 def test_keyring(monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sip_keyring.EnvKeyring")
-    secrets = {f"callcoach/{USER}@127.0.0.1": PASSWORD, f"callcoach/{USER}@localhost": "wrong"}
+    secrets = {
+        f"callcoach/{USER}@127.0.0.1": PASSWORD,
+        f"callcoach/{USER}@localhost": "wrong",
+        f"callcoach/{USER}@pbx.invalid": PASSWORD,
+    }
     monkeypatch.setenv("CALLCOACH_TEST_SECRETS", json.dumps(secrets))
 
 
@@ -143,3 +147,18 @@ def test_reregisters_after_the_registrar_is_killed_and_restarted(registrar) -> N
             raise AssertionError(log.of(RegistrationChanged)) from None
         back = log.of(RegistrationChanged)[-1]
         assert back.status_code == 200
+
+
+def test_registers_through_an_outbound_proxy(registrar) -> None:
+    """The registrar's name does not resolve; only the outbound proxy route reaches it."""
+    with engine() as (client, log):
+        client.add_account(
+            AccountConfig(
+                id="via-proxy",
+                registrar="pbx.invalid",
+                user=USER,
+                outbound_proxy=f"127.0.0.1:{registrar.port}",
+            )
+        )
+        ok = log.wait_for(_reg("via-proxy"), 5)
+        assert ok.registered, ok
