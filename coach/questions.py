@@ -38,6 +38,7 @@ from coach.question_words import (
 from coach.rules.grammar import normalize
 
 ANY_AUX = AUX | NEG_AUX
+MODALS = frozenset({"would", "could", "will", "should", "can", "might"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ def _wh_question(words: list[str], i: int) -> bool:
     if w in ("what", "who", "which", "how") and nxt in WH_SUBJECT_VERBS:
         # "what happens next" asks; "our team shows what is coming" reports
         inverted = nxt in AUX and i + 2 < len(words) and words[i + 2] in SUBJECT
-        return opens_clause or inverted
+        modal = nxt in MODALS and prev not in EMBEDDING  # "... what would actually help"
+        return opens_clause or inverted or modal
     if w == "how" and nxt in ("come", "so"):
         return True
     # wh + up to three non-pronoun words + auxiliary + subject ("which tools are you using"),
