@@ -67,7 +67,7 @@ def test_model_tab_installs_a_model_from_a_folder(desktop, qtbot) -> None:
     installed = Path(page.path.text())
     assert installed.parent == models_dir and (installed / "am").is_dir()
     assert page.progress.isHidden() and page.download.isEnabled()
-    assert page.state.text() == "Speech model ready"
+    qtbot.waitUntil(lambda: page.state.text() == "Speech model ready", timeout=10000)
     assert desktop.services.model is not None
     assert desktop.settings.model_path == str(installed)
     assert w.status.model.text.text() == "Speech model ready"
