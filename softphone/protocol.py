@@ -8,7 +8,7 @@ named in the past tense and carry, for failures, the SIP status and a sentence f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from softphone.accounts import AccountConfig
@@ -49,7 +49,6 @@ class EngineConfig:
     log_level: int = 1  # pjsua log level on the engine's stderr (0..6)
     reg_backoff_max_s: float = 60.0
     stats_interval_s: float = 1.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # ---- commands (app -> engine) -------------------------------------------------------------

@@ -133,3 +133,14 @@ def test_stop_with_a_call_up_hangs_up_and_returns_quickly() -> None:
                 os.kill(pid, 0)
         end = blog.wait_for(state(b_id, "disconnected"), 5)
         assert end.sentence == "The other side hung up."
+
+
+def test_stop_kills_an_engine_that_does_not_answer() -> None:
+    with engine() as (a, _):
+        pid = a.pid
+        os.kill(pid, signal.SIGSTOP)  # wedged: it can neither answer nor exit
+        t0 = time.monotonic()
+        a.stop(timeout=1.0)
+        assert time.monotonic() - t0 < 6
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
