@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from softphone.protocol import (
+    CallMediaChanged,
     CallStateChanged,
     DtmfReceived,
     EngineCrashed,
@@ -144,3 +145,16 @@ def test_stop_kills_an_engine_that_does_not_answer() -> None:
         assert time.monotonic() - t0 < 6
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_srtp_optional_falls_back_and_mandatory_refuses_a_plain_peer() -> None:
+    with engine(srtp="disabled") as (b, blog), engine(srtp="optional") as (a, alog):
+        a_id, _ = _connect(a, alog, b, blog)
+        media = alog.wait_for(lambda e: isinstance(e, CallMediaChanged) and e.call_id == a_id)
+        assert media.srtp is False  # optional: plain RTP with a peer that has no SRTP
+        a.hangup(a_id)
+        alog.wait_for(state(a_id, "disconnected"), 5)
+    with engine(srtp="disabled") as (b, blog), engine(srtp="mandatory") as (a, alog):
+        a_id = a.make_call(f"sip:rep@127.0.0.1:{b.info.sip_port}")
+        end = alog.wait_for(state(a_id, "disconnected"), 5)
+        assert end.status_code == 488 and "security settings" in end.sentence
