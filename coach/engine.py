@@ -93,6 +93,7 @@ class LiveCoach:
         self._mono: _Monologue | None = None
         self._discovery_fired = False
         self._finished = False
+        self._not_judged: set[str] = set()  # rule ids whose `unless` was heard (gatekeeper call)
         th = self.pack.thresholds
         self._dedup = th["dedup_seconds"]
         self._context = th["context_seconds"]
@@ -108,6 +109,9 @@ class LiveCoach:
         norm = normalize(u.text)
         seen = Seen(u, norm, find_questions(norm, normalized=True), self.pack.is_backchannel(norm))
         self._metrics.add(seen)
+        for rule in (self._discovery, self._qualification):
+            if rule and rule.unless_regex and rule.unless_regex.search(padded(norm)):
+                self._not_judged.add(rule.id)
         self._recent.append(seen)
         self._recent = [s for s in self._recent if u.start - s.utt.end < _LOOKBACK_SECONDS]
         raised: list[Flag] = []
@@ -273,6 +277,8 @@ class LiveCoach:
     def _conversation(self, rule: DiscoveryRule | QualificationRule, now: float) -> bool:
         """Long enough, with enough prospect turns, to judge discovery and qualification."""
         turns = self._metrics.turns.get("prospect", 0)
+        if rule.id in self._not_judged:
+            return False
         return now >= rule.min_call_seconds and turns >= rule.min_prospect_turns
 
     def metrics(self, now: float | None = None) -> dict:

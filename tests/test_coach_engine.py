@@ -195,3 +195,18 @@ def test_check_in_questions_are_not_discovery() -> None:
     result = analyze_utterances(utts, None)
     assert result.metrics["open_questions"] == 8 and result.metrics["probing_questions"] == 0
     assert "no_discovery" in _kinds(result.flags)
+
+
+def test_corpus_spoken_more_slowly_scores_the_same(tmp_path: Path) -> None:
+    """Stretch every call by 1.5x: longer calls must not turn gatekeepers into discovery calls."""
+    import json
+
+    for f in CORPUS.glob("*.json"):
+        call = json.loads(f.read_text(encoding="utf-8"))
+        for u in call["utterances"]:
+            u["start"], u["end"] = u["start"] * 1.5, u["end"] * 1.5
+        (tmp_path / f.name).write_text(json.dumps(call), encoding="utf-8")
+    result = evaluate(tmp_path)
+    for kind in FLAG_KINDS:
+        k = result["kinds"][kind]
+        assert k["precision"] >= 0.9 and k["recall"] >= 0.85, (kind, k)

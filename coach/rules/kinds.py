@@ -69,6 +69,8 @@ class DiscoveryRule(Rule):
     seconds_per_open_question: float = 150.0  # counts probing questions only
     min_open_questions: int = 1
     live_check_seconds: float = 300.0
+    unless: tuple[str, ...] = ()  # a call where anyone says one of these is not judged (gatekeeper)
+    unless_regex: re.Pattern | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class QualificationRule(Rule):
     min_call_seconds: float = 45.0
     min_prospect_turns: int = 4
     required: tuple[str, ...] = ("project", "budget", "timeline")
+    unless: tuple[str, ...] = ()  # a call where anyone says one of these is not judged (gatekeeper)
+    unless_regex: re.Pattern | None = field(default=None, compare=False, repr=False)
 
 
 RULE_TYPES: dict[str, type[Rule]] = {

@@ -194,6 +194,9 @@ def load_pack(path: str | Path | None = None) -> RulePack:
                 regex = compile_list(_located(entry, "phrases"), f)
                 unless = compile_list(_located(entry, "unless"), f) if rule.unless else None
                 rule = dataclasses.replace(rule, regex=regex, unless_regex=unless)
+            elif getattr(rule, "unless", ()):
+                unless = compile_list(_located(entry, "unless"), f)
+                rule = dataclasses.replace(rule, unless_regex=unless)
             rules.append(rule)
 
     last = docs[-1][0] if docs else root
