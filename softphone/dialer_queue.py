@@ -385,10 +385,14 @@ class DialerQueue:
         try:
             self.engine_call = self.client.make_call(uri, self.account_id)
         except (SoftphoneError, ValueError) as e:  # InvalidUri / EngineError: a sentence
+            # Nothing went on the wire: no dial to count. It is a setup problem (no account,
+            # a bad dial template, the engine down), so stop here rather than burn the list.
             with self.db.conn:
-                qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, str(e))
-            self.engine_call = None
-            self._after_call(f"The call could not be placed: {e}", "wrong_number")
+                qs.undo_dial(self.db, self.call_db_id, self.dial_id, self.entry_id)
+            self.engine_call, self.call_db_id, self.dial_id = None, None, None
+            self.card.attempts -= 1
+            self.state = "ready"
+            self._enter_pause(f"The call could not be placed: {e} Fix it, then resume.")
             return
         self._set("dialing", f"Dialing {self.card.name} at {self.card.phone}.")
 
@@ -504,10 +508,10 @@ class DialerQueue:
             )
         self._advance()
 
-    def _enter_pause(self) -> None:
+    def _enter_pause(self, sentence: str = "The session is paused.") -> None:
         self.active_seconds = self._active_now()
         self.running_since = None
-        self._set("paused", "The session is paused.")
+        self._set("paused", sentence)
 
     def _pause(self) -> None:
         if self.state in IN_CALL or self.state == "wrap_up":

@@ -156,6 +156,13 @@ def start_dial(
     return call_id, dial_id
 
 
+def undo_dial(db: Database, call_id: int, dial_id: int, entry_id: int) -> None:
+    """Remove a dial that never left the machine (the engine refused to place it)."""
+    db.execute("DELETE FROM session_dials WHERE id = ?", [dial_id])
+    db.execute("DELETE FROM calls WHERE id = ?", [call_id])
+    db.execute("UPDATE call_list_entries SET attempts = attempts - 1 WHERE id = ?", [entry_id])
+
+
 def dial_connected(db: Database, call_id: int, dial_id: int, at: float) -> None:
     history.call_connected(db, call_id, at)
     db.execute("UPDATE session_dials SET connected_at = ? WHERE id = ?", [at, dial_id])

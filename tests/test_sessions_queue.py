@@ -236,3 +236,19 @@ def test_queue_run_cli_headless_against_sipp(tmp_path) -> None:
     assert out.read_text(encoding="utf-8-sig").count(",busy,") == 3
     r = main("queue", "run", "nope", "--uri-template", "sip:{number}@127.0.0.1")
     assert r.returncode == 2 and "There is no call list named 'nope'." in r.stderr
+
+
+def test_a_call_that_cannot_be_placed_pauses_without_counting(eng, db) -> None:
+    client, _ = eng
+    list_id = _import(db)
+    q = DialerQueue(db, client, list_id, window=ALWAYS, uri_for="sip:{number}@bad host").start()
+    try:
+        q.dial()
+        assert q.state == "paused" and q.sentence.startswith("The call could not be placed:")
+        assert q.counters()["dials"] == 0 and q.card.attempts == 0
+        q.resume()
+        assert q.state == "ready" and q.card.name == "Ann Answer"  # nothing was burned
+    finally:
+        q.stop()
+    assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
+    assert _outcomes(db, list_id)["Ann Answer"] is None
