@@ -491,3 +491,75 @@ def test_blind_set_four(
     coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
     got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
     assert got == expected
+
+
+# A fifth blind set (recall 4/20 before the rules were extended for it):
+ITEMS_FIVE = [
+    (
+        "we're not interested right now",
+        "you should be interested this saves money",
+        {"arguing", "vague_language"},
+        None,
+    ),
+    ("we're not interested right now", "fair enough is it the timing or the fit", set(), None),
+    (
+        "i think your competitor has better reviews",
+        "their reviews are fake honestly",
+        {"arguing"},
+        None,
+    ),
+    (
+        "i think your competitor has better reviews",
+        "they do have good reviews what stood out to you",
+        set(),
+        None,
+    ),
+    ("we tried automation and it failed", "then you did it wrong", {"arguing"}, None),
+    ("we tried automation and it failed", "what went wrong when you tried it", set(), None),
+    ("the price went up last year", "no it didn't it stayed the same", {"arguing"}, None),
+    (
+        "our data is too messy for this",
+        "that's an excuse everyone's data is messy",
+        {"arguing"},
+        None,
+    ),
+    ("hi", "i'm following up from our call last tuesday", {"false_familiarity"}, 0),
+    ("hi", "as you'll remember we looked at the pro plan together", {"false_familiarity"}, 0),
+    ("hi", "it's great catching up with you again", {"false_familiarity"}, 0),
+    ("hi", "this is our first time talking so i'll introduce myself", set(), 0),
+    ("hi", "i wanted to run something by you", {"vague_language"}, None),
+    ("hi", "i'd love to explore some opportunities together", {"vague_language"}, None),
+    ("hi", "we drive real value for our clients", {"vague_language"}, None),
+    ("hi", "let's touch base in a couple of weeks", {"vague_language"}, None),
+    (
+        "hi",
+        "i'm calling because your team's invoice volume doubled this year according to your job posts",
+        set(),
+        None,
+    ),
+    ("hi", "let's talk thursday at four about the rollout plan", set(), None),
+    ("hi", "i'll forward you a few testimonials from happy customers", {"content_dump"}, None),
+    ("hi", "feel free to browse our resources page in the meantime", {"content_dump"}, None),
+    ("hi", "there's a white paper i could share that covers this", {"content_dump"}, None),
+    ("hi", "i'll attach our slide deck to the follow up email", {"content_dump"}, None),
+    ("hi", "i'll attach the statement of work to the email", set(), None),
+    ("hi", "i'll put the agenda in the invite", set(), None),
+    ("hi", "you have until tomorrow morning to take it or leave it", {"pressure"}, None),
+    ("hi", "this is the best price you'll ever get so don't wait", {"pressure"}, None),
+    ("hi", "i'd hate for you to miss out on this", {"pressure"}, None),
+    ("hi", "we have other buyers interested so it won't last", {"pressure"}, None),
+    ("hi", "no decision needed today just a conversation", set(), None),
+    ("hi", "whatever timing works for you works for us", set(), None),
+    ("hi", "what's holding things up on your side", set(), None),
+    ("hi", "how are decisions like this usually made at your company", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_FIVE)
+def test_blind_set_five(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
