@@ -32,7 +32,7 @@ def test_open_database_private_wal_and_latest(tmp_path, monkeypatch):
 
 
 # Every state a user's database could be in, in the order the versions shipped.
-STATES = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 3), (3, 4)]
+STATES = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 3), (3, 4), (3, 5)]
 
 
 def _seed(db, h: int, lib: int) -> None:

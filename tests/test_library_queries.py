@@ -82,7 +82,9 @@ def test_search_phrases_and_and_semantics(lib):
         queries.search(db, '  "" ')
 
 
-def test_search_notes_and_filters(lib):
+@pytest.mark.parametrize("narrow", [300, 0])  # per-call ranges, and the rowid-window path
+def test_search_notes_and_filters(lib, monkeypatch, narrow):
+    monkeypatch.setattr(queries, "NARROW_CALLS", narrow)
     db, ids = lib
     notes = queries.search(db, "pricing")
     assert [(h["source"], h["call_id"]) for h in notes] == [("notes", ids["dana"])]

@@ -103,22 +103,35 @@ _HIT_COLUMNS = (
 def _utterance_hits(
     db: Database, match: str, where: list[str], params: list, limit: int
 ) -> list[dict]:
+    window: list = []
+    extra = ""
     if where:
+        cond = " AND ".join(where)
         calls = [
             r[0]
             for r in db.execute(
-                f"SELECT c.id FROM calls c WHERE {' AND '.join(where)} LIMIT {NARROW_CALLS + 1}",
-                params,
+                f"SELECT c.id FROM calls c WHERE {cond} LIMIT {NARROW_CALLS + 1}", params
             )
         ]
         if len(calls) <= NARROW_CALLS:
             return _hits_in_calls(db, match, calls, limit)
-    extra = (" AND " + " AND ".join(where)) if where else ""
+        # Utterances are stored as calls happen, so the filtered calls (a period, a rep's
+        # recent calls) usually sit in a narrow rowid window: FTS5 walks only that window.
+        lo, hi = db.execute(
+            "SELECT MIN((SELECT MIN(id) FROM utterances WHERE call_id = c.id)),"
+            " MAX((SELECT MAX(id) FROM utterances WHERE call_id = c.id))"
+            f" FROM calls c WHERE {cond}",
+            params,
+        ).fetchone()
+        if lo is None:
+            return []
+        extra = " AND utterances_fts.rowid BETWEEN ? AND ? AND " + cond
+        window = [lo, hi]
     return list(
         db.query(
             f"{_HIT_COLUMNS} WHERE utterances_fts MATCH ?{extra}"
             " ORDER BY utterances_fts.rowid DESC LIMIT ?",
-            [match, *params, limit],
+            [match, *window, *params, limit],
         )
     )
 

@@ -3,7 +3,8 @@
 v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and call notes
 (external-content tables kept in step by triggers, back-filled for existing rows); v3 comments,
 coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
-the dashboard. The library refers to the softphone's `calls` and `contacts` tables by their SQL
+the dashboard; v5 an index giving each call's utterance id span (filtered search). The
+library refers to the softphone's `calls` and `contacts` tables by their SQL
 names only (the schema is the contract; coach never imports softphone), which is why
 `app.db` migrates softphone.history first.
 """
@@ -176,4 +177,10 @@ def _v4(db: Database) -> None:
     db.execute("CREATE INDEX flags_kind ON flags(kind, call_id)")
 
 
-MIGRATIONS = (_v1, _v2, _v3, _v4)
+def _v5(db: Database) -> None:
+    """Each call's first and last utterance id in two index seeks, so a filtered search only
+    walks the FTS matches inside the filtered calls' rowid window."""
+    db.execute("CREATE INDEX utterances_call_id ON utterances(call_id, id)")
+
+
+MIGRATIONS = (_v1, _v2, _v3, _v4, _v5)
