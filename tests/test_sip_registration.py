@@ -15,8 +15,8 @@ import time
 import pytest
 
 from softphone.accounts import AccountConfig
-from softphone.protocol import RegistrationChanged
-from tests.sip_support import FIXTURES, engine, free_port
+from softphone.protocol import IncomingCall, RegistrationChanged
+from tests.sip_support import FIXTURES, engine, free_port, state
 
 KAMAILIO = shutil.which("kamailio") or (
     "/usr/sbin/kamailio" if os.path.exists("/usr/sbin/kamailio") else None
@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.sip,
     pytest.mark.skipif(KAMAILIO is None, reason="kamailio is not installed"),
 ]
-USER, PASSWORD = "alice", "s3cret-Pa55"
+USER, USER2, PASSWORD = "alice", "1002", "s3cret-Pa55"
 
 
 class Registrar:
@@ -35,7 +35,7 @@ class Registrar:
         self.port = free_port()
         self.dir = workdir
         cfg = (FIXTURES / "kamailio" / "kamailio.cfg").read_text()
-        for k, v in {"PORT": self.port, "USER": USER, "PASSWORD": PASSWORD}.items():
+        for k, v in {"PORT": self.port, "USER": USER, "USER2": USER2, "PASSWORD": PASSWORD}.items():
             cfg = cfg.replace(f"@{k}@", str(v))
         self.cfg = workdir / "kamailio.cfg"
         self.cfg.write_text(cfg)
@@ -91,6 +91,7 @@ def test_keyring(monkeypatch):
         f"callcoach/{USER}@127.0.0.1": PASSWORD,
         f"callcoach/{USER}@localhost": "wrong",
         f"callcoach/{USER}@pbx.invalid": PASSWORD,
+        f"callcoach/{USER2}@127.0.0.1": PASSWORD,
     }
     monkeypatch.setenv("CALLCOACH_TEST_SECRETS", json.dumps(secrets))
 
@@ -162,3 +163,26 @@ def test_registers_through_an_outbound_proxy(registrar) -> None:
         )
         ok = log.wait_for(_reg("via-proxy"), 5)
         assert ok.registered, ok
+
+
+def test_calls_through_the_registrar_by_extension_and_number(registrar) -> None:
+    """alice dials extension 1002 through her account; the proxy finds 1002's registered
+    engine, which sees alice's caller ID on its account. An unknown number gets a 404."""
+    reg = f"127.0.0.1:{registrar.port}"
+    with engine() as (a, alog), engine() as (b, blog):
+        a.add_account(AccountConfig(id="alice", registrar=reg, user=USER, display_name="Alice"))
+        b.add_account(AccountConfig(id="desk", registrar=reg, user=USER2))
+        assert alog.wait_for(_reg("alice"), 5).registered
+        assert blog.wait_for(_reg("desk"), 5).registered
+        call_id = a.make_call("1002", account_id="alice")
+        inc = blog.wait_for(lambda e: isinstance(e, IncomingCall), 5)
+        assert inc.account_id == "desk" and inc.display_name == "Alice"
+        assert inc.remote_uri.startswith(f"sip:{USER}@127.0.0.1")
+        b.answer(inc.call_id)
+        alog.wait_for(state(call_id, "connected"), 5)
+        a.hangup(call_id)
+        blog.wait_for(state(inc.call_id, "disconnected"), 5)
+
+        missing = a.make_call("+1 415 555 0100", account_id="alice")
+        end = alog.wait_for(state(missing, "disconnected"), 5)
+        assert end.status_code == 404 and end.sentence == "That number or address does not exist."

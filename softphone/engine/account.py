@@ -39,8 +39,12 @@ def account_config(acct: AccountConfig, password: str | None, sip: SipThread) ->
     if password is not None:
         cred = pj.AuthCredInfo("digest", acct.realm, acct.auth_user or acct.user, 0, password)
         cfg.sipConfig.authCreds.append(cred)
+    # Every request goes through the outbound proxy, else through the registrar (a domain
+    # like sip:1002@pbx would otherwise go to pbx:5060, not to the registrar's port).
     if acct.outbound_proxy:
         cfg.sipConfig.proxies.append(acct.proxy_uri())
+    elif acct.register:
+        cfg.sipConfig.proxies.append(acct.registrar_uri() + ";lr")
     cfg.sipConfig.transportId = sip.transport_id(acct.transport)
     sip.apply_media_config(cfg)
     return cfg
