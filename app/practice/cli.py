@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,64 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_practice)
 
 
-class PeerProcess:
-    """The prospect's process and the JSON events it prints."""
-
-    def __init__(self, script: Path) -> None:
-        self.events: list[dict] = []
-        self.cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.practice.peer", str(script)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._read, name="practice-peer-out", daemon=True).start()
-        self.stderr: list[str] = []
-        threading.Thread(target=self._err, name="practice-peer-err", daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            with self.cond:
-                self.events.append(event)
-                self.cond.notify_all()
-        with self.cond:
-            self.events.append({"event": "exited"})
-            self.cond.notify_all()
-
-    def _err(self) -> None:
-        for line in self.proc.stderr:
-            self.stderr = (self.stderr + [line.rstrip()])[-20:]
-
-    def wait(self, kinds: tuple[str, ...], timeout: float, seen: int = 0) -> tuple[dict, int]:
-        """The next event (after index `seen`) of one of `kinds`; (event, its index)."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for i in range(seen, len(self.events)):
-                    if self.events[i]["event"] in kinds:
-                        return self.events[i], i + 1
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"the simulated prospect sent no {kinds} in {timeout} s")
-                self.cond.wait(left)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def _show(event: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(event), flush=True)
@@ -97,40 +35,8 @@ def _show(event: dict, as_json: bool) -> None:
         print(f"prospect: {event['text']}", flush=True)
     elif event["event"] == "heard":
         print(f"   (heard: {event['text'] or '…silence…'})", flush=True)
-
-
-class _CoachPrinter:
-    """The live session's bridge for a terminal: coach flags printed as they are raised."""
-
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-
-    def post(self, item: Any) -> None:
-        if type(item).__name__ != "Flag":
-            return
-        if self.as_json:
-            print(json.dumps({"event": "flag", "kind": item.kind, "text": item.text}), flush=True)
-        else:
-            print(f"   coach: {item.kind.replace('_', ' ')} — {item.suggestion}", flush=True)
-
-
-def _live_coach(client: Any, as_json: bool) -> Any:
-    """The coach as in a real call (taps → Vosk → LiveCoach), or None without a model."""
-    from app.live_session import LiveSession
-    from coach.asr_model import load_model
-    from coach.engine import LiveCoach
-    from models.lookup import resolve_model_path
-
-    try:
-        model = load_model(resolve_model_path(None))
-    except Exception as e:  # noqa: BLE001 - practice still works without the live coach
-        print(f"The live coach is off: {e}", file=sys.stderr)
-        return None
-    live = LiveSession(
-        client, _CoachPrinter(as_json), model=model, coach=LiveCoach(previous_calls=0)
-    )
-    live.start()
-    return live
+    elif event["event"] == "flag":
+        print(f"   coach: {event['kind'].replace('_', ' ')} — {event['suggestion']}", flush=True)
 
 
 def run_practice(args: argparse.Namespace) -> int:
@@ -145,7 +51,9 @@ def run_practice(args: argparse.Namespace) -> int:
     if args.play and not Path(args.play).is_file():
         print(f"There is no audio file {args.play}.", file=sys.stderr)
         return 2
-    from app.db import data_dir
+    from app.db import data_dir, open_database
+    from app.practice.run import PracticeError, PracticeRun
+    from app.settings import load_settings
     from softphone.client import EngineClient
     from softphone.protocol import EngineConfig
 
@@ -154,72 +62,30 @@ def run_practice(args: argparse.Namespace) -> int:
         if args.record
         else (data_dir() / "practice" / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav")
     )
-    record.parent.mkdir(parents=True, exist_ok=True)
-    peer = PeerProcess(path)
-    client = live = None
-    try:
-        ready, seen = peer.wait(("ready", "exited"), 60)
-        if ready["event"] != "ready":
-            tail = peer.stderr[-1] if peer.stderr else "no output"
-            print(f"The simulated prospect did not start: {tail}", file=sys.stderr)
-            return 1
-        print(f"Practice: {script.title} — calling {script.prospect_name}.", file=sys.stderr)
-        audio = "file" if args.play else "headset"
-        client = EngineClient(
-            EngineConfig(bind_address="127.0.0.1", audio=audio, play_file=args.play)
-        )
-        client.start()
-        live = _live_coach(client, args.json)
-        started = time.time()
-        client.make_call(f"sip:prospect@127.0.0.1:{ready['port']}", record_path=str(record))
-        ended = False
-        deadline = time.monotonic() + args.timeout
-        while not ended and time.monotonic() < deadline:
-            try:
-                event, seen = peer.wait(("said", "heard", "ended", "exited"), 1.0, seen)
-            except TimeoutError:
-                continue
+    audio = "file" if args.play else "headset"
+    client = EngineClient(EngineConfig(bind_address="127.0.0.1", audio=audio, play_file=args.play))
+    lock = threading.Lock()
+
+    def show(event: dict) -> None:
+        with lock:  # the prospect's and the coach's threads both print
             _show(event, args.json)
-            ended = event["event"] in ("ended", "exited")
-        path_taken = next((e["path"] for e in peer.events if e["event"] == "ended"), [])
-        time.sleep(1.0)  # the hang-up reaches the engine, the recording is closed
+
+    run = PracticeRun(script, client, record, show)
+    print(f"Practice: {script.title} — calling {script.prospect_name}.", file=sys.stderr)
+    try:
+        client.start()
+        path_taken = run.run(args.timeout)
+    except (PracticeError, TimeoutError) as e:
+        print(str(e), file=sys.stderr)
+        return 1
     finally:
-        if live is not None:
-            live.stop()
-        if client is not None:
-            client.stop()
-        peer.stop()
+        client.stop()
+    if run.warning:
+        print(run.warning, file=sys.stderr)
     print(json.dumps({"practice": script.title, "path": path_taken, "recording": str(record)}))
     if args.no_library:
         return 0
-    call_id = store_practice(script, path_taken, record, started, args.rep)
+    rep = args.rep if args.rep is not None else load_settings().rep_name
+    call_id = run.store(open_database(), rep)
     print(f"Stored as practice call {call_id} in the library.", file=sys.stderr)
     return 0
-
-
-def store_practice(
-    script: Any, path_taken: list[str], recording: Path, started: float, rep: str | None
-) -> int:
-    """Analyse the recording with the coach and store it, marked as practice."""
-    from app.db import open_database
-    from app.library_import import import_call
-    from app.settings import load_settings
-    from softphone import history
-
-    db = open_database()
-    rep = rep if rep is not None else load_settings().rep_name
-    call_id = import_call(
-        db,
-        recording,
-        contact=f"{script.prospect_name} (practice)",
-        rep=rep,
-        started_at=started,
-        previous_calls=0,
-    )
-    with db.conn:
-        history.set_notes(db, call_id, f"Practice: {script.title}")
-        db.execute(
-            "INSERT INTO practice_calls(call_id, script, title, path_json) VALUES (?, ?, ?, ?)",
-            [call_id, script.path.stem, script.title, json.dumps(path_taken)],
-        )
-    return call_id
