@@ -563,3 +563,97 @@ def test_blind_set_five(
     coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
     got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
     assert got == expected
+
+
+# Good sales talk (pitch facts, questions, empathy, concrete next steps) after four kinds of
+# prospect turn: none of it may raise a flag.
+PROSPECTS = [
+    "we use spreadsheets for most of it",
+    "honestly i'm not sure we need this",
+    "is it hard to set up",
+    "our budget is about twenty thousand",
+]
+GOOD_LINES = """hi this is sam from ledgerly do you have two minutes
+i'm calling because you downloaded our guide on month end close on tuesday
+the reason for my call is your job post for three new accountants
+most finance teams we talk to spend about a week on the close
+our customers usually cut that to three days in the first quarter
+the integration with netsuite takes about two hours
+we charge forty dollars per user per month billed annually
+there's a one time setup fee of five hundred dollars
+you'd have a dedicated onboarding specialist for the first sixty days
+i can walk you through it on screen if that helps
+would it make sense to set up a thirty minute demo
+how does your team handle approvals today
+what happens when an invoice doesn't match the purchase order
+who else would be part of choosing a tool like this
+what would success look like six months from now
+what's your timeline for making a change
+is there a budget set aside for this already
+what made you look into this now
+how many invoices do you process in a month
+that's a great question
+that makes a lot of sense
+i appreciate you being straight with me
+i understand that's a real concern
+let me make sure i understand you correctly
+so if i heard you right the bottleneck is approvals
+i'd rather be honest it may not be the right fit
+we're probably not the right choice if you only have five users
+i'll send you a calendar invite for thursday at ten
+i'll email the contract to you and your cfo this afternoon
+i'll put together a quote for twenty five seats and send it by friday
+let's plan on a call with your it lead next tuesday at two
+can i send you a proposal with the three options we discussed today
+i'll send over the security questionnaire your it team asked for
+i'll call you monday at nine after your team meeting
+thanks for your time today sarah
+have a great rest of your week
+sounds good talk to you thursday
+no problem at all
+no worries take your time
+there's no rush on our side
+whenever you're ready we'll be here
+you're right the mobile app is limited today
+that's fair a lot of teams feel that way at first
+i hear you change is hard with a busy team
+it sounds like the current process mostly works
+what would need to be true for this to be worth your time
+if this isn't a priority right now that's completely fine
+can i ask what the cost of doing nothing looks like
+how are you measuring that today
+what's the impact on your team when the close runs late
+walk me through the last time that happened
+how did you handle it
+who feels that pain the most
+what have you tried so far
+tell me more about the approval step
+we work mostly with companies between fifty and five hundred employees
+acme freight uses us for exactly that and cut their close by four days
+we don't do payroll so if that's key we're not a fit
+our support team answers within two hours on business days
+you can cancel any month with thirty days notice
+we store everything in data centers in frankfurt
+the audit log keeps every change for seven years
+let me check with my product team and call you back tomorrow at three
+i don't know the answer to that but i'll find out by friday
+i'll make a note of that for the demo
+that's not something we support today
+it's not the cheapest option but it pays back within a year
+it isn't a fit for every team and that's okay
+we can start with one department and expand later if it works
+the pilot would run for thirty days at no cost
+your it team would need about an hour to connect the single sign on
+i'll include the pricing sheet you asked for in the invite
+i'll send you the recording of today's call
+we had a similar conversation with another retailer last month and they started with a pilot
+so to recap you need faster approvals a budget of about twenty thousand and a decision by june
+great i'll see you thursday""".splitlines()
+
+
+@pytest.mark.parametrize("line", GOOD_LINES)
+def test_good_sales_talk_stays_quiet(line: str) -> None:
+    for prospect in PROSPECTS:
+        coach = LiveCoach(previous_calls=0)
+        coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+        assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
