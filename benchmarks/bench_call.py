@@ -263,6 +263,9 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
             jobs.append(
                 (f"bench-busy-{channel}", busy_consumer, (rep.open_tap(channel), stop, busy))
             )
+        time.sleep(3.0)  # call start-up (priming, first resyncs) is not what we measure
+        rep.reset_stats()
+        far.reset_stats()
         for name, fn, fargs in jobs:
             t = threading.Thread(target=fn, args=fargs, name=name, daemon=True)
             t.start()
@@ -299,6 +302,7 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         "cpus": os.cpu_count(),
         "codec": args.codec,
         "call_survived": connected,
+        "stats_reset_after_s": 3.0,
         "busy_threads": args.busy_threads,
         "busy_iterations": busy[0],
         "callback_ms": {

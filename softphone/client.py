@@ -302,7 +302,12 @@ class EngineClient:
         self._request(p.Transfer(call_id, self.normalize(uri, account_id)))
 
     def stats(self) -> dict:
+        """Audio and call statistics from the engine (bridge, port timings, accounts)."""
         return self._request(p.GetStats())
+
+    def reset_stats(self) -> None:
+        """Zero the engine's audio counters and timings."""
+        self._request(p.ResetStats())
 
     def open_tap(self, channel: Literal["rep", "prospect"]):  # -> SharedRingReader
         """A reader of the engine's 16 kHz tap of one channel (reads from now on)."""

@@ -122,6 +122,11 @@ class GetStats:
 
 
 @dataclass(frozen=True)
+class ResetStats:
+    """Zero the audio counters and timings (e.g. after call start-up)."""
+
+
+@dataclass(frozen=True)
 class Shutdown:
     pass
 

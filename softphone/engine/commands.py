@@ -21,6 +21,7 @@ from softphone.protocol import (
     MakeCall,
     Reject,
     RemoveAccount,
+    ResetStats,
     Resume,
     SendDtmf,
     SetMute,
@@ -157,3 +158,6 @@ class CommandHandler:
         stats["calls"] = len(self.sip.calls)
         stats["accounts"] = {k: a.registered for k, a in self.sip.accounts.items()}
         return stats
+
+    def _ResetStats(self, cmd: ResetStats) -> None:
+        self.sip.media.reset_stats()

@@ -86,6 +86,12 @@ class EngineMedia:
         t.daemon = True
         t.start()
 
+    def reset_stats(self) -> None:
+        if self.port is not None:
+            self.port.reset_stats()
+        if self.bridge is not None and hasattr(self.bridge, "reset_stats"):
+            self.bridge.reset_stats()
+
     def stats(self) -> dict:
         return {
             "port": self.port.timing_stats() if self.port is not None else None,

@@ -13,6 +13,7 @@ after checking once against the slow path, and fall back to `bytes()` if they ev
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 
 import numpy as np
@@ -47,6 +48,16 @@ class _VectorReader:
         return data
 
 
+def _raise_priority(priority: int = 10) -> bool:
+    """SCHED_FIFO for the calling thread (pjmedia's clock), so that other processes' load
+    does not delay the 20 ms tick; allowed for root or with CAP_SYS_NICE/rtprio limits."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
 class BridgePort(pj.AudioMediaPort):
     """Conference-bridge port: far-end audio into the bridge, the rep's audio out of it."""
 
@@ -61,6 +72,7 @@ class BridgePort(pj.AudioMediaPort):
         self.rx_count = 0
         self.errors = 0
         self.last_error = ""
+        self.realtime: bool | None = None  # did the clock thread get SCHED_FIFO?
 
     def create(self, name: str = "callcoach") -> None:
         fmt = pj.MediaFormatAudio()
@@ -74,6 +86,8 @@ class BridgePort(pj.AudioMediaPort):
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # pjsua2 API
         t0 = time.perf_counter()
+        if self.realtime is None:
+            self.realtime = _raise_priority()
         try:
             data = self.bridge.pull_mic_frame() if self.bridge is not None else self._silence
             frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
@@ -98,9 +112,16 @@ class BridgePort(pj.AudioMediaPort):
         self.rx_times[self.rx_count & (_TIMINGS - 1)] = time.perf_counter() - t0
         self.rx_count += 1
 
+    def reset_stats(self) -> None:
+        self.req_count = self.rx_count = self.errors = 0
+
     def timing_stats(self) -> dict:
         """Callback durations in milliseconds (p50/p99/max) for both directions."""
-        out: dict = {"fast_read": self._read.fast, "errors": self.errors}
+        out: dict = {
+            "fast_read": self._read.fast,
+            "errors": self.errors,
+            "realtime_clock": self.realtime,
+        }
         for name, arr, n in (
             ("requested", self.req_times, self.req_count),
             ("received", self.rx_times, self.rx_count),
