@@ -81,8 +81,8 @@ def run_phase(name: str, seconds: float, block_ms: int, realtime: bool) -> dict:
 
     def tick(k: int) -> None:
         if k < len(mic_levels):
-            mic_levels[k] = bridge._mic_ring.available()
-            ear_levels[k] = bridge._ear_ring.available()
+            mic_levels[k] = bridge._mic.ring.available()
+            ear_levels[k] = bridge._ear.ring.available()
         bridge.pull_mic_frame()
         bridge.push_far_frame(far)
 

@@ -4,8 +4,10 @@ cross-correlation that tolerates the bridge's one-sample drift corrections."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,83 @@ def speech_wav(tmp: Path, text: str | None = None) -> tuple[Path, np.ndarray]:
     return wav, data
 
 
+class PrivateHeadset:
+    """A virtual headset of this test's own, built like scripts/virtual-headset.sh (null sinks
+    at 48 kHz, a remap source, silent keep-alive streams), so that other programs using the
+    shared ``headset``/``micfeed`` at the same time cannot leak into what a test hears.
+
+    While it is open, PortAudio streams on the "pulse"/"default" devices land on it (libpulse
+    reads PULSE_SINK/PULSE_SOURCE when a stream connects).
+    """
+
+    def __init__(self) -> None:
+        start_virtual_headset()  # the PulseAudio daemon itself
+        tag = f"cc_audio_{os.getpid()}_{uuid.uuid4().hex[:4]}"
+        self.sink, self.feed, self.source = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
+        self._modules = [
+            _pactl("load-module", "module-null-sink", f"sink_name={self.sink}", "rate=48000"),
+            _pactl("load-module", "module-null-sink", f"sink_name={self.feed}", "rate=48000"),
+            _pactl(
+                "load-module",
+                "module-remap-source",
+                f"source_name={self.source}",
+                f"master={self.feed}.monitor",
+                "rate=48000",
+            ),
+        ]
+        # silence from /dev/zero, paced by PulseAudio itself (pacat blocks when it is full)
+        with open("/dev/zero", "rb") as zero:
+            self._keepalive = [
+                subprocess.Popen(
+                    [
+                        "pacat",
+                        "--playback",
+                        f"--device={s}",
+                        "--latency-msec=20",
+                        "--raw",
+                        "--format=s16le",
+                        "--rate=48000",
+                        "--channels=1",
+                        "--client-name=keepalive",
+                    ],
+                    stdin=zero,
+                )
+                for s in (self.sink, self.feed)
+            ]
+        time.sleep(0.2)
+        for s in (self.sink, self.feed):
+            _pactl("suspend-sink", s, "1")
+            _pactl("suspend-sink", s, "0")
+        self._env = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}
+        os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = self.sink, self.source
+
+    def inject(self, wav: Path) -> subprocess.Popen:
+        """Play a WAV into this headset's mic (the rep speaking)."""
+        return subprocess.Popen(["paplay", f"--device={self.feed}", str(wav)])
+
+    def capture(self, path: Path) -> EarCapture:
+        """Record what the app plays into this headset's ear."""
+        return EarCapture(path, f"{self.sink}.monitor")
+
+    def close(self) -> None:
+        for k, v in self._env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        for p in self._keepalive:
+            p.kill()
+            p.wait()
+        for m in reversed(self._modules):
+            subprocess.run(["pactl", "unload-module", m], check=False, capture_output=True)
+
+
+def _pactl(*args: str) -> str:
+    return subprocess.run(
+        ["pactl", *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def inject_mic(wav: Path) -> subprocess.Popen:
     """Play a WAV into the virtual mic (the rep speaking into the headset)."""
     return subprocess.Popen(["paplay", "--device=micfeed", str(wav)])
@@ -36,12 +115,12 @@ def inject_mic(wav: Path) -> subprocess.Popen:
 class EarCapture:
     """Records what the app plays into the headset sink, as 16 kHz mono int16."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, device: str = "headset.monitor") -> None:
         self.path = path
         self._proc = subprocess.Popen(
             [
                 "parecord",
-                "--device=headset.monitor",
+                f"--device={device}",
                 "--rate=16000",
                 "--channels=1",
                 "--format=s16le",

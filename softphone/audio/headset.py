@@ -77,7 +77,7 @@ class CallbackStats:
         return out
 
 
-def _raise_priority(priority: int = 10) -> bool:
+def raise_priority(priority: int = 10) -> bool:
     """Make the calling thread SCHED_FIFO (Linux: pid 0 is the calling thread)."""
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
@@ -98,8 +98,25 @@ def _count_status(stats: CallbackStats, status: sd.CallbackFlags) -> None:
         stats.output_overflows += 1
 
 
+def _negotiate(device: int | str | None, kind: str, prefer: int) -> tuple[int, int]:
+    """(rate, channels) the device accepts: ``prefer`` mono if possible (PulseAudio converts
+    anything), else its default rate and/or two channels (raw ALSA hardware)."""
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    info = sd.query_devices(device, kind)
+    default_rate = int(info["default_samplerate"])
+    for rate in (prefer, default_rate, 48000, 44100):
+        for channels in (1, 2):
+            try:
+                check(device=device, samplerate=rate, channels=channels, dtype="int16")
+            except (sd.PortAudioError, ValueError):
+                continue
+            return rate, channels
+    raise sd.PortAudioError(f"The {kind} device {info['name']!r} accepts no usable format.")
+
+
 class HeadsetStreams:
-    """Mic → ``mic_ring`` and ``ear_ring`` → ear, at ``samplerate`` mono int16."""
+    """Mic → ``mic_ring`` and ``ear_ring`` → ear, mono int16 at each device's rate (16 kHz
+    whenever the device takes it; ``in_rate``/``out_rate`` say what was agreed)."""
 
     def __init__(
         self,
@@ -109,7 +126,7 @@ class HeadsetStreams:
         input_device: int | str | None = None,
         output_device: int | str | None = None,
         samplerate: int = 16000,
-        blocksize: int = 160,
+        block_ms: int = 10,
         ear_prime: int = 480,
         realtime: bool = True,
     ) -> None:
@@ -117,8 +134,14 @@ class HeadsetStreams:
         self.ear_ring = ear_ring
         self.input_device = input_device
         self.output_device = output_device
-        self.samplerate = samplerate
-        self.blocksize = blocksize
+        self.in_rate, self.in_channels = (
+            _negotiate(input_device, "input", samplerate) if mic_ring is not None else (0, 0)
+        )
+        self.out_rate, self.out_channels = (
+            _negotiate(output_device, "output", samplerate) if ear_ring is not None else (0, 0)
+        )
+        self.in_block = self.in_rate * block_ms // 1000
+        self.out_block = self.out_rate * block_ms // 1000
         self.ear_prime = ear_prime  # ear samples to gather before sound starts (and after a gap)
         self.in_stats = CallbackStats()
         self.out_stats = CallbackStats()
@@ -139,7 +162,7 @@ class HeadsetStreams:
         t0 = time.perf_counter()
         st = self.in_stats
         if st.calls == 0 and self.realtime:
-            self.rt_input = _raise_priority()
+            self.rt_input = raise_priority()
         if status:
             _count_status(st, status)
         self.mic_ring.write(indata[:, 0])
@@ -153,7 +176,7 @@ class HeadsetStreams:
         t0 = time.perf_counter()
         st = self.out_stats
         if st.calls == 0 and self.realtime:
-            self.rt_output = _raise_priority()
+            self.rt_output = raise_priority()
         if status:
             _count_status(st, status)
         ring = self.ear_ring
@@ -164,8 +187,11 @@ class HeadsetStreams:
                 self._ear_priming = False
         if self._ear_priming:
             outdata.fill(0)
-        elif ring.read_into(outdata[:, 0]) < frames:
-            self._ear_priming = True  # ran dry: gather a prebuffer again before playing on
+        else:
+            if ring.read_into(outdata[:, 0]) < frames:
+                self._ear_priming = True  # ran dry: gather a prebuffer again before playing on
+            if self.out_channels > 1:
+                outdata[:, 1:] = outdata[:, :1]
         st.frames += frames
         i = st.calls & _MASK
         st.starts[i] = t0
@@ -176,9 +202,9 @@ class HeadsetStreams:
     def _open_input(self) -> sd.InputStream:
         return sd.InputStream(
             device=self.input_device,
-            samplerate=self.samplerate,
-            blocksize=self.blocksize,
-            channels=1,
+            samplerate=self.in_rate,
+            blocksize=self.in_block,
+            channels=self.in_channels,
             dtype="int16",
             latency="low",
             callback=self._on_input,
@@ -187,9 +213,9 @@ class HeadsetStreams:
     def _open_output(self) -> sd.OutputStream:
         return sd.OutputStream(
             device=self.output_device,
-            samplerate=self.samplerate,
-            blocksize=self.blocksize,
-            channels=1,
+            samplerate=self.out_rate,
+            blocksize=self.out_block,
+            channels=self.out_channels,
             dtype="int16",
             latency="low",
             callback=self._on_output,
@@ -216,6 +242,11 @@ class HeadsetStreams:
                 except sd.PortAudioError:
                     pass  # the device is gone already; closing is all we wanted
         self._in = self._out = None
+
+    @property
+    def priming(self) -> bool:
+        """True while the output callback gathers its prebuffer (no sound yet)."""
+        return self._ear_priming
 
     @property
     def active(self) -> bool:

@@ -13,17 +13,23 @@ import threading
 import time
 from collections.abc import Callable
 
+from softphone.audio.headset import raise_priority
+
 FRAME_S = 0.020
 
 
 class SoftMediaClock:
     """Calls ``on_tick(k)`` every 20 ms × 1/(1 + ppm·1e-6) on thread "media-clock"."""
 
-    def __init__(self, on_tick: Callable[[int], None], ppm: float = 0.0) -> None:
+    def __init__(
+        self, on_tick: Callable[[int], None], ppm: float = 0.0, realtime: bool = True
+    ) -> None:
         self.on_tick = on_tick
+        self.realtime = realtime  # SCHED_FIFO when allowed, as a media clock thread would be
         self.period = FRAME_S / (1.0 + ppm * 1e-6)
         self.ticks = 0
         self.late_ticks = 0  # ticks that ran more than one period behind schedule
+        self.rt: bool | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="media-clock", daemon=True)
 
@@ -32,6 +38,8 @@ class SoftMediaClock:
         return self
 
     def _run(self) -> None:
+        if self.realtime:
+            self.rt = raise_priority()
         t0 = time.perf_counter()
         k = 0
         while not self._stop.is_set():
