@@ -657,3 +657,63 @@ def test_good_sales_talk_stays_quiet(line: str) -> None:
         coach = LiveCoach(previous_calls=0)
         coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
         assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+# A second, blind set of good lines (2 of 49 raised a flag before the rules were narrowed).
+GOOD_LINES_TWO = """can you say that again i missed the last part
+sorry could you repeat the last number again
+i want to make sure we don't miss anything your cfo needs
+what did you like about the last vendor you used
+do you remember roughly how many tickets you had last month
+you should see the export button in the top right corner
+you should have received the invite a minute ago
+the report shows each rep's calls per day
+our reports update every fifteen minutes
+the dashboard has a weekly summary your managers can share
+does your team use slides for the monthly review
+what does the deck you show your board usually include
+we value your time so i'll keep this to fifteen minutes
+what value would your team get from faster approvals
+what's the best way to reach you next week
+i'm free thursday or friday which works better
+does the end of the month work for a decision or is that too soon
+i don't want to rush you
+is there anything that would stop this from moving forward
+what happens if you do nothing for another year
+trust is a big deal in this space so here are two references you can call
+i'll follow up with the references by email tomorrow at nine
+let's pick a time now so it doesn't slip
+would tuesday at ten or wednesday at two work better
+when you say slow what does slow look like
+no that's a fair question
+no that's exactly right
+not really a problem we can turn that off
+actually that's a good point i hadn't thought of that
+yes that's correct
+the price is the same whether you sign this month or next
+you won't lose anything by waiting a few weeks
+the discount applies to any annual plan
+we have about forty customers in healthcare
+we have a sandbox you can try with your own data
+we have a team of six engineers on integrations
+there's a free trial for fourteen days
+your team would get training in the first week
+most of our customers are teams of ten to fifty people
+the biggest difference is the approval workflow
+we're not a crm we sit next to your crm
+i'll send you the link to the sandbox after this call
+i'll send you a summary with the next steps we agreed
+can i send you the questions for your it team in writing
+great talking with you today
+nice to meet you ben
+thanks again for your time today
+talk to you thursday at ten
+i'll let you get back to your day""".splitlines()
+
+
+@pytest.mark.parametrize("line", GOOD_LINES_TWO)
+def test_more_good_sales_talk_stays_quiet(line: str) -> None:
+    for prospect in PROSPECTS:
+        coach = LiveCoach(previous_calls=0)
+        coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+        assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
