@@ -171,3 +171,43 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
     kinds = {k for (k,) in db.execute("SELECT kind FROM flags WHERE call_id = ?", [call_id])}
     assert "vague_language" in kinds
     assert any(e.get("event") == "flag" for e in events)  # raised live, during the call
+
+
+@pytest.mark.ui
+@pytest.mark.sip
+@pytest.mark.asr
+def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> None:
+    from app.db import open_database
+    from app.practice.view import PracticeView
+    from softphone.ui.theme import stylesheet
+    from tests.sip_support import engine
+
+    raw, rep = tmp_path / "rep_raw.wav", tmp_path / "rep.wav"
+    line = "Hi Sam, this is Pat. I saw you downloaded our white paper on mobile device management."
+    subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "2.5", "8"], check=True)
+    db_path = tmp_path / "cc.db"
+    with engine(audio="file", play_file=str(rep)) as (client, _log):
+        view = PracticeView(
+            client, tmp_path / "rec", store=lambda run: run.store(open_database(db_path), "pat")
+        )
+        view.setStyleSheet(stylesheet())
+        qtbot.addWidget(view)
+        view.resize(820, 560)
+        view.show()
+        titles = [s.path.stem for s in view.scripts]
+        view.choice.setCurrentIndex(titles.index("one_white_paper"))
+        assert "school project" in view.description.text()
+        view.start_button.click()
+        qtbot.waitUntil(lambda: "Stored in the library" in view.status.text(), timeout=90_000)
+        lines = [view.transcript.item(i).text() for i in range(view.transcript.count())]
+        folder = Path(os.environ.get("CALLCOACH_SCREENSHOTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        assert view.grab().save(str(folder / "practice-call.png"))
+        view.timer.stop()
+    assert lines[0] == "Prospect: Hello, Sam here."
+    assert any(x.startswith("You (as heard):") and "white paper" in x for x in lines)
+    assert "Prospect: Yes, I only wanted the white paper. I am not buying anything." in lines
+    assert "just_the_paper" in view.status.text()
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT script FROM practice_calls").fetchone() == ("one_white_paper",)
