@@ -48,6 +48,9 @@ def services(qtbot, tmp_path, monkeypatch):
         metrics=METRICS,
         notes="Send the pricing sheet",
     )
+    from coach.library import store
+
+    store.add_comment(db, dana, 12.5, "Too pushy here, give an easy exit", author="Lee")
     uuid = history.get_call(db, dana)["uuid"]
     flac = recordings.store_recording(wav, recordings.recordings_dir(tmp_path), uuid)
     history.set_recording(db, dana, str(flac))
@@ -91,7 +94,8 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
         screen.calls.results.itemClicked.emit(screen.calls.results.item(hit))
     assert screen.transcript.count() == 3
     assert screen.transcript.currentRow() == 1
-    assert screen.flag_list.count() == 2
+    assert screen.flag_list.count() == 3  # two flags, then the lead's comment
+    assert "Lee: Too pushy here" in screen.flag_list.item(2).text()
     marks = {name: mark for name, _, _, mark in screen.scorecard.lines}
     assert marks["Talk ratio (you)"] == "✗" and marks["Qualified: Project"] == "✓"
     assert len(screen.timeline.flags) == 2

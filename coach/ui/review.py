@@ -100,12 +100,12 @@ class ReviewScreen(QWidget):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 0, 0)
-        flags_title = QLabel("FLAGGED MOMENTS")
+        flags_title = QLabel("FLAGGED MOMENTS AND COMMENTS")
         flags_title.setObjectName("PanelTitle")
         side_lay.addWidget(flags_title)
         self.flag_list = QListWidget()
         self.flag_list.setWordWrap(True)
-        self.flag_list.itemClicked.connect(lambda it: self.select_flag(it.data(ROLE)["id"]))
+        self.flag_list.itemClicked.connect(self._on_flag_item)
         side_lay.addWidget(self.flag_list, 2)
         self.scorecard = Scorecard()
         side_lay.addWidget(self.scorecard)
@@ -161,15 +161,7 @@ class ReviewScreen(QWidget):
         self.timeline.set_call(
             data["duration"], data["utterances"], data["flags"], data["positives"]
         )
-        flagged = [(f["start"], f["end"]) for f in data["flags"]]
-        self.transcript.clear()
-        for u in data["utterances"]:
-            who = "You" if u["speaker"] == "rep" else "Prospect"
-            item = QListWidgetItem(f"{clock(u['start'])}  {who}: {u['text']}")
-            item.setData(ROLE, u)
-            if u["speaker"] == "rep" and any(a < u["end"] and u["start"] < b for a, b in flagged):
-                item.setBackground(QColor("#fffbeb"))
-            self.transcript.addItem(item)
+        self._fill_transcript(data)
         self.flag_list.clear()
         for f in data["flags"]:
             item = QListWidgetItem(
@@ -177,6 +169,12 @@ class ReviewScreen(QWidget):
                 f"“{f['text']}”\n→ {f['suggestion']}"
             )
             item.setData(ROLE, f)
+            self.flag_list.addItem(item)
+        for cm in data["comments"]:  # the team lead's timestamped comments, after the flags
+            who = f"{cm['author']}: " if cm["author"] else ""
+            item = QListWidgetItem(f"{clock(cm['at'])}  💬 {who}{cm['text']}")
+            item.setData(ROLE, {"id": None, "start": cm["at"], "comment": True})
+            item.setForeground(QColor("#0b4f8a"))
             self.flag_list.addItem(item)
         self.scorecard.set_metrics(data["metrics"])
         self.notes.setPlainText(c["notes"] or "")
@@ -190,6 +188,26 @@ class ReviewScreen(QWidget):
             self._pending_seek = None
         self.callLoaded.emit(c["id"])
 
+    def _fill_transcript(self, data: dict) -> None:
+        """Lines of both speakers; the rep's flagged lines amber, probing questions green."""
+        flagged = [(f["start"], f["end"]) for f in data["flags"]]
+        good = [(m["start"], m["end"]) for m in data["positives"]]
+
+        def hits(u: dict, spans: list) -> bool:
+            return any(a < u["end"] and u["start"] < b for a, b in spans)
+
+        self.transcript.clear()
+        for u in data["utterances"]:
+            who = "You" if u["speaker"] == "rep" else "Prospect"
+            item = QListWidgetItem(f"{clock(u['start'])}  {who}: {u['text']}")
+            item.setData(ROLE, u)
+            if u["speaker"] == "rep" and hits(u, flagged):
+                item.setBackground(QColor("#fffbeb"))
+            elif u["speaker"] == "rep" and hits(u, good):
+                item.setBackground(QColor("#f0fdf4"))
+                item.setToolTip("A good, open question")
+            self.transcript.addItem(item)
+
     def select_time(self, seconds: float) -> None:
         """Scroll the transcript to the line at `seconds` and move the playhead there."""
         for i in range(self.transcript.count()):
@@ -199,6 +217,13 @@ class ReviewScreen(QWidget):
                 self.transcript.scrollToItem(self.transcript.item(i))
                 break
         self.timeline.set_playhead(seconds)
+
+    def _on_flag_item(self, item: QListWidgetItem) -> None:
+        d = item.data(ROLE)
+        if d.get("comment"):
+            self.play_from(d["start"])
+        else:
+            self.select_flag(d["id"])
 
     def select_flag(self, flag_id: int) -> None:
         for i in range(self.flag_list.count()):
