@@ -95,7 +95,7 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     assert screen.transcript.count() == 3
     assert screen.transcript.currentRow() == 1
     assert screen.flag_list.count() == 3  # two flags, then the lead's comment
-    assert "Lee: Too pushy here" in screen.flag_list.item(2).text()
+    assert "Comment from Lee\nToo pushy here" in screen.flag_list.item(2).text()
     marks = {name: mark for name, _, _, mark in screen.scorecard.lines}
     assert marks["Talk ratio (you)"] == "✗" and marks["Qualified: Project"] == "✓"
     assert len(screen.timeline.flags) == 2

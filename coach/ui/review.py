@@ -171,8 +171,8 @@ class ReviewScreen(QWidget):
             item.setData(ROLE, f)
             self.flag_list.addItem(item)
         for cm in data["comments"]:  # the team lead's timestamped comments, after the flags
-            who = f"{cm['author']}: " if cm["author"] else ""
-            item = QListWidgetItem(f"{clock(cm['at'])}  💬 {who}{cm['text']}")
+            who = f" from {cm['author']}" if cm["author"] else ""
+            item = QListWidgetItem(f"{clock(cm['at'])}  Comment{who}\n{cm['text']}")
             item.setData(ROLE, {"id": None, "start": cm["at"], "comment": True})
             item.setForeground(QColor("#0b4f8a"))
             self.flag_list.addItem(item)
