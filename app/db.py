@@ -202,6 +202,8 @@ class StoreWriter:
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Block until everything submitted so far is committed; False on timeout."""
+        if not self._thread.is_alive():
+            return False
         barrier = _Barrier()
         self._queue.put(barrier)
         return barrier.done.wait(timeout)

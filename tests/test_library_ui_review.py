@@ -125,6 +125,9 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     call = history.get_call(db, services.dana)
     assert (call["notes"], call["disposition"]) == ("Booked a demo for Tuesday", "meeting_booked")
 
+    with qtbot.waitSignal(screen.callLoaded, timeout=5000, check_params_cb=lambda c: c == dana):
+        screen.open_call_uuid(call["uuid"])
+
     out = tmp_path / "for-lead.ccbundle"
     with qtbot.waitSignal(screen.calls.bundleExported, timeout=5000):
         screen.calls.export_bundle(str(out))

@@ -144,6 +144,17 @@ class ReviewScreen(QWidget):
         self._pending_seek = seek
         self.access.read(lambda db: queries.review(db, call_id), self._show_call)
 
+    def open_call_uuid(self, call_uuid: str, seek: float | None = None) -> None:
+        """Open a call known by its UUID (the call controller's id for the call just ended)."""
+        self.player.stop()
+        self._pending_seek = seek
+
+        def load(db: Any) -> dict | None:
+            row = db.execute("SELECT id FROM calls WHERE uuid = ?", [call_uuid]).fetchone()
+            return queries.review(db, row[0]) if row else None
+
+        self.access.read(load, self._show_call)
+
     def _show_call(self, data: dict | None) -> None:
         if data is None:
             self._show_problem("That call is no longer in the library.")
