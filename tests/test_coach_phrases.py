@@ -717,3 +717,59 @@ def test_more_good_sales_talk_stays_quiet(line: str) -> None:
         coach = LiveCoach(previous_calls=0)
         coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
         assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+# A sixth blind set (recall 9/21 before the rules were extended for it):
+ITEMS_SIX = [
+    (
+        "we decided to stay with our current provider",
+        "that's a mistake you'll come to regret",
+        {"arguing", "pressure"},
+        None,
+    ),
+    (
+        "we decided to stay with our current provider",
+        "okay thanks for telling me what made the difference",
+        set(),
+        None,
+    ),
+    ("the implementation looked too long", "six weeks isn't long at all", {"arguing"}, None),
+    ("the implementation looked too long", "what timeline were you hoping for", set(), None),
+    (
+        "we don't need another dashboard",
+        "everybody says that until they see ours",
+        {"arguing"},
+        None,
+    ),
+    ("we don't need another dashboard", "what do you use to see those numbers today", set(), None),
+    ("i heard you lost a big customer", "that's just a rumor and it's not true", {"arguing"}, None),
+    ("our vendor gives us a better price", "i seriously doubt they do", {"arguing"}, None),
+    ("our team is happy with email", "with respect email is not a system", {"arguing"}, None),
+    ("hi", "picking up from where we left it last time", {"false_familiarity"}, 0),
+    ("hi", "we met at the conference in march remember", {"false_familiarity"}, 0),
+    ("hi", "welcome back it's great to have you on the line again", {"false_familiarity"}, 0),
+    ("hi", "hi i'm josh i don't think we've met", set(), 0),
+    ("hi", "i'm just calling to touch base and see how you're doing", {"vague_language"}, None),
+    ("hi", "i'd like to get some time on your calendar at some point", {"vague_language"}, None),
+    ("hi", "our solution is super robust and scalable", {"vague_language"}, None),
+    ("hi", "we help teams work smarter not harder", {"vague_language"}, None),
+    ("hi", "we help teams close invoices four days faster", set(), None),
+    ("hi", "i'll send you a few more things to look at", {"content_dump"}, None),
+    ("hi", "we've written a lot about this on our blog", {"content_dump"}, None),
+    ("hi", "i'd recommend our free webinar series", {"content_dump"}, None),
+    ("hi", "i'll text you the dial in number", set(), None),
+    ("hi", "you need to lock this in before someone else grabs the slot", {"pressure"}, None),
+    ("hi", "i can't promise this price will be here next week", {"pressure"}, None),
+    ("hi", "sign now and i'll throw in onboarding for free", {"pressure"}, None),
+    ("hi", "the sooner you sign the sooner you save", {"pressure"}, None),
+    ("hi", "you can sign whenever it suits you", set(), None),
+    ("hi", "the price holds for ninety days so there's time", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_SIX)
+def test_blind_set_six(prospect: str, line: str, expected: set, previous_calls: int | None) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
