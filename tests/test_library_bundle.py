@@ -149,3 +149,18 @@ def test_bad_bundles_get_a_sentence(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
     with pytest.raises(bundle.BundleError, match="nothing to export"):
         bundle.export_bundle(db, tmp_path / "x.ccbundle", rep="nobody")
+
+
+def test_finalize_call_recording_turns_the_live_wav_into_flac(tmp_path):
+    from coach.library import store
+
+    db = fresh_db(tmp_path)
+    call = add_call(db, lines=[("rep", 1.0, "hello")])
+    wav = tmp_path / "live.wav"
+    sf.write(wav, _stereo(1.5), 16000, subtype="PCM_16")
+    history.set_recording(db, call, str(wav))
+    flac = recordings.finalize_call_recording(db, call, tmp_path)
+    assert flac == tmp_path / "recordings" / f"{history.get_call(db, call)['uuid']}.flac"
+    assert history.get_call(db, call)["recording_path"] == str(flac) and not wav.exists()
+    assert recordings.finalize_call_recording(db, call, tmp_path) is None  # already FLAC
+    assert store.record_live(db, "no-such-call", utterances=[]) is None
