@@ -29,6 +29,11 @@ from coach.rules.pack import RulePack, load_pack
 from coach.types import Flag, Utterance
 
 _LOOKBACK_SECONDS = 60.0  # how far back overlap and context look among recent utterances
+_ECHO_STOPWORDS = frozenset(  # words too common to count as echoing the prospect
+    {"the", "and", "for", "you", "your", "our", "are", "was", "were", "this", "that", "with"}
+    | {"have", "has", "had", "not", "but", "all", "any", "can", "will", "would", "just"}
+    | {"really", "very", "too", "much", "more", "some", "what", "who", "how", "why", "when"}
+)
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +121,8 @@ class LiveCoach:
                 continue
             if rule.context == "after_prospect_statement" and not self._after_statement(u):
                 continue
+            if rule.echo and not self._echoes(u, m.trigger):
+                continue
             if rule.quiet_if_question and seen.is_question:
                 continue
             if rule.quiet_if_open_question and any(q.kind == "open" for q in seen.questions):
@@ -134,6 +141,14 @@ class LiveCoach:
         if prev is None or prev.utt.speaker != "prospect" or prev.is_question:
             return False
         return u.start - prev.utt.end <= self._context
+
+    def _echoes(self, u: Utterance, trigger: str) -> bool:
+        """The trigger ends on a content word of the prospect's last turn (a negated echo)."""
+        prev = self._metrics.previous_turn(u)
+        word = trigger.split()[-1]
+        if prev is None or prev.utt.speaker != "prospect" or len(word) < 3:
+            return False
+        return word in prev.norm.split() and word not in _ECHO_STOPWORDS
 
     # ------------------------------------------------------------------ timing
     def _interruptions(self, seen: Seen) -> list[Flag]:

@@ -773,3 +773,57 @@ def test_blind_set_six(prospect: str, line: str, expected: set, previous_calls: 
     coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
     got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
     assert got == expected
+
+
+# A third blind set of good lines (2 of 35 flagged before denials had to echo the prospect).
+GOOD_LINES_THREE = """i don't want you to regret the decision so let's test it first
+the sooner we know your requirements the better the demo will be
+respectfully i'd like to understand your concerns first
+everybody on your team will get their own login
+it isn't hard to switch back if it doesn't work out
+we met our goal of a two week rollout for the last five customers
+where did you leave things with your last vendor
+let me know where we left the security review on your side
+our blog isn't something you need just ask me anything
+work on your side is usually about two hours for it
+we can lock the scope for the pilot so nothing grows without your approval
+the sooner part of the plan is just the data import
+i can't promise a date until i talk to the engineers but i'll know by friday
+you have full control over who sees what
+there's no reason to rush any of this
+we're happy to wait until your budget opens in july
+it doesn't matter to us which plan you start with
+the setup isn't complicated your it lead handles one step
+so the main thing you need is faster month end close right
+what does your team do when the numbers don't match
+is that something your cfo worries about
+how long have you been using the current system
+what made you choose them originally
+if it helps i can show you how another team set it up
+that's a good point i'll ask our product team
+you're right to ask about security
+i'd want to know the same thing in your shoes
+i understand if the timing isn't right
+how does your quarter look for new projects
+where would this sit on your list of priorities
+what would your boss say if you brought this to her
+could we book thirty minutes on wednesday to walk your team through it
+i'll have our security lead join that call
+after the call i'll send the notes and the invite
+have a good weekend dana""".splitlines()
+
+
+@pytest.mark.parametrize("line", GOOD_LINES_THREE)
+def test_third_set_of_good_talk_stays_quiet(line: str) -> None:
+    for prospect in PROSPECTS:
+        coach = LiveCoach(previous_calls=0)
+        coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+        assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+def test_denial_argues_only_when_it_echoes_the_prospect() -> None:
+    assert _reply_kinds("the rollout looks too slow", "it's not slow at all") == {"arguing"}
+    assert _reply_kinds("we use spreadsheets today", "it's not slow at all") == set()
+    assert (
+        _reply_kinds("the rollout looks too slow", "it's not slow what pace do you need") == set()
+    )

@@ -39,6 +39,7 @@ class PhraseRule(Rule):
     quiet_if_question: bool = False  # polite disagreement that goes on to ask a question is fine
     quiet_if_open_question: bool = False  # an open question is asking, not offering or pushing
     previous_calls: int | None = None  # fire only when the call history shows exactly this many
+    echo: bool = False  # the last trigger word must be one the prospect just said: a negated echo
     regex: re.Pattern | None = field(default=None, compare=False, repr=False)
     unless_regex: re.Pattern | None = field(default=None, compare=False, repr=False)
 
