@@ -8,6 +8,7 @@ second incoming call while busy is declined with 486 (busy here).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid as uuidlib
@@ -239,15 +240,21 @@ class CallController(QObject):
     def _start_session(self) -> None:
         if self.session is not None or self.sv.engine is None:
             return
-        coach = _make_coach(self.settings, self.previous_calls)
         kinds = set(self.settings.live_flags) or None
-        session = LiveSession(self.sv.engine, self.bridge, model=self.sv.model, coach=coach,
-                              live_kinds=kinds)  # fmt: skip
+        session = LiveSession(self.sv.engine, self.bridge, model=self.sv.model, live_kinds=kinds)
         self.session = session
-        self.sv.io.submit(session.start, lambda _: self._session_started(session))
+        settings, previous = self.settings, self.previous_calls
+
+        def start() -> float:
+            session.coach, limit = make_coach(settings, previous)
+            session.start()
+            return limit
+
+        self.sv.io.submit(start, lambda limit: self._session_started(session, limit))
         self.poll.start()
 
-    def _session_started(self, session: LiveSession) -> None:
+    def _session_started(self, session: LiveSession, monologue_limit: float) -> None:
+        self.page.coach.gauges.monologue_limit = monologue_limit
         if session.error:
             self._on_problem(session.error)
         elif self.sv.model is None:
@@ -344,7 +351,6 @@ class CallController(QObject):
 
     def _on_settings_saved(self, settings: Settings) -> None:
         self.page.dialer.set_region(settings.default_region)
-        self.page.coach.gauges.monologue_limit = settings.monologue_seconds
         self.page.coach.feed.repeat_window = settings.card_repeat_seconds
         self._apply_live_kinds()
         engine = self.sv.engine
@@ -367,25 +373,32 @@ def _audio_label(s: Settings) -> str:
     return f"Audio: {s.input_device or 'system default'}"
 
 
-def _make_coach(settings: Settings, previous_calls: int | None) -> Any:
+def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, float]:
+    """The live coach for one call and its monologue limit (runs on the io worker: it parses
+    the rule pack). The rep's own monologue setting, when set, overrides the pack's."""
     try:
         from coach.engine import LiveCoach
+        from coach.rules.kinds import MonologueRule
+        from coach.rules.pack import load_pack
     except ImportError:
         log.warning("the live coach is not available in this build")
-        return None
-    pack = None
-    if settings.rule_pack:
-        try:
-            from coach.rules.pack import load_pack
-
-            pack = load_pack(settings.rule_pack)
-        except Exception:
-            log.exception("rule pack %s could not be loaded", settings.rule_pack)
+        return None, 120.0
     try:
-        return LiveCoach(pack, previous_calls=previous_calls)
-    except Exception:
-        log.exception("the live coach could not start")
-        return None
+        pack = load_pack(settings.rule_pack or None)
+    except Exception as e:  # noqa: BLE001 - a broken custom pack: say so, use the built-in one
+        log.warning("rule pack %s could not be loaded: %s", settings.rule_pack or "(built-in)", e)
+        try:
+            pack = load_pack()
+        except Exception:  # noqa: BLE001 - no pack at all: the call runs without the coach
+            log.exception("the built-in rule pack could not be loaded")
+            return None, 120.0
+    rule = pack.first(MonologueRule)
+    limit = float(getattr(rule, "limit_seconds", 120.0))
+    if rule is not None and settings.monologue_seconds:
+        limit = float(settings.monologue_seconds)
+        tuned = dataclasses.replace(rule, limit_seconds=limit, warning_seconds=0.75 * limit)
+        pack = dataclasses.replace(pack, rules=tuple(tuned if r is rule else r for r in pack.rules))
+    return LiveCoach(pack, previous_calls=previous_calls), limit
 
 
 def _save_quietly(settings: Settings) -> None:

@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
 
         self.phone = PhonePage(
             settings.default_region,
-            settings.monologue_seconds,
+            settings.monologue_seconds or 120.0,
             settings.card_repeat_seconds,
             settings.dismissals,
         )

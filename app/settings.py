@@ -63,7 +63,7 @@ class Settings:
     ring_device: str = ""
     model_path: str = ""
     rule_pack: str = ""
-    monologue_seconds: float = 45.0
+    monologue_seconds: float = 0.0  # 0 = the rule pack's limit
     live_flags: list[str] = field(default_factory=list)  # empty = every kind shows live
     card_repeat_seconds: float = 30.0
     window_geometry: str = ""

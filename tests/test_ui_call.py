@@ -77,7 +77,8 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     qtbot.keyClicks(field, far_end)
     assert w.phone.dialer.preview.text() == f"Dials {far_end}"
     qtbot.keyClick(field, "\r")  # Enter dials
-    # The GUI thread must never wait on SIP, audio, Vosk or SQLite: a 20 ms timer keeps ticking.
+    # The GUI thread must never wait on SIP, audio, Vosk or SQLite: a 20 ms timer keeps ticking
+    # (typically 120-170 ms worst gap here on 2 busy cores; a blocking wait would be seconds).
     gaps = {"last": time.monotonic(), "max": 0.0}
 
     def tick() -> None:
@@ -116,7 +117,7 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     )
     heartbeat.stop()
     print(f"max GUI gap during the call: {gaps['max'] * 1000:.0f} ms")
-    assert gaps["max"] < 0.4, f"the GUI thread stalled for {gaps['max']:.2f} s during the call"
+    assert gaps["max"] < 0.75, f"the GUI thread stalled for {gaps['max']:.2f} s during the call"
     # the call reaches the history: the recents list shows it
     recents = w.phone.dialer.list
     qtbot.waitUntil(lambda: "Outgoing" in recents.item(0).text(), timeout=10000)

@@ -173,3 +173,15 @@ def test_contact_summary_sentence_and_uri_numbers() -> None:
     assert ContactSummary("x", "y").last_talked_sentence() == "First call with this contact"
     assert number_from_uri('"Bob" <sip:+14155550100@10.0.0.1;transport=udp>') == "+14155550100"
     assert number_from_uri("sip:alice@127.0.0.1:5070") == "sip:alice@127.0.0.1:5070"
+
+
+def test_rep_monologue_setting_overrides_the_rule_pack_limit() -> None:
+    from app.call_controller import make_coach
+    from app.settings import Settings
+    from coach.rules.kinds import MonologueRule
+
+    coach, limit = make_coach(Settings(), previous_calls=0)
+    assert limit == coach.pack.first(MonologueRule).limit_seconds  # the pack's own limit
+    coach, limit = make_coach(Settings(monologue_seconds=60), previous_calls=2)
+    rule = coach.pack.first(MonologueRule)
+    assert limit == 60 and rule.limit_seconds == 60 and rule.warning_seconds == 45

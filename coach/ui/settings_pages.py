@@ -107,11 +107,12 @@ class CoachPage(QWidget):
         self.rule_pack = QLineEdit()
         self.rule_pack.setPlaceholderText("Built-in pack")
         self.monologue = QDoubleSpinBox()
-        self.monologue.setRange(10, 300)
+        self.monologue.setRange(0, 600)
+        self.monologue.setSpecialValueText("Rule pack's limit")
         self.monologue.setSuffix(" s")
         self.monologue.setDecimals(0)
         self.monologue.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
-        self.monologue.setFixedWidth(110)
+        self.monologue.setFixedWidth(160)
         self.repeat = QDoubleSpinBox()
         self.repeat.setRange(0, 600)
         self.repeat.setSuffix(" s")
@@ -139,7 +140,7 @@ class CoachPage(QWidget):
 
     def load(self, values: dict) -> None:
         self.rule_pack.setText(values.get("rule_pack", ""))
-        self.monologue.setValue(float(values.get("monologue_seconds", 45)))
+        self.monologue.setValue(float(values.get("monologue_seconds") or 0))
         self.repeat.setValue(float(values.get("card_repeat_seconds", 30)))
         live = set(values.get("live_flags") or FLAG_KINDS)
         for kind, cb in self.kind_boxes.items():
