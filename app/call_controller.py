@@ -389,7 +389,7 @@ def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, flo
         log.warning("rule pack %s could not be loaded: %s", settings.rule_pack or "(built-in)", e)
         try:
             pack = load_pack()
-        except Exception:  # noqa: BLE001 - no pack at all: the call runs without the coach
+        except Exception:  # no pack at all: the call runs without the coach
             log.exception("the built-in rule pack could not be loaded")
             return None, 120.0
     rule = pack.first(MonologueRule)
