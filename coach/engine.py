@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from coach.metrics import CallMetrics, Seen
-from coach.questions import find_questions
+from coach.questions import Question, find_questions
 from coach.results import AnalysisResult, PositiveMark
 from coach.rules.grammar import normalize, padded
 from coach.rules.kinds import (
@@ -78,7 +78,10 @@ class LiveCoach:
     # ------------------------------------------------------------------ per utterance
     def add_utterance(self, u: Utterance) -> list[Flag]:
         norm = normalize(u.text)
-        seen = Seen(u, norm, find_questions(norm, normalized=True), self.pack.is_backchannel(norm))
+        questions = find_questions(norm, normalized=True)
+        if not questions and "?" in u.text:  # typed transcripts may keep their question marks
+            questions = [Question("closed", 0, norm, False)]
+        seen = Seen(u, norm, questions, self.pack.is_backchannel(norm))
         self._metrics.add(seen)
         for rule in (self._discovery, self._qualification):
             if rule and rule.unless_regex and rule.unless_regex.search(padded(norm)):

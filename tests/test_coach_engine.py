@@ -210,3 +210,11 @@ def test_corpus_spoken_more_slowly_scores_the_same(tmp_path: Path) -> None:
     for kind in FLAG_KINDS:
         k = result["kinds"][kind]
         assert k["precision"] >= 0.9 and k["recall"] >= 0.85, (kind, k)
+
+
+def test_typed_transcripts_with_punctuation_and_capitals_work() -> None:
+    coach = LiveCoach()
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, "We're happy with our vendor."))
+    assert _kinds(coach.add_utterance(Utterance("rep", 3.5, 5.0, "No, not really!"))) == ["arguing"]
+    coach.add_utterance(Utterance("prospect", 6.0, 8.0, "Setup is a week, then?"))
+    assert coach.add_utterance(Utterance("rep", 8.5, 9.5, "No, not really.")) == []
