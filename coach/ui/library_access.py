@@ -66,3 +66,9 @@ class LibraryAccess:
     def rep_name(self) -> str:
         settings = getattr(self.services, "settings", None)
         return str(getattr(settings, "rep_name", "") or "")
+
+    @property
+    def output_device(self) -> str | None:
+        """The headset the rep picked in Settings (None: the system default)."""
+        settings = getattr(self.services, "settings", None)
+        return getattr(settings, "output_device", "") or None

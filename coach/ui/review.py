@@ -48,7 +48,7 @@ class ReviewScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("Canvas")
         self.access = LibraryAccess(services)
-        self.player = MomentPlayer(self)
+        self.player = MomentPlayer(self, device=self.access.output_device)
         self.data: dict | None = None
         self._pending_seek: float | None = None
 

@@ -55,7 +55,7 @@ class SessionPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.access, self.rep, self.period = access, rep, period
-        self.player = MomentPlayer(self)
+        self.player = MomentPlayer(self, device=self.access.output_device)
         self.session_id: int | None = None
         self.items: list[dict] = []
         self._playing_index: int | None = None
