@@ -101,6 +101,11 @@ def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> di
     step; a failing step leaves the database as it was.
     """
     modules = migration_modules()
+    if upto is None:
+        have = schema_versions(db)
+        latest = {m.SCHEMA_NAME: len(m.MIGRATIONS) for m in modules}
+        if have == latest:
+            return have  # the usual open: no write lock taken at all
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute(
