@@ -207,13 +207,18 @@ class Services:
             self._read_db = None
 
 
-def leftovers() -> list[str]:
-    """Non-daemon threads and child processes still alive (should be empty after stop)."""
-    threads = [
-        t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
-    ]
-    children = [p.name for p in multiprocessing.active_children()]
-    return threads + children
+def leftovers(grace: float = 2.0) -> list[str]:
+    """Threads (daemon or not) and child processes still alive after stop, once a short grace
+    period for threads that are finishing has passed. Empty after a clean shutdown."""
+    import time
+
+    deadline = time.monotonic() + grace
+    while True:
+        threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        children = [f"process {p.pid}" for p in multiprocessing.active_children()]
+        if not (threads or children) or time.monotonic() > deadline:
+            return threads + children
+        time.sleep(0.05)
 
 
 class _EngineOff:
