@@ -271,6 +271,12 @@ class StoreWriter:
             self.errors += 1
             log.exception("store writer: %s failed", getattr(fn, "__name__", fn))
             fut.set_exception(exc)
+            if not db.conn.in_transaction:
+                # The error took the whole transaction with it (disk full, I/O error), so
+                # the batch's earlier writes are gone too: say so instead of "done".
+                lost, self._pending = self._pending, []
+                for other, _ in lost:
+                    other.set_exception(exc)
         else:
             self._pending.append((fut, result))
 
