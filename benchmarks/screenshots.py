@@ -226,8 +226,17 @@ def shoot(
                     pump(5, lambda s=screen: bool(getattr(s, "rows", None)))
                     rows = [r for r in getattr(screen, "rows", []) if r.get("flag_count")]
                     if rows:  # the call just made, with its transcript and flags
-                        screen.open_call(rows[0]["id"])
-                        pump(5, lambda s=screen: getattr(s, "data", None) is not None)
+                        target = rows[0].get("call_id", rows[0].get("id"))
+
+                        def shown(s=screen, t=target) -> bool:
+                            data = getattr(s, "data", None) or {}
+                            return (data.get("call") or {}).get("id") == t
+
+                        for _ in range(3):
+                            pump(0.5)
+                            screen.open_call(target)
+                            if pump(5, shown):
+                                break
                 pump(1)
                 snap(key)
     finally:

@@ -43,8 +43,9 @@ class ContactCard(QWidget):
 
     def show_summary(self, s: ContactSummary, region: str = "US") -> None:
         self.name.setText(s.name or pretty(s.number, region) or "Unknown")
-        sub = [x for x in (s.company, pretty(s.number, region) if s.name else "") if x]
-        self.sub.setText(" · ".join(sub))
+        # the number is already in the call header above; the company is what is new here
+        self.sub.setText(s.company)
+        self.sub.setVisible(bool(s.company))
         for f in self.facts:
             f.setParent(None)
             f.deleteLater()
