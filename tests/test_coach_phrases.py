@@ -884,3 +884,35 @@ def test_blind_set_seven(
     coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
     got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
     assert got == expected
+
+
+# A fourth blind set of good lines (3 of 20 flagged before: "check in", "be in contact",
+# "it's nothing fancy").
+GOOD_LINES_FOUR = """we support end to end encryption for all files
+everyone on the team gets a seat at no extra cost
+the obvious first step is a call with your it lead
+that's on the roadmap for the second quarter
+i'll be in the office all week if you want to call
+let's find a time for the demo do you have your calendar handy
+after our call today i'll send the summary
+i enjoyed hearing how your team works
+you're not alone a lot of controllers tell us the same thing
+it's nothing fancy just a csv export
+don't worry about the data migration we do that for you
+the waiting room feature lets patients check in from their phone
+nobody else on your team needs to install anything
+we can be in contact with your it team directly if that's easier
+you mentioned the close takes eight days what happens on day one
+my manager can join if you want a second opinion
+we'll hold your spot in the pilot until you decide
+what would make you comfortable moving forward
+how soon would you want to see results
+thanks for explaining that it really helps""".splitlines()
+
+
+@pytest.mark.parametrize("line", GOOD_LINES_FOUR)
+def test_fourth_set_of_good_talk_stays_quiet(line: str) -> None:
+    for prospect in PROSPECTS:
+        coach = LiveCoach(previous_calls=0)
+        coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+        assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect

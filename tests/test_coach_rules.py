@@ -130,6 +130,9 @@ def test_grammar_alternatives_optionals_and_gaps() -> None:
     assert not rx.search(padded("we send you the contract"))
     assert not rx.search(padded("i can send you a b c d deck"))  # gap is at most three words
     assert normalize("Um, that's   RIGHT") == "that's right"
+    end = compile_phrases(["it's nothing (really|$)"])
+    assert end.search(padded("don't worry it's nothing"))
+    assert not end.search(padded("it's nothing fancy"))
 
 
 def test_phrase_rules_compile_with_their_unless_lists() -> None:

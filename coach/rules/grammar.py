@@ -8,6 +8,7 @@ A phrase is matched against Vosk-style text (lower case, no punctuation) word by
     *            any one word
     ...          up to three words of any kind
     {slot}       any phrase listed under `slots:` in the pack (a slot may use the grammar too)
+    $            the end of the utterance
 
 Every word atom compiles to `word ` (the word and one trailing space) and the text is matched
 as ` w1 w2 ... wn `, so word boundaries need no look-arounds and atoms concatenate freely.
@@ -19,7 +20,7 @@ import re
 
 _FILLERS = frozenset({"uh", "um", "uhm", "erm", "er", "ah", "hmm", "mm", "mhm", "eh"})
 _KEEP = re.compile(r"[^a-z0-9' ]+")
-_TOKEN = re.compile(r"\.\.\.|[()\[\]|*]|\{[a-z_][a-z0-9_]*\}|[a-z0-9'&-]+")
+_TOKEN = re.compile(r"\.\.\.|[()\[\]|*$]|\{[a-z_][a-z0-9_]*\}|[a-z0-9'&-]+")
 
 
 class GrammarError(ValueError):
@@ -91,6 +92,8 @@ class _Parser:
             return r"[^ ]+ "
         if tok == "...":
             return r"(?:[^ ]+ ){0,3}"
+        if tok == "$":
+            return "$"
         if tok.startswith("{"):
             name = tok[1:-1]
             if name not in self.slots:
