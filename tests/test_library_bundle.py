@@ -86,6 +86,7 @@ def test_bundle_round_trip_and_idempotent_import(tmp_path):
     out = tmp_path / "alice.ccbundle"
     manifest = bundle.export_bundle(rep_db, out, rep="alice", exported_by="alice")
     assert len(manifest["calls"]) == 2
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with zipfile.ZipFile(out) as zf:
         names = set(zf.namelist())
     ua = history.get_call(rep_db, a)["uuid"]

@@ -46,6 +46,7 @@ def test_session_pdf_renders_and_contains_the_comments(tmp_path):
     sessions.mark_discussed(db, items[0])
     pdf = export.session_pdf(db, sid, tmp_path / "session.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_mode & 0o777 == 0o600
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

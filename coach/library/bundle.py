@@ -128,6 +128,7 @@ def export_bundle(
                 entry["files"]["recording"] = name
             manifest["calls"].append(entry)
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    os.chmod(tmp, 0o600)  # recordings and transcripts of customers: the user's eyes only
     os.replace(tmp, out)
     return manifest
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -153,6 +154,7 @@ def session_pdf(db: Database, session_id: int, out: str | Path) -> Path:
         bottomMargin=16 * mm,
     )
     doc.build(story)
+    os.chmod(out, 0o600)  # transcripts of customers: readable by the user only
     return out
 
 
@@ -213,4 +215,5 @@ def metrics_csv(
                     *(c.get(k, 0) for k in FLAG_KINDS),
                 ]
             )
+    os.chmod(out, 0o600)
     return len(rows)
