@@ -35,6 +35,7 @@ class CallController(QObject):
         self.call_id: str | None = None  # the engine's id of the call on screen
         self.pending_dial = False  # make_call sent, id not back yet
         self.db_uuid: str | None = None
+        self.last_uuid: str | None = None  # the call that ended last (for "Review this call")
         self.remote = ("", "")  # (number or uri, name)
         self.previous_calls: int | None = None
         self.session: LiveSession | None = None
@@ -65,6 +66,7 @@ class CallController(QObject):
         c.holdToggled.connect(self._hold)
         c.dtmfPressed.connect(lambda k: self._on_call(lambda e, cid: e.send_dtmf(cid, k)))
         c.transferRequested.connect(self._transfer)
+        c.reviewRequested.connect(self.review_last_call)
         window.hangupKey.connect(self.hangup)
         window.muteKey.connect(c.toggle_mute)
         window.holdKey.connect(c.toggle_hold)
@@ -222,6 +224,7 @@ class CallController(QObject):
         self.poll.stop()
         session, self.session = self.session, None
         uuid, self.db_uuid = self.db_uuid, None
+        self.last_uuid = uuid or self.last_uuid
         store = self.sv.store
 
         def finish() -> None:
@@ -363,6 +366,16 @@ class CallController(QObject):
 
         live = set(self.settings.live_flags or FLAG_KINDS)
         self.page.coach.set_hidden_kinds(set(FLAG_KINDS) - live)
+
+    def review_last_call(self) -> None:
+        """Open the Review screen on the call that just ended."""
+        if not self.last_uuid or "review" not in self.w.nav_buttons:
+            self._on_problem("The review screen is not available in this build.")
+            return
+        self.w.show_page("review")
+        screen = self.w.pages.get("review")
+        if screen is not None and hasattr(screen, "open_call_uuid"):
+            screen.open_call_uuid(self.last_uuid)
 
     def refresh_history(self) -> None:
         self.sv.read(history_rows.recent, self.page.dialer.set_recent)

@@ -223,20 +223,9 @@ def shoot(
                 w.show_page(key)
                 screen = w.pages.get(key)
                 if key == "review" and screen is not None:
-                    pump(5, lambda s=screen: bool(getattr(s, "rows", None)))
-                    rows = [r for r in getattr(screen, "rows", []) if r.get("flag_count")]
-                    if rows:  # the call just made, with its transcript and flags
-                        target = rows[0].get("call_id", rows[0].get("id"))
-
-                        def shown(s=screen, t=target) -> bool:
-                            data = getattr(s, "data", None) or {}
-                            return (data.get("call") or {}).get("id") == t
-
-                        for _ in range(3):
-                            pump(0.5)
-                            screen.open_call(target)
-                            if pump(5, shown):
-                                break
+                    # the call just made, with its transcript and flags (as "Review this call")
+                    app.controller.review_last_call()
+                    pump(5, lambda s=screen: bool(getattr(s, "data", None)))
                 pump(1)
                 snap(key)
     finally:

@@ -121,3 +121,14 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     # the call reaches the history: the recents list shows it
     recents = w.phone.dialer.list
     qtbot.waitUntil(lambda: "Outgoing" in recents.item(0).text(), timeout=10000)
+    # ... and "Review this call" opens it in the library's review screen
+    assert not w.phone.controls.review.isHidden()
+    qtbot.mouseClick(w.phone.controls.review, Qt.MouseButton.LeftButton)
+    screen = w.pages["review"]
+    assert w.stack.currentWidget() is screen
+
+    def reviewed() -> bool:
+        call = (getattr(screen, "data", None) or {}).get("call") or {}
+        return call.get("uuid") == desktop.controller.last_uuid
+
+    qtbot.waitUntil(reviewed, timeout=10000)

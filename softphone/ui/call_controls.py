@@ -39,6 +39,7 @@ class CallControls(QWidget):
     holdToggled = Signal(bool)
     dtmfPressed = Signal(str)
     transferRequested = Signal(str)
+    reviewRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,11 +77,19 @@ class CallControls(QWidget):
         head.addLayout(right)
         outer.addLayout(head)
 
+        ended = QHBoxLayout()
         self.reason = QLabel("")
         self.reason.setObjectName("CallReason")
         self.reason.setWordWrap(True)
         self.reason.hide()
-        outer.addWidget(self.reason)
+        ended.addWidget(self.reason, 1)
+        self.review = QPushButton("Review this call")
+        self.review.setProperty("role", "primary")
+        self.review.setToolTip("Open the transcript, flags and scorecard of this call")
+        self.review.clicked.connect(self.reviewRequested)
+        self.review.hide()
+        ended.addWidget(self.review)
+        outer.addLayout(ended)
 
         bar = QHBoxLayout()
         bar.setSpacing(8)
@@ -157,6 +166,7 @@ class CallControls(QWidget):
             self.ended_after = time.monotonic() - self.connected_at
         self.reason.setText(sentence)
         self.reason.setVisible(bool(sentence) and state == "disconnected")
+        self.review.setVisible(state == "disconnected" and self.connected_at is not None)
         live = state in ("calling", "ringing", "early", "connected", "held", "incoming")
         in_call = state in ("connected", "held")
         self.hangup.setEnabled(live)
