@@ -24,7 +24,7 @@ from coach.rules.kinds import (
     QualificationRule,
     Rule,
 )
-from coach.rules.match import find
+from coach.rules.match import find_all
 from coach.rules.pack import RulePack, load_pack
 from coach.types import Flag, Utterance
 
@@ -33,6 +33,7 @@ _ECHO_STOPWORDS = frozenset(  # words too common to count as echoing the prospec
     {"the", "and", "for", "you", "your", "our", "are", "was", "were", "this", "that", "with"}
     | {"have", "has", "had", "not", "but", "all", "any", "can", "will", "would", "just"}
     | {"really", "very", "too", "much", "more", "some", "what", "who", "how", "why", "when"}
+    | {"problem", "worries", "rush", "pressure", "isn't", "aren't", "wasn't", "weren't", "it's"}
 )
 
 
@@ -119,12 +120,13 @@ class LiveCoach:
                 continue
             if rule.previous_calls is not None and self.previous_calls != rule.previous_calls:
                 continue
-            m = find(rule, text, words, self.pack.negators, self._neg_window)
+            matches = find_all(rule, text, words, self.pack.negators, self._neg_window)
+            if rule.echo:  # any of the places will do, as long as it echoes the prospect
+                matches = (x for x in matches if self._echoes(u, x.trigger))
+            m = next(matches, None)
             if m is None:
                 continue
             if rule.context == "after_prospect_statement" and not self._after_statement(u):
-                continue
-            if rule.echo and not self._echoes(u, m.trigger):
                 continue
             if rule.quiet_if_question and seen.is_question:
                 continue
@@ -146,12 +148,12 @@ class LiveCoach:
         return u.start - prev.utt.end <= self._context
 
     def _echoes(self, u: Utterance, trigger: str) -> bool:
-        """The trigger ends on a content word of the prospect's last turn (a negated echo)."""
+        """The trigger holds a content word of the prospect's last turn (a negated echo)."""
         prev = self._metrics.previous_turn(u)
-        word = trigger.split()[-1]
-        if prev is None or prev.utt.speaker != "prospect" or len(word) < 3:
+        if prev is None or prev.utt.speaker != "prospect":
             return False
-        return word in prev.norm.split() and word not in _ECHO_STOPWORDS
+        said = set(prev.norm.split()) - _ECHO_STOPWORDS - self.pack.negators
+        return any(len(w) >= 3 and _same_word(w, said) for w in trigger.split())
 
     # ------------------------------------------------------------------ timing
     def _interruptions(self, seen: Seen) -> list[Flag]:
@@ -283,6 +285,15 @@ class LiveCoach:
     def _keep(self, flags: list[Flag]) -> list[Flag]:
         self.flags.extend(flags)
         return flags
+
+
+def _same_word(word: str, said: set[str]) -> bool:
+    """Exact, or one a 4+ letter stem of the other ("risk" / "risky", "long" / "longer")."""
+    if word in said:
+        return True
+    return len(word) >= 4 and any(
+        len(s) >= 4 and (s.startswith(word) or word.startswith(s)) for s in said
+    )
 
 
 def _cuts_in(rep: Utterance, prospect: Utterance, rule: OverlapRule) -> bool:

@@ -916,3 +916,71 @@ def test_fourth_set_of_good_talk_stays_quiet(line: str) -> None:
         coach = LiveCoach(previous_calls=0)
         coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
         assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+# An eighth blind set (recall 5/20 and one false flag before the rules were extended for it):
+ITEMS_EIGHT = [
+    (
+        "we looked at your tool and it felt clunky",
+        "clunky is not a word anyone uses about us",
+        {"arguing"},
+        None,
+    ),
+    ("we looked at your tool and it felt clunky", "which part felt clunky", set(), None),
+    (
+        "we'd rather wait until next year",
+        "waiting is the worst thing you could do",
+        {"arguing"},
+        None,
+    ),
+    (
+        "we'd rather wait until next year",
+        "what happens between now and next year if nothing changes",
+        set(),
+        None,
+    ),
+    ("i'm not the decision maker", "sure you are you run the team", {"arguing"}, None),
+    ("i'm not the decision maker", "who is and how do they usually decide", set(), None),
+    ("the integration sounded risky", "there's zero risk", {"arguing"}, None),
+    ("the integration sounded risky", "what part of it worries you", set(), None),
+    (
+        "we already invested in another platform",
+        "that was a bad investment then",
+        {"arguing"},
+        None,
+    ),
+    (
+        "your reviews mention slow support",
+        "those reviews are outdated and wrong",
+        {"arguing"},
+        None,
+    ),
+    ("hi", "i'm glad we get to continue our conversation", {"false_familiarity"}, 0),
+    ("hi", "last we spoke you were hiring two reps", {"false_familiarity"}, 0),
+    ("hi", "our previous discussion left a few open questions", {"false_familiarity"}, 0),
+    ("hi", "this is the first time we're speaking right", set(), 0),
+    ("hi", "i'm reaching out regarding your recent inquiry", {"vague_language"}, None),
+    ("hi", "we're all about helping businesses succeed", {"vague_language"}, None),
+    ("hi", "we can talk details down the line", {"vague_language"}, None),
+    ("hi", "let me circle around with my team", {"vague_language"}, None),
+    ("hi", "you asked for a quote for forty seats on the sixth", set(), None),
+    ("hi", "i've got loads of material i could send over", {"content_dump"}, None),
+    ("hi", "i'll forward you a recording of our last webinar", {"content_dump"}, None),
+    ("hi", "check your inbox for our welcome packet and brochure", {"content_dump"}, None),
+    ("hi", "i'll send the onboarding checklist your admin needs to fill in", set(), None),
+    ("hi", "once this quarter ends the price jumps", {"pressure"}, None),
+    ("hi", "we're almost out of capacity for new clients this month", {"pressure"}, None),
+    ("hi", "just say yes and we'll handle the rest", {"pressure"}, None),
+    ("hi", "i need you to make a call on this right now", {"pressure"}, None),
+    ("hi", "we'll keep the same price even if you start in the fall", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_EIGHT)
+def test_blind_set_eight(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from coach.rules.grammar import word_index
@@ -32,21 +33,28 @@ def negated(words: list[str], index: int, negators: frozenset[str], window: int)
     return False
 
 
-def find(
+def find_all(
     rule: PhraseRule, padded_text: str, words: list[str], negators: frozenset[str], window: int
-) -> Match | None:
-    """The first place the rule fires in the utterance, or None."""
+) -> Iterator[Match]:
+    """Every place the rule may fire in the utterance, left to right."""
     if rule.unless_regex is not None and rule.unless_regex.search(padded_text):
-        return None
+        return
     pos = 0
     while True:
         m = rule.regex.search(padded_text, pos)
         if m is None:
-            return None
+            return
         idx = word_index(padded_text, m.start())
         pos = m.start() + 1
         if rule.at_start and idx >= _START_WORDS:
-            return None
+            return
         if rule.negatable and negated(words, idx, negators, window):
             continue
-        return Match(m.group().strip(), idx)
+        yield Match(m.group().strip(), idx)
+
+
+def find(
+    rule: PhraseRule, padded_text: str, words: list[str], negators: frozenset[str], window: int
+) -> Match | None:
+    """The first place the rule fires in the utterance, or None."""
+    return next(find_all(rule, padded_text, words, negators, window), None)
