@@ -984,3 +984,59 @@ def test_blind_set_eight(
     coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
     got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
     assert got == expected
+
+
+# A ninth blind set (recall 8/19 before the rules were extended for it):
+ITEMS_NINE = [
+    (
+        "honestly your product looks like every other crm",
+        "that's where you're mistaken",
+        {"arguing"},
+        None,
+    ),
+    (
+        "honestly your product looks like every other crm",
+        "what makes them look the same to you",
+        set(),
+        None,
+    ),
+    (
+        "we had outages with you last year",
+        "those weren't our fault it was amazon",
+        {"arguing"},
+        None,
+    ),
+    ("i need to see more proof", "the proof is right in front of you", {"arguing"}, None),
+    ("i need to see more proof", "what kind of proof would convince your team", set(), None),
+    ("we can just keep using excel", "excel is a terrible way to run this", {"arguing"}, None),
+    ("we can just keep using excel", "what do you like about running it in excel", set(), None),
+    ("i don't see the value", "then you haven't been paying attention", {"arguing"}, None),
+    ("hi", "as per our previous call i've attached the numbers", {"false_familiarity"}, 0),
+    ("hi", "so nice to hear from you again", {"false_familiarity"}, 0),
+    ("hi", "i'm following up like i promised", {"false_familiarity"}, 0),
+    ("hi", "i'm not sure we've met i'm calling from brightline", set(), 0),
+    ("hi", "just a quick check in from my side", {"vague_language"}, None),
+    ("hi", "we bring a lot to the table", {"vague_language"}, None),
+    ("hi", "i'll get something over to you", {"vague_language"}, None),
+    ("hi", "it's basically a best of breed all in one platform", {"vague_language"}, None),
+    ("hi", "i'll send you the meeting notes with the two decisions we made", set(), None),
+    ("hi", "i'll put together a package of materials for you", {"content_dump"}, None),
+    ("hi", "our customer stories page has tons of examples", {"content_dump"}, None),
+    ("hi", "sign up for our newsletter to stay in the loop", {"content_dump"}, None),
+    ("hi", "i'll send the security documents your it lead asked for", set(), None),
+    ("hi", "if we don't get this done today i can't help you", {"pressure"}, None),
+    ("hi", "the deal expires at five today", {"pressure"}, None),
+    ("hi", "you're going to lose money every day you wait", {"pressure"}, None),
+    ("hi", "i'd love your answer by the end of the week if that works", {"pressure"}, None),
+    ("hi", "no deadline just let me know when you've talked to your team", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_NINE)
+def test_blind_set_nine(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
