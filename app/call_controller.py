@@ -124,12 +124,27 @@ class CallController(QObject):
             self.pending_dial = False
             self._ended(sentence, status="failed")
 
-        self.sv.commands.submit(lambda: self.sv.engine.make_call(uri, acct_id), started, failed)
+        record = self._record_path()
+        self.sv.commands.submit(
+            lambda: self.sv.engine.make_call(uri, acct_id, record), started, failed
+        )
 
     def answer(self, call_id: str) -> None:
         self.ringer.stop()
         self.call_id = call_id
-        self._command(lambda e: e.answer(call_id))
+        record = self._record_path()
+        self._command(lambda e: e.answer(call_id, record))
+
+    def _record_path(self) -> str | None:
+        """Where the engine writes this call's stereo WAV (converted to FLAC after the call)."""
+        if self.sv.store is None or not self.db_uuid:
+            return None
+        from app.db import data_dir
+
+        path = data_dir() / "recordings" / f"live-{self.db_uuid}.wav"
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        self.sv.store.submit(_recording_row, self.db_uuid, str(path))
+        return str(path)
 
     def reject(self, call_id: str) -> None:
         self.ringer.stop()
@@ -232,6 +247,7 @@ class CallController(QObject):
                 session.stop()
             if uuid and store is not None:
                 store.submit(_finish_row, uuid, time.time(), code, reason, status)
+                store.submit(_finalize_recording, uuid)
                 if session is not None:
                     store.submit(_save_session, uuid, session)
                 store.flush(10)  # so the recents read that follows sees this call
@@ -431,6 +447,29 @@ def _start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, n
     contact_id = history.find_contact(db, name, number) if (name or number) else None
     history.start_call(db, direction=direction, remote_number=number, remote_uri=uri,
                        contact_id=contact_id, started_at=started, uuid=uuid, rep=rep)  # fmt: skip
+
+
+def _recording_row(db: Any, uuid: str, path: str) -> None:
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is not None:
+        history.set_recording(db, cid, path)
+
+
+def _finalize_recording(db: Any, uuid: str) -> None:
+    """The live WAV becomes the library's FLAC (a damaged one keeps its transcript anyway)."""
+    from app.db import data_dir
+    from coach.library.recordings import finalize_call_recording
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is None:
+        return
+    try:
+        finalize_call_recording(db, cid, data_dir())
+    except (OSError, ValueError, RuntimeError) as e:
+        log.warning("the recording of call %s could not be converted: %s", cid, e)
 
 
 def _connected_row(db: Any, uuid: str, at: float) -> None:

@@ -71,6 +71,13 @@ class Services:
             from softphone.history import mark_interrupted
 
             mark_interrupted(db)
+            try:  # recordings left as live WAVs by a crash become FLAC now
+                from app.db import data_dir
+                from coach.library.recordings import convert_pending
+
+                convert_pending(db, data_dir())
+            except Exception:  # the app starts anyway
+                log.exception("converting leftover recordings failed")
             db.conn.commit()
             db.conn.close()
             self.store = StoreWriter(self.db_path).start()

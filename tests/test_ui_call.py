@@ -132,3 +132,10 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
         return call.get("uuid") == desktop.controller.last_uuid
 
     qtbot.waitUntil(reviewed, timeout=10000)
+    # the call was recorded (left rep, right prospect) and kept as FLAC for the review's Play
+    import soundfile
+
+    path = screen.data["call"]["recording_path"]
+    assert path.endswith(".flac")
+    info = soundfile.info(path)
+    assert info.channels == 2 and info.duration > 3
