@@ -5,8 +5,8 @@ Messages are 16 kHz mono WAVs under `<root>/<rep>/<name>.wav`, recorded from the
 microphone and played back on the headset with sounddevice. The beep detector runs Goertzel
 filters over 20 ms frames of the prospect tap; a steady tone of at least 120 ms that then
 stops is the beep. Playing into the call goes through the engine's media path (not the
-microphone), with the engine's `PlayFile(call_id, wav_path)` command and its
-`FilePlayed(call_id)` event; an engine without them gets a clear VoicemailError.
+microphone), with the engine's `PlayFile(call_id, wav_path)` command (and its
+`FilePlayed(call_id)` event if it has one); an engine without it gets a clear VoicemailError.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def wait_for_beep(read: Callable[[], np.ndarray], timeout: float = 30.0) -> Beep
 def engine_can_play(client: Any) -> bool:
     from softphone import protocol
 
-    return hasattr(protocol, "PlayFile") and hasattr(protocol, "FilePlayed")
+    return hasattr(protocol, "PlayFile")
 
 
 def drop(
@@ -231,8 +231,10 @@ def drop(
     tap = client.open_tap("prospect") if beep else None
     played = threading.Event()
 
+    played_event = getattr(protocol, "FilePlayed", None)
+
     def listener(e: Any) -> None:
-        if isinstance(e, protocol.FilePlayed) and e.call_id == call_id:
+        if played_event is not None and isinstance(e, played_event) and e.call_id == call_id:
             played.set()
 
     def run() -> None:
@@ -246,7 +248,9 @@ def drop(
                 play(call_id, str(wav_path))
             else:
                 client._request(protocol.PlayFile(call_id, str(wav_path)))
-            played.wait(seconds + 5.0)
+            # Without a FilePlayed event the file's length says when it has played (plus the
+            # jitter buffer and the far end's packet time).
+            played.wait(seconds + (5.0 if played_event is not None else 0.4))
             client.hangup(call_id)
         except Exception as e:  # noqa: BLE001 - reported to on_done as a sentence
             outcome = f"The voicemail could not be dropped: {e}"

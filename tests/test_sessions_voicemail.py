@@ -12,7 +12,7 @@ import pytest
 import soundfile
 
 from softphone.protocol import IncomingCall
-from softphone.voicemail import BeepDetector, MessageLibrary, VoicemailError, drop
+from softphone.voicemail import BeepDetector, MessageLibrary, VoicemailError, drop, engine_can_play
 from tests.audio_support import chunk_correlation, inject_mic, speech_wav
 from tests.sip_support import engine, state, tts
 
@@ -112,3 +112,69 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
         lib.save("pat", "../evil", np.ones(RATE, np.int16) * 1000)
     with pytest.raises(VoicemailError, match="does not exist; record it first"):
         drop(object(), "c1", tmp_path / "nope.wav")
+
+
+@pytest.mark.sip
+@pytest.mark.skipif(
+    not engine_can_play(None),
+    reason="the engine has no PlayFile command yet (voicemail drop; see README, Calling sessions)",
+)
+def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
+    from app.db import open_database
+    from softphone import calllists
+    from softphone.calling_hours import CallingWindow
+    from softphone.dialer_queue import DialerQueue
+
+    path, beep_at = greeting_with_beep(tmp_path)
+    msg = tts(
+        tmp_path / "msg.wav",
+        "Hi Dana, this is Pat from Acme. I saw you downloaded our guide on Tuesday. "
+        "Call me back at five five five, zero one nine nine.",
+        "kal16",
+    )
+    box_rec = tmp_path / "box.wav"
+    db = open_database(tmp_path / "cc.db")
+    text = "Name,Phone\nDana Smith,+1 212 555 0101\nLee Chan,+1 415 555 0102\n"
+    list_id = calllists.import_preview(db, calllists.parse_table(text), "vm").list_id
+    with (
+        engine(audio="file", play_file=path) as (box, _box_log),
+        engine() as (rep, log),
+    ):
+        box.add_listener(
+            lambda e: (
+                isinstance(e, IncomingCall)
+                and threading.Thread(target=box.answer, args=(e.call_id, str(box_rec))).start()
+            )
+        )
+        q = DialerQueue(
+            db,
+            rep,
+            list_id,
+            window=CallingWindow.parse("0-24"),
+            uri_for=f"sip:{{number}}@127.0.0.1:{box.info.sip_port}",
+        ).start()
+        try:
+            q.dial()
+            q.wait_for("connected", timeout=5)
+            call_id = q.engine_call
+            t0 = time.monotonic()
+            q.drop_voicemail(str(tmp_path / "msg.wav"), beep=True)
+            # The rep is on the next card at once; the message plays on by itself.
+            assert q.state == "ready" and q.card.name == "Lee Chan"
+            assert time.monotonic() - t0 < 1.0
+            log.wait_for(state(call_id, "disconnected"), beep_at + len(msg) / RATE + 10)
+            time.sleep(1.0)  # the recording closes; the queue records the end of the dial
+            counters = q.counters()
+        finally:
+            q.stop()
+    assert counters["voicemails"] == 1 and counters["dials"] == 1
+    ended = db.execute("SELECT ended_at, disposition FROM session_dials").fetchone()
+    assert ended[0] is not None and ended[1] == "voicemail_left"
+    rec, _ = soundfile.read(box_rec, dtype="int16")
+    far = rec[:, 1]  # what reached the voicemail box
+    spec = np.fft.irfft(np.fft.rfft(far, 2 * len(far)) * np.conj(np.fft.rfft(msg, 2 * len(far))))
+    lag = int(np.argmax(spec[: len(far)])) / RATE
+    assert lag >= beep_at + 0.5  # the message starts after the beep has ended
+    assert lag < beep_at + 1.5
+    assert chunk_correlation(far, msg) > 0.9  # and arrives whole
+    assert len(far) / RATE < lag + len(msg) / RATE + 1.5  # hung up when it had played
