@@ -82,7 +82,7 @@ class PrivateHeadset:
 
     def inject(self, wav: Path) -> subprocess.Popen:
         """Play a WAV into this headset's mic (the rep speaking)."""
-        return subprocess.Popen(["paplay", f"--device={self.feed}", str(wav)])
+        return subprocess.Popen(["paplay", f"--device={self.feed}", "--latency-msec=20", str(wav)])
 
     def capture(self, path: Path) -> EarCapture:
         """Record what the app plays into this headset's ear."""

@@ -18,7 +18,7 @@ from softphone.audio.bridge import FRAME, AudioBridge
 from softphone.audio.media_clock import SoftMediaClock
 from softphone.audio.recorder import StereoRecorder
 from softphone.audio.shm_ring import SharedRingReader, SharedRingWriter
-from softphone.audio.sources import load_voice
+from softphone.audio.sources import AudioFileError, load_voice
 from tests.audio_support import PrivateHeadset, chunk_correlation, speech_wav
 
 pytestmark = pytest.mark.audio
@@ -150,8 +150,8 @@ def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
     mic, ear = st["mic"], st["ear"]
     # media fast: the mic ring drains (inserts), the ear ring fills (drops); slow: the reverse
     sign = 1 if ppm > 0 else -1
-    assert sign * (mic["inserted"] - mic["dropped"]) > 400, st
-    assert sign * (ear["dropped"] - ear["inserted"]) > 400, st
+    assert sign * (mic["inserted"] - mic["dropped"]) > 300, st
+    assert sign * (ear["dropped"] - ear["inserted"]) > 300, st
     assert mic["underruns"] <= 3 and ear["underruns"] <= 3, st  # PulseAudio's late blocks
     assert mic["resyncs"] == 0 and ear["resyncs"] == 0, st
     settled = slice(100, None)  # after the first 2 s
@@ -280,3 +280,13 @@ def test_a_stream_that_stops_is_reopened(headset) -> None:
     bridge.stop()
     assert st["stream_restarts"] == 1
     assert st["input_callback"]["callbacks"] > calls  # the mic is flowing again
+
+
+def test_an_unreadable_voice_file_is_one_clear_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not audio")
+    bridge = AudioBridge()
+    for path in (tmp_path / "missing.wav", bad):
+        with pytest.raises(AudioFileError, match=r"^Cannot read the audio file .*\.$"):
+            bridge.use_file(str(path))
+    assert bridge.mode == "null"  # nothing half-switched

@@ -152,6 +152,7 @@ class HeadsetStreams:
         self.realtime = realtime
         self.rt_input: bool | None = None
         self.rt_output: bool | None = None
+        self._rt_in_pending = self._rt_out_pending = False
         self._ear_priming = True
         self._in: sd.InputStream | None = None
         self._out: sd.OutputStream | None = None
@@ -161,7 +162,8 @@ class HeadsetStreams:
     def _on_input(self, indata: np.ndarray, frames: int, time_info, status) -> None:
         t0 = time.perf_counter()
         st = self.in_stats
-        if st.calls == 0 and self.realtime:
+        if self._rt_in_pending:
+            self._rt_in_pending = False
             self.rt_input = raise_priority()
         if status:
             _count_status(st, status)
@@ -175,7 +177,8 @@ class HeadsetStreams:
     def _on_output(self, outdata: np.ndarray, frames: int, time_info, status) -> None:
         t0 = time.perf_counter()
         st = self.out_stats
-        if st.calls == 0 and self.realtime:
+        if self._rt_out_pending:
+            self._rt_out_pending = False
             self.rt_output = raise_priority()
         if status:
             _count_status(st, status)
@@ -200,6 +203,7 @@ class HeadsetStreams:
 
     # -- lifecycle (never called from a callback) ------------------------------------------
     def _open_input(self) -> sd.InputStream:
+        self._rt_in_pending = self.realtime  # every stream has a callback thread of its own
         return sd.InputStream(
             device=self.input_device,
             samplerate=self.in_rate,
@@ -211,6 +215,7 @@ class HeadsetStreams:
         )
 
     def _open_output(self) -> sd.OutputStream:
+        self._rt_out_pending = self.realtime
         return sd.OutputStream(
             device=self.output_device,
             samplerate=self.out_rate,

@@ -26,6 +26,9 @@ from softphone.audio.ring import SampleRing
 RATE = 16000
 FRAME = 320  # 20 ms at 16 kHz: pjsua2's conference bridge frame
 IDLE_S = 0.2  # a gap this long between media ticks means the clock stopped: start afresh
+# More than 60 ms above target (a stall somewhere) is skipped at once rather than worked off
+# by corrections, which at 0.6 % would leave the rep with the extra delay for many seconds.
+RESYNC_FRAMES = 3
 
 
 class _Path:
@@ -97,7 +100,9 @@ class MicPath(_Path):
         self.last = now
         level = ring.available()
         target = self.ctl.target
-        if level > target + 4 * self.frame:  # a backlog (a stall): skip it, keep latency low
+        if (
+            level > target + RESYNC_FRAMES * self.frame
+        ):  # a backlog (a stall): skip it, keep latency low
             ring.discard(level - target)
             self.resyncs += 1
             self.ctl.reset()
@@ -156,7 +161,9 @@ class EarPath(_Path):
             self._restart_clock()
         self.last = now
         level = ring.available()
-        if level > self.ctl.target + 4 * self.frame:  # the ear fell behind: skip this frame
+        if (
+            level > self.ctl.target + RESYNC_FRAMES * self.frame
+        ):  # the ear fell behind: skip this frame
             self.resyncs += 1
             self.ctl.reset()
             return

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import soundfile
 import soxr
@@ -14,10 +16,13 @@ class AudioFileError(ValueError):
 
 def load_voice(path: str, rate: int = 16000) -> np.ndarray:
     """Read any soundfile-readable file as mono int16 at ``rate``."""
+    if not os.path.isfile(path):
+        raise AudioFileError(f"Cannot read the audio file {path}: there is no such file.")
     try:
         data, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
     except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:
-        raise AudioFileError(f"Cannot read the audio file {path}: {exc}.") from None
+        why = str(exc).split(": ")[-1].rstrip(".").lower() or "unknown format"
+        raise AudioFileError(f"Cannot read the audio file {path}: {why}.") from None
     mono = data.mean(axis=1)
     if file_rate != rate and len(mono):
         mono = soxr.resample(mono, file_rate, rate, quality="HQ")
