@@ -47,7 +47,10 @@ class SipAccount:
 
     @property
     def key(self) -> str:
-        return f"{self.username}@{self.server}"
+        """The keyring user name: the same rule the engine uses to look the password up."""
+        from softphone.accounts import AccountConfig
+
+        return AccountConfig(id=self.id, registrar=self.server, user=self.username).keyring_user
 
     def sip_uri(self) -> str:
         return f"sip:{self.username}@{self.server}" if self.username and self.server else ""

@@ -198,3 +198,49 @@ def test_unreachable_peer_reads_as_a_sentence(qtbot, dirs: Path) -> None:
         assert "Traceback" not in text and "Error(" not in text
     finally:
         assert app.shutdown() == []
+
+
+@pytest.mark.sip
+def test_status_bar_shows_registration_with_a_real_registrar(qtbot, dirs: Path, monkeypatch):
+    """The account from Settings (password in the keyring) registers with kamailio; the
+    status bar says so. A registrar that is not there reads as a sentence, not a code."""
+    import keyring
+
+    from app.desktop import DesktopApp
+    from app.settings import Settings, SipAccount, save_settings, store_password
+    from softphone.protocol import EngineConfig
+    from tests.sip_keyring import EnvKeyring
+    from tests.sip_support import free_port
+    from tests.test_sip_registration import KAMAILIO, PASSWORD, USER, Registrar
+
+    if KAMAILIO is None:
+        pytest.fail("kamailio is not installed (scripts/setup.sh installs it)")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.sip_keyring.EnvKeyring")
+    monkeypatch.setenv("CALLCOACH_TEST_SECRETS", "{}")
+    keyring.set_keyring(EnvKeyring())
+    reg = Registrar(dirs)
+    reg.start()
+    try:
+        for server, expect_ok in ((f"127.0.0.1:{reg.port}", True),
+                                  (f"127.0.0.1:{free_port()}", False)):  # fmt: skip
+            acct = SipAccount(server=server, username=USER, transport="tcp")
+            assert store_password(acct, PASSWORD) is None
+            save_settings(Settings(accounts=[acct]))
+            app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"),
+                             use_model=False, listen=False)  # fmt: skip
+            qtbot.addWidget(app.window)
+            status = app.window.status.registration
+            try:
+                if expect_ok:
+                    qtbot.waitUntil(lambda s=status: s.text.text() == "Registered", timeout=20000)
+                    assert status.dot.property("tone") == "good"
+                else:
+                    qtbot.waitUntil(lambda s=status: s.dot.property("tone") == "bad", timeout=30000)
+                    text = status.text.text()
+                    assert text[0].isupper() and text.endswith((".", "?", "!")), text
+                    assert app.window.phone.idle.subtitle.text() == text
+                    print("registration failure reads:", text)
+            finally:
+                assert app.shutdown() == []
+    finally:
+        reg.kill()
