@@ -104,3 +104,33 @@ def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
     ).fetchone()[0]
     assert outcome == "meeting_booked"
     db.close()
+
+
+def test_list_import_dialog_previews_mapping_and_rejects(qtbot, tmp_path) -> None:
+    from softphone.ui.list_import import ListImportDialog
+    from softphone.ui.theme import stylesheet
+    from tests.test_sessions_lists import CRM_EXPORT
+
+    db = open_database(tmp_path / "cc.db")
+    dialog = ListImportDialog(lambda p, name: calllists.import_preview(db, p, name))
+    dialog.setStyleSheet(stylesheet())
+    qtbot.addWidget(dialog)
+    dialog.resize(820, 560)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Name,Phone\nJosé,212 555 0199\n".encode("cp1252"))
+    dialog.load(latin)
+    assert "not UTF-8" in dialog.summary.text() and not dialog.import_button.isEnabled()
+    src = tmp_path / "week47.csv"
+    src.write_text(CRM_EXPORT)
+    dialog.load(src)
+    assert dialog.summary.text() == "3 contacts ready to import, 3 rows rejected."
+    assert "phone ← Phone Number, Mobile" in dialog.mapping.text()
+    assert dialog.table.item(1, 3).text() == "+14155550199"
+    rejected = [dialog.rejected.item(i).text() for i in range(dialog.rejected.count())]
+    assert rejected[0] == "Line 4: no phone number"
+    dialog.show()
+    _shot(dialog, "list-import", tmp_path)
+    dialog.import_button.click()
+    assert dialog.result_value.imported == 3
+    assert calllists.find_list(db, "week47")["id"] == dialog.result_value.list_id
+    db.close()
