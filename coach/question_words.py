@@ -65,8 +65,8 @@ WH_SUBJECT_VERBS = _words(
 
 # Words before a wh-word that embed it in a statement ("that's what we do").
 EMBEDDING = _words(
-    "depends did do does exactly here's is just know like love matter no see show that that's "
-    "understand"
+    "depends exactly here's is just know like love matter no see show that that's understand "
+    "seen saw heard shows shown knows knew learn imagine guess remember forget mean decide"
 )
 
 # Words after which a new clause (and so a question) may start.
@@ -106,7 +106,10 @@ SMALL_TALK_TAILS = _words(
     "and been doing going good great holding hope i it's keeping on over so there this today"
 )
 
-SCHEDULING = _words("time times day days date email number address zip")
+SCHEDULING = _words(
+    "time times day days date email number address zip monday tuesday wednesday thursday "
+    "friday tomorrow morning afternoon"
+)
 
 TAG_ENDINGS = _phrases(
     "does that make sense, is that fair, sound good, make sense, is that right, right, correct"

@@ -103,7 +103,7 @@ def _aux_question(words: list[str], i: int) -> bool:
     if w in ("is", "was") and nxt in ("the", "a", "an", "your", "our", "their") and i > 0:
         # "our price is the lowest" is a statement; at the start of a clause it asks.
         return prev in ("so", "and", "but", "okay", "ok", "now", "also", "then", "well", "right")
-    if w in ("have", "had") and nxt in ("a", "an", "the"):
+    if w in ("have", "had", "has") and nxt in ("a", "an", "the"):
         return False  # "have a good one", "had a great week"
     # "we do the onboarding", "our team does it" are statements unless a clause opens there
     objects = ("the", "a", "an", "this", "that", "it", "your", "our", "their")
@@ -143,7 +143,7 @@ def find_questions(text: str, *, normalized: bool = False) -> list[Question]:
         kind = None
         if _request(words, i) or _wh_question(words, i):
             kind = "open"
-            if words[i] in ("what", "what's", "when", "which") and any(
+            if words[i] in ("what", "what's", "when", "which", "how") and any(
                 w in SCHEDULING for w in words[i + 1 : i + 3]
             ):
                 kind = "closed"

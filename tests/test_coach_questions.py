@@ -49,3 +49,16 @@ def test_two_questions_in_one_utterance_are_both_found() -> None:
 
 def test_relative_who_is_not_a_question() -> None:
     assert [q.kind for q in find_questions("are you the one who signs off on this")] == ["closed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("with all due respect your team hasn't seen what's possible", None),
+        ("our platform has a lot of synergy with your tools", None),
+        ("that's exactly what our app does what budget have you planned", "open"),
+        ("how does thursday at two look for you", "closed"),
+    ],
+)
+def test_embedded_and_scheduling_cases(text: str, expected: str | None) -> None:
+    assert classify(text) == expected
