@@ -66,7 +66,8 @@ WH_SUBJECT_VERBS = _words(
 # Words before a wh-word that embed it in a statement ("that's what we do").
 EMBEDDING = _words(
     "depends exactly here's is just know like love matter no see show that that's understand "
-    "seen saw heard shows shown knows knew learn imagine guess remember forget mean decide"
+    "seen saw heard shows shown knows knew learn imagine guess remember forget mean decide "
+    "with about of for from on in into than"
 )
 
 # Words after which a new clause (and so a question) may start.

@@ -98,9 +98,15 @@ def _aux_question(words: list[str], i: int) -> bool:
         return False
     if prev in NOT_BEFORE_AUX or prev in ANY_AUX:
         return False
+    if w in NEG_AUX and i > 0 and prev not in CLAUSE_OPENERS:
+        return False  # "the budget wasn't there"; "isn't that ..." opens its clause
     if w in ("is", "was") and nxt == "that" and prev in COMPLEMENT_NOUNS:
         return False
-    if w in ("is", "was") and nxt in ("the", "a", "an", "your", "our", "their") and i > 0:
+    if (
+        w in ("is", "was", "are", "were")
+        and nxt in ("the", "a", "an", "your", "our", "their")
+        and i > 0
+    ):
         # "our price is the lowest" is a statement; at the start of a clause it asks.
         return prev in ("so", "and", "but", "okay", "ok", "now", "also", "then", "well", "right")
     if w in ("have", "had", "has") and nxt in ("a", "an", "the"):

@@ -62,3 +62,15 @@ def test_relative_who_is_not_a_question() -> None:
 )
 def test_embedded_and_scheduling_cases(text: str, expected: str | None) -> None:
     assert classify(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we looked at hiring another accountant but the budget wasn't there",
+        "the trial was confusing because the numbers didn't line up with what our managers report",
+        "our expense reports are a mess and audit season is coming",
+    ],
+)
+def test_prospect_statements_are_not_questions(text: str) -> None:
+    assert classify(text) is None
