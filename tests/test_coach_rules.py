@@ -34,7 +34,7 @@ def test_team_lead_adds_a_phrase_without_code(tmp_path: Path) -> None:
     line = "i'll loop in my manager"
     utt = [Utterance("rep", 1.0, 3.0, line)]
     assert not [f for f in analyze_utterances(utt, None, load_pack(pack_dir)).flags]
-    phrases = pack_dir / "phrases.yaml"
+    phrases = pack_dir / "vague.yaml"
     text = phrases.read_text(encoding="utf-8")
     text = text.replace(
         "      - (circle|circling|loop|looping|ping|pinging) back\n",
@@ -118,7 +118,7 @@ def test_duplicate_rule_id_names_both_places(tmp_path: Path) -> None:
     )
     with pytest.raises(
         RulePackError,
-        match=r"zz.yaml line 2: rule id 'arguing.disagree' is already used at .*phrases.yaml line \d+",
+        match=r"zz.yaml line 2: rule id 'arguing.disagree' is already used at .*arguing.yaml line \d+",
     ):
         load_pack(pack_dir)
 
