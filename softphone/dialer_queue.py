@@ -9,15 +9,14 @@ A `DialerQueue` is a state machine over a `dial_sessions` row:
 
 Every transition is written to the database at once, so a session survives an app restart
 (a call that was up when the app died comes back as wrap_up, waiting for its outcome).
-All work runs on one named worker thread fed by a queue and stopped by a sentinel: engine
-events are only enqueued by the listener, so the engine client's thread never waits on us
+All work runs on one `SerialWorker` (a named thread fed by a queue, stopped by a sentinel):
+engine events are only enqueued by the listener, so the engine client's thread never waits on us
 while we wait on the engine (make_call blocks until the engine replies).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -32,11 +31,11 @@ from softphone.calling_hours import CallingWindow, check
 from softphone.calllists import find_list
 from softphone.errors import SoftphoneError
 from softphone.protocol import CallStateChanged, EngineCrashed
+from softphone.serial_worker import SerialWorker
 
 log = logging.getLogger(__name__)
 
 IN_CALL = ("dialing", "ringing", "connected")
-_STOP = object()
 
 
 @dataclass(frozen=True)
@@ -126,23 +125,21 @@ class DialerQueue:
         self._next_check = 0.0
         self._listeners: list[Callable[[QueueChanged], None]] = []
         self._cond = threading.Condition()
-        self._q: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="dialer-queue", daemon=True)
+        self._worker = SerialWorker("dialer-queue", idle=self._housekeep)
 
     # ---- lifecycle and listeners ----
 
     def start(self) -> DialerQueue:
         self.client.add_listener(self._on_engine_event)
-        self._thread.start()
+        self._worker.start()
         self._submit(self._restore).result(10)
         return self
 
     def stop(self) -> None:
         """Stop the worker; the session stays as it is in the database (resume later)."""
-        if self._thread.is_alive():
+        if self._worker.alive:
             self._submit(self._save).result(10)
-            self._q.put(_STOP)
-            self._thread.join(10)
+            self._worker.stop()
         remove = getattr(self.client, "remove_listener", None)
         if remove:
             remove(self._on_engine_event)
@@ -208,43 +205,11 @@ class DialerQueue:
     # ---- the worker ----
 
     def _submit(self, fn: Callable, *args: Any) -> Future:
-        if not self._thread.is_alive():
-            raise RuntimeError("The dialing queue is not running.")
-        fut: Future = Future()
-        self._q.put((fn, args, fut))
-        return fut
+        return self._worker.submit(fn, *args)
 
     def _on_engine_event(self, event: Any) -> None:
         if isinstance(event, CallStateChanged | EngineCrashed):
-            self._q.put((self._on_event, (event,), None))
-
-    def _run(self) -> None:
-        while True:
-            try:
-                item = self._q.get(timeout=0.1)
-            except queue.Empty:
-                self._guard(self._housekeep)
-                continue
-            if item is _STOP:
-                break
-            fn, args, fut = item
-            try:
-                result = fn(*args)
-            except BaseException as e:  # a bad command must not stop the queue
-                if fut is None:
-                    log.exception("dialer queue: %s failed", getattr(fn, "__name__", fn))
-                else:
-                    fut.set_exception(e)
-            else:
-                if fut is not None:
-                    fut.set_result(result)
-            self._guard(self._housekeep)
-
-    def _guard(self, fn: Callable[[], None]) -> None:
-        try:
-            fn()
-        except Exception:
-            log.exception("dialer queue housekeeping failed")
+            self._worker.post(self._on_event, event)
 
     def _housekeep(self) -> None:
         now = self.clock()
