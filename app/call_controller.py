@@ -339,10 +339,13 @@ class CallController(QObject):
 
     def _on_engine_crashed(self, ev: Any) -> None:
         reason = getattr(ev, "reason", "") or "The phone engine stopped."
-        self.w.status.set_registration("Phone engine stopped", "bad")
+        self.w.status.set_registration("Phone engine stopped — restarting…", "bad")
         if self.state in LIVE_STATES:
             self._ended(reason)
         self._on_problem(reason)
+        if type(ev).__name__ == "EngineCrashed" and self.sv.engine is not None:
+            # the window, coach and history carry on; the engine comes back with its accounts
+            self.sv.commands.submit(self.sv.restart_engine)
 
     def _on_model_state(self, state: str, sentence: str) -> None:
         tone = {"ready": "good", "loading": "idle", "off": "idle"}.get(state, "bad")

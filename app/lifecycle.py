@@ -20,6 +20,8 @@ from app.tasks import TaskRunner, sentence_for
 
 log = logging.getLogger(__name__)
 
+MAX_RESTARTS = 3
+
 
 class Services:
     def __init__(
@@ -42,6 +44,7 @@ class Services:
         self.engine: Any = None
         self.engine_ready = threading.Event()
         self.engine_started: Any = None  # the EngineStarted event
+        self.restarts = 0
         self.model: Any = None
         self.model_state = "loading"
         self._read_db: Any = None
@@ -118,6 +121,26 @@ class Services:
         except Exception as e:
             log.exception("the phone engine did not start")
             self.bridge.post(_EngineOff(f"The phone engine did not start: {sentence_for(e)}"))
+
+    def restart_engine(self) -> None:
+        """After a crash: start the engine process again (it gets its accounts back). Runs on
+        the engine-commands worker; the window, coach and database never stopped."""
+        engine = self.engine
+        if engine is None or self._stopping:
+            return
+        if self.restarts >= MAX_RESTARTS:  # a crash loop: stop trying, say so once
+            self.bridge.post(_EngineOff("The phone engine keeps stopping; restart Call Coach."))
+            return
+        self.engine_ready.clear()
+        try:
+            engine.stop()  # reap what is left of the old process
+            engine.start()
+        except Exception as e:
+            log.exception("the phone engine could not be restarted")
+            self.bridge.post(_EngineOff(f"The phone engine could not restart: {sentence_for(e)}"))
+            return
+        self.engine_ready.set()
+        self.restarts += 1
 
     def _on_engine_event(self, event: Any) -> None:
         if type(event).__name__ == "EngineStarted":

@@ -244,3 +244,51 @@ def test_status_bar_shows_registration_with_a_real_registrar(qtbot, dirs: Path, 
                 assert app.shutdown() == []
     finally:
         reg.kill()
+
+
+@pytest.mark.sip
+def test_engine_killed_mid_call_ends_the_call_and_comes_back(qtbot, dirs: Path) -> None:
+    """SIGKILL the engine process during a call: the window says the call ended, restarts the
+    engine and can dial again; the call history survived."""
+    from app.desktop import DesktopApp
+    from softphone.protocol import EngineConfig
+
+    def far_end() -> tuple[subprocess.Popen, str]:
+        proc = subprocess.Popen(
+            [sys.executable, "main.py", "answer", "--port", "0", "--bind", "127.0.0.1",
+             "--seconds", "20", "--wait", "60"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        port = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline()).group(1)
+        return proc, f"sip:far@127.0.0.1:{port}"
+
+    app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
+                     listen=False)  # fmt: skip
+    qtbot.addWidget(app.window)
+    peers = []
+    try:
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        controls = app.window.phone.controls
+        for attempt in range(2):
+            proc, uri = far_end()
+            peers.append(proc)
+            app.window.phone.dialer.set_number(uri)
+            app.window.phone.dialer.dial()
+            qtbot.waitUntil(lambda: controls.state == "connected", timeout=15000)
+            if attempt == 0:
+                os.kill(app.services.engine.pid, signal.SIGKILL)
+                qtbot.waitUntil(lambda: controls.state == "disconnected", timeout=10000)
+                assert controls.reason.text()
+                qtbot.waitUntil(lambda: app.services.restarts == 1, timeout=20000)
+                qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        app.controller.hangup()
+        qtbot.waitUntil(lambda: controls.state == "disconnected", timeout=10000)
+        recents = app.window.phone.dialer.list
+        qtbot.waitUntil(lambda: recents.count() == 2 and "Outgoing" in recents.item(1).text(),
+                        timeout=10000)  # fmt: skip
+    finally:
+        for p in peers:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert app.shutdown() == []
