@@ -1070,3 +1070,93 @@ def test_fifth_set_of_good_talk_stays_quiet(line: str) -> None:
         coach = LiveCoach(previous_calls=0)
         coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
         assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+# A tenth blind set (recall 2/17 before the rules were extended for it) and a sixth set of
+# good lines written against the new phrases (1 of 12 flagged before).
+ITEMS_TEN = [
+    (
+        "we're a small team so we don't need all that",
+        "small teams need it the most actually",
+        {"arguing"},
+        None,
+    ),
+    (
+        "we're a small team so we don't need all that",
+        "makes sense what would you actually use",
+        set(),
+        None,
+    ),
+    (
+        "your competitor offered us free onboarding",
+        "they can't deliver on that promise",
+        {"arguing"},
+        None,
+    ),
+    (
+        "your competitor offered us free onboarding",
+        "good for them what else did they include",
+        set(),
+        None,
+    ),
+    (
+        "i don't trust cloud software with our data",
+        "that's a very old fashioned view",
+        {"arguing"},
+        None,
+    ),
+    (
+        "i don't trust cloud software with our data",
+        "what would you need to see to feel safe about it",
+        set(),
+        None,
+    ),
+    ("we need to think about it", "what's there to think about", {"arguing"}, None),
+    ("we need to think about it", "of course what will you be weighing", set(), None),
+    ("hi", "always a pleasure to catch up with you", {"false_familiarity"}, 0),
+    ("hi", "thanks for getting back to me after our talk", {"false_familiarity"}, 0),
+    ("hi", "i've been meaning to call you back", {"false_familiarity"}, 0),
+    ("hi", "hi i'm nina we haven't met yet", set(), 0),
+    ("hi", "i wanted to see if there's any interest on your end", {"vague_language"}, None),
+    ("hi", "we're like the swiss army knife of hr software", {"vague_language"}, None),
+    ("hi", "we'll get to that eventually", {"vague_language"}, None),
+    ("hi", "i'll ring you later in the week", {"vague_language"}, None),
+    ("hi", "i'll ring you on wednesday at three", set(), None),
+    ("hi", "we've got a whole library of videos you can watch", {"content_dump"}, None),
+    ("hi", "let me flood your inbox with some great reads", {"content_dump"}, None),
+    ("hi", "have a look at the brochure i'll send over", {"content_dump"}, None),
+    ("hi", "i'll send the redlined contract back tonight", set(), None),
+    ("hi", "this is a now or never kind of deal", {"pressure"}, None),
+    ("hi", "i've already reserved your spot so let's just confirm it today", {"pressure"}, None),
+    ("hi", "after today i can't give you this discount anymore", {"pressure"}, None),
+    ("hi", "i'm happy to wait for your board meeting", set(), None),
+]
+
+GOOD_LINES_SIX = """we eventually moved all our customers to the new version and it went smoothly
+let me catch up with my team and call you back on thursday at two
+i'll call you back in ten minutes once i have the number
+they can't see your data unless you invite them
+that's the approach most finance teams take and it works
+there's plenty to think about so take your time
+we have a video library inside the product for your admins
+i'll confirm the room booking today
+after today's demo i'll send the pricing by email
+small teams usually start with the basic plan
+the old fashioned way still works for some teams
+you can reach us anytime through the help button""".splitlines()
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_TEN)
+def test_blind_set_ten(prospect: str, line: str, expected: set, previous_calls: int | None) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
+
+
+@pytest.mark.parametrize("line", GOOD_LINES_SIX)
+def test_sixth_set_of_good_talk_stays_quiet(line: str) -> None:
+    for prospect in PROSPECTS:
+        coach = LiveCoach(previous_calls=0)
+        coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+        assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
