@@ -287,6 +287,7 @@ class CallController(QObject):
             return
         snap = s.snapshot()
         self.page.transcript.set_partials(snap["partials"])
+        self.page.controls.set_levels(snap["levels"])
         m = snap["metrics"]
         if m:
             mono = float(m.get("current_monologue_seconds") or 0.0)

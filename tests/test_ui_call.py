@@ -85,6 +85,8 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
         now = time.monotonic()
         gaps["max"] = max(gaps["max"], now - gaps["last"])
         gaps["last"] = now
+        meters = w.phone.controls.meters.values()
+        gaps["meter"] = max(gaps.get("meter", 0), *(b.value() for b in meters))
 
     heartbeat = QTimer()
     heartbeat.timeout.connect(tick)
@@ -101,6 +103,9 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     )
     assert "phone system" in " ".join(transcript.texts("prospect"))
     assert "touch base" in " ".join(transcript.texts("rep"))
+    # the level meters follow the audio taps (polled, not signalled per block)
+    assert desktop.controller.session.samples["prospect"] > 16000
+    assert gaps.get("meter", 0) > 20  # someone spoke: a meter moved
 
     feed = w.phone.coach.feed
     qtbot.waitUntil(lambda: len(feed.flag_cards()) > 0, timeout=10000)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -63,6 +64,22 @@ class CallControls(QWidget):
         self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         who.addWidget(self.name)
         who.addWidget(self.number)
+        meters = QHBoxLayout()
+        meters.setSpacing(6)
+        self.meters: dict[str, QProgressBar] = {}
+        for key, label in (("rep", "You"), ("prospect", "Them")):
+            tag = QLabel(label)
+            tag.setProperty("role", "hint")
+            bar = QProgressBar()
+            bar.setRange(0, 100)
+            bar.setTextVisible(False)
+            bar.setFixedSize(70, 5)
+            bar.setToolTip(f"{'Your' if key == 'rep' else 'Their'} audio level")
+            meters.addWidget(tag)
+            meters.addWidget(bar)
+            self.meters[key] = bar
+        meters.addStretch(1)
+        who.addLayout(meters)
         head.addLayout(who, 1)
         right = QVBoxLayout()
         right.setSpacing(2)
@@ -181,7 +198,14 @@ class CallControls(QWidget):
         else:
             self._tick.stop()
             self.dtmf_pad.hide()
+            self.set_levels({})
         self._update_timer()
+
+    def set_levels(self, levels: dict[str, float]) -> None:
+        """Audio levels in dBFS (polled at ~15 Hz); -60 dB and below reads as empty."""
+        for key, bar in self.meters.items():
+            db = levels.get(key, -120.0)
+            bar.setValue(int(max(0.0, min(1.0, (db + 60.0) / 60.0)) * 100))
 
     def elapsed(self) -> float:
         if self.connected_at is None:
