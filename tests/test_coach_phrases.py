@@ -1138,7 +1138,6 @@ i'll call you back in ten minutes once i have the number
 they can't see your data unless you invite them
 that's the approach most finance teams take and it works
 there's plenty to think about so take your time
-we have a video library inside the product for your admins
 i'll confirm the room booking today
 after today's demo i'll send the pricing by email
 small teams usually start with the basic plan
