@@ -10,7 +10,6 @@ import time
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -136,10 +135,9 @@ class CallControls(QWidget):
         self.dtmf_pad.hide()
         self.dtmf_sent = QLabel("")
         self.dtmf_sent.setProperty("role", "hint")
-        wrap = QGridLayout()
-        wrap.addWidget(self.dtmf_pad, 0, 0)
-        wrap.addWidget(self.dtmf_sent, 1, 0)
-        outer.addLayout(wrap)
+        self.dtmf_sent.hide()
+        outer.addWidget(self.dtmf_pad)  # hidden widgets take no room in a box layout
+        outer.addWidget(self.dtmf_sent)
 
         self._tick = QTimer(self)
         self._tick.setInterval(250)
@@ -163,6 +161,7 @@ class CallControls(QWidget):
         self.connected_at = None
         self.ended_after = None
         self.dtmf_sent.setText("")
+        self.dtmf_sent.hide()
         for b in (self.mute, self.hold, self.keys):
             b.blockSignals(True)
             b.setChecked(False)
@@ -235,6 +234,7 @@ class CallControls(QWidget):
         if key == "+":
             key = "0"
         self.dtmf_sent.setText((self.dtmf_sent.text() + key)[-24:])
+        self.dtmf_sent.show()
         self.dtmfPressed.emit(key)
 
     def send_digit(self, key: str) -> None:
