@@ -29,7 +29,10 @@ from typing import Any, Literal
 from softphone import protocol as p
 from softphone.accounts import AccountConfig
 from softphone.errors import EngineError, EngineNotRunning
+from softphone.event_log import EventLog
 from softphone.uri import normalize_uri
+
+__all__ = ["EngineClient", "EventLog"]
 
 log = logging.getLogger(__name__)
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -316,33 +319,3 @@ class EngineClient:
         if self.info is None:
             raise EngineNotRunning("The phone engine is not running.")
         return SharedRingReader(self.info.taps[channel])
-
-
-class EventLog:
-    """A listener that keeps every event and lets a thread wait for one (CLI, tests)."""
-
-    def __init__(self) -> None:
-        self.events: list[p.Event] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, event: p.Event) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def wait_for(self, pred: Callable[[p.Event], bool], timeout: float = 10.0) -> p.Event:
-        """The first event (past or future) matching pred; raises TimeoutError."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for e in self.events:
-                    if pred(e):
-                        return e
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no matching event within {timeout} s")
-                self._cond.wait(left)
-
-    def of(self, kind: type) -> list:
-        with self._cond:
-            return [e for e in self.events if isinstance(e, kind)]

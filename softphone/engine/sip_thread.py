@@ -26,6 +26,13 @@ import pjsua2 as pj
 from softphone.engine.account import EngineAccount
 from softphone.engine.call import EngineCall, split_remote
 from softphone.engine.commands import CommandHandler
+from softphone.engine.endpoint import (
+    SipEndpoint,
+    apply_media_config,
+    create_transports,
+    endpoint_config,
+    set_codec_priorities,
+)
 from softphone.engine.media import EngineMedia
 from softphone.errors import EngineError
 from softphone.protocol import (
@@ -38,32 +45,6 @@ from softphone.protocol import (
     Shutdown,
 )
 
-_TRANSPORT_TYPES = {
-    "udp": pj.PJSIP_TRANSPORT_UDP,
-    "tcp": pj.PJSIP_TRANSPORT_TCP,
-    "tls": pj.PJSIP_TRANSPORT_TLS,
-}
-_SRTP = {
-    "disabled": pj.PJMEDIA_SRTP_DISABLED,
-    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
-    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
-}
-
-
-class _Endpoint(pj.Endpoint):
-    """Endpoint that reports closed TCP/TLS connections (the registrar went away)."""
-
-    def __init__(self, sip: SipThread) -> None:
-        super().__init__()
-        self.sip = sip
-
-    def onTransportState(self, prm: pj.OnTransportStateParam) -> None:
-        try:
-            if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
-                self.sip.later(self.sip.transport_lost)
-        except Exception:  # never into SWIG
-            self.sip.log.exception("onTransportState failed")
-
 
 class SipThread:
     """Runs on the engine's main thread (named "sip"); `run()` returns after shutdown."""
@@ -73,7 +54,7 @@ class SipThread:
         self.commands = commands
         self.emit = emit
         self.log = logging.getLogger("softphone.engine")
-        self.ep: _Endpoint | None = None
+        self.ep: SipEndpoint | None = None
         self.transports: dict[str, tuple[int, int]] = {}  # name -> (transport id, port)
         self.accounts: dict[str, EngineAccount] = {}
         self.direct: EngineAccount | None = None
@@ -102,26 +83,13 @@ class SipThread:
 
     def _start(self) -> None:
         cfg = self.config
-        self.ep = _Endpoint(self)
+        self.ep = SipEndpoint(self)
         self.ep.libCreate()
-        ec = pj.EpConfig()
-        ec.uaConfig.threadCnt = 0
-        ec.uaConfig.mainThreadOnly = True
-        ec.uaConfig.userAgent = cfg.user_agent
-        ec.uaConfig.maxCalls = 8
-        ec.logConfig.level = cfg.log_level
-        ec.logConfig.consoleLevel = cfg.log_level
-        ec.medConfig.clockRate = 16000
-        ec.medConfig.sndClockRate = 16000
-        ec.medConfig.audioFramePtime = 20
-        ec.medConfig.channelCount = 1
-        ec.medConfig.ecTailLen = 0  # no echo canceller: the headset has none to cancel
-        ec.medConfig.noVad = True
-        self.ep.libInit(ec)
-        self._create_transports()
+        self.ep.libInit(endpoint_config(cfg))
+        self.transports = create_transports(self.ep, cfg)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
-        self._set_codec_priorities()
+        set_codec_priorities(self.ep, cfg)
         self.media.start()
         self.direct = EngineAccount(self, None, "direct")
         acfg = pj.AccountConfig()
@@ -138,37 +106,6 @@ class SipThread:
             )
         )
 
-    def _create_transports(self) -> None:
-        cfg = self.config
-        port = cfg.sip_port
-        for name in cfg.transports:
-            tc = pj.TransportConfig()
-            tc.boundAddress = cfg.bind_address
-            if cfg.bind_address:
-                tc.publicAddress = cfg.bind_address
-            if name == "tls":
-                tc.port = cfg.tls_port
-                tc.tlsConfig.verifyServer = cfg.tls_verify_server
-                if cfg.tls_ca_file:
-                    tc.tlsConfig.CaListFile = cfg.tls_ca_file
-                if cfg.tls_cert_file:
-                    tc.tlsConfig.certFile = cfg.tls_cert_file
-                    tc.tlsConfig.privKeyFile = cfg.tls_key_file or ""
-                tc.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
-            else:
-                tc.port = port
-            try:
-                tid = self.ep.transportCreate(_TRANSPORT_TYPES[name], tc)
-            except pj.Error:
-                if name == "tls" or tc.port == 0:
-                    raise
-                tc.port = 0  # the UDP port is taken for TCP: any port will do
-                tid = self.ep.transportCreate(_TRANSPORT_TYPES[name], tc)
-            bound = int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
-            if name != "tls" and port == 0:
-                port = bound
-            self.transports[name] = (tid, bound)
-
     @property
     def sip_port(self) -> int:
         for name in ("udp", "tcp", "tls"):
@@ -181,24 +118,8 @@ class SipThread:
             raise EngineError(f"The engine was started without {name.upper()}; enable it first.")
         return self.transports[name][0]
 
-    def _set_codec_priorities(self) -> None:
-        wanted = [c.lower() for c in self.config.codecs]
-        for ci in self.ep.codecEnum2():
-            cid = ci.codecId.lower()
-            rank = next((i for i, w in enumerate(wanted) if cid.startswith(w)), None)
-            if rank is not None:
-                prio = 255 - rank
-            else:
-                prio = 100 if self.config.other_codecs else 0
-            self.ep.codecSetPriority(ci.codecId, prio)
-
     def apply_media_config(self, acfg: pj.AccountConfig) -> None:
-        mc = acfg.mediaConfig
-        if self.config.bind_address:
-            mc.transportConfig.boundAddress = self.config.bind_address
-        mc.transportConfig.port = self.config.rtp_port
-        mc.srtpUse = _SRTP[self.config.srtp]
-        mc.srtpSecureSignaling = 0  # SDES keys over plain UDP too, not only over TLS
+        apply_media_config(acfg, self.config)
 
     # ---- the loop ----
 
