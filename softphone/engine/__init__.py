@@ -2,5 +2,7 @@
 
 Run as `python -m softphone.engine --fd N` by `softphone.client.EngineClient`; nothing in
 the app process imports pjsua2. Modules: `process` (entry point, pipe threads),
-`sip_thread` (the Endpoint and the command loop), `account`, `call`, `media_port`.
+`sip_thread` (the command loop and shutdown order), `endpoint` (endpoint, transports,
+codecs), `commands` (protocol commands -> pjsua2), `account`, `call`, `media` (bridge, taps,
+recordings) and `media_port` (the AudioMediaPort on pjmedia's clock thread).
 """
