@@ -1159,3 +1159,19 @@ def test_sixth_set_of_good_talk_stays_quiet(line: str) -> None:
         coach = LiveCoach(previous_calls=0)
         coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
         assert coach.add_utterance(Utterance("rep", 3.7, 6.0, line)) == [], prospect
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "i'll send you a summary of what we discussed",
+        "i'll recap everything we talked about in an email",
+        "so to sum up what we went over",
+        "based on what we discussed i think the team plan fits",
+        "thanks talk soon",
+        "it was great talking to you",
+        "looking forward to talking again thursday",
+    ],
+)
+def test_end_of_call_recaps_and_goodbyes_stay_quiet_on_a_first_call(line: str) -> None:
+    assert _reply_kinds("sounds good", line) == set()
