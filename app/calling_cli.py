@@ -55,7 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--uri-template", default=None, help="e.g. sip:{number}@pbx.example.com")
     run.add_argument("--account", help="settings account id to dial from")
-    run.add_argument("--hours", default="8-20", help="contacts' local calling window (8-20)")
+    run.add_argument(
+        "--hours", help="contacts' local calling window (default: settings, else 8-20)"
+    )
     run.add_argument("--ring-timeout", type=float, default=25.0, metavar="S")
     run.add_argument("--talk-seconds", type=float, metavar="S", help="hang up after S seconds")
     run.add_argument("--bind", default="", metavar="ADDR", help="local address for SIP and RTP")
@@ -211,7 +213,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.list is None and args.session is None:
         raise ValueError("Name a call list to dial, or --session to resume one.")
-    window = CallingWindow.parse(args.hours)
+    window = CallingWindow.parse(args.hours or _settings_hours())
     db = _db()
     client, account_id = _engine(args)
     stop = threading.Event()
@@ -258,6 +260,13 @@ def _voicemail_path(args: argparse.Namespace) -> str | None:
     return str(
         library().path(rep_name(args.rep or None), args.voicemail)
     )  # VoicemailError is a ValueError
+
+
+def _settings_hours() -> str:
+    from app.settings import load_settings
+
+    # A `calling_hours` setting ("8-20") is read when the settings file has one.
+    return str(getattr(load_settings(), "calling_hours", "") or "8-20")
 
 
 def _print_event(e: Any, as_json: bool) -> None:

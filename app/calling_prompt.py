@@ -36,7 +36,9 @@ def interactive(q: Any, stop: threading.Event, voicemail: str | None = None) -> 
     print(HELP, file=sys.stderr)
     while not stop.is_set() and q.state != "finished":
         try:
-            line = input("> ").strip()
+            sys.stderr.write("> ")  # stdout carries the events (JSON lines with --json)
+            sys.stderr.flush()
+            line = input().strip()
         except EOFError:
             break
         key, _, rest = line.partition(" ")

@@ -252,3 +252,69 @@ def test_a_call_that_cannot_be_placed_pauses_without_counting(eng, db) -> None:
         q.stop()
     assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
     assert _outcomes(db, list_id)["Ann Answer"] is None
+
+
+def test_queue_run_interactive_keys(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    env = {
+        **os.environ,
+        "CALLCOACH_DATA_DIR": str(tmp_path / "data"),
+        "CALLCOACH_CONFIG_DIR": str(tmp_path / "config"),
+    }
+    root = Path(__file__).resolve().parent.parent
+    src = tmp_path / "list.csv"
+    src.write_text(LIST)
+    cmd = [sys.executable, "main.py", "lists", "import", str(src), "--name", "keys"]
+    subprocess.run(cmd, cwd=root, env=env, check=True, capture_output=True)
+    with sipp("-sn", "uas", "-rtp_echo") as peer:
+        proc = subprocess.Popen(
+            [sys.executable, "main.py", "queue", "run", "keys", "--json", "--hours", "0-24",
+             "--bind", "127.0.0.1", "--uri-template", f"sip:{{number}}@127.0.0.1:{peer['port']}"],
+            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        seen: list[dict] = []
+        cond = threading.Condition()
+
+        def read() -> None:
+            for line in proc.stdout:
+                if line.startswith("{"):
+                    with cond:
+                        seen.append(json.loads(line))
+                        cond.notify_all()
+
+        threading.Thread(target=read, daemon=True).start()
+
+        def until(pred) -> dict:
+            with cond:
+                assert cond.wait_for(lambda: any(pred(e) for e in seen), timeout=15), seen
+                return next(e for e in seen if pred(e))
+
+        until(lambda e: e.get("state") == "ready" and e["contact"] == "Ann Answer")
+        proc.stdin.write("\n")  # Enter dials
+        proc.stdin.flush()
+        until(lambda e: e.get("state") == "connected")
+        proc.stdin.write("m Demo on Thursday\n")  # meeting booked, with a note
+        proc.stdin.flush()
+        until(lambda e: e.get("state") == "ready" and e["contact"] == "Bob Busy")
+        proc.stdin.write("s\nq\n")  # skip Bob, quit
+        proc.stdin.flush()
+        assert proc.wait(30) == 0, proc.stderr.read()
+        rc, err = sipp_result(peer, 10)
+        assert rc == 0, err
+    summary = seen[-1]
+    assert summary["state"] == "paused" and summary["meetings"] == 1 and summary["dials"] == 1
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "data" / "callcoach.db")
+    rows = db.execute("SELECT name, outcome, notes FROM call_list_entries ORDER BY position")
+    assert rows.fetchall() == [
+        ("Ann Answer", "meeting_booked", "Demo on Thursday"),
+        ("Bob Busy", "skipped", None),
+        ("Nia Noanswer", None, None),
+    ]
