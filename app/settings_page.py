@@ -6,6 +6,9 @@ save, `saved` is emitted so the controller can re-register or reload what change
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
@@ -21,6 +24,10 @@ class SettingsPage(QWidget):
         super().__init__()
         self.setObjectName("Canvas")
         self.settings = settings
+        # how slow work (keyring, disk) runs: the app sets its io worker; default inline
+        self.background: Callable[[Callable[[], Any], Callable[[Any], None]], None] = (
+            lambda fn, done: done(fn())
+        )
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 18, 24, 18)
         lay.setSpacing(10)
@@ -66,9 +73,15 @@ class SettingsPage(QWidget):
             "region": s.default_region,
             "rep_name": s.rep_name,
         }
-        self.account.load(values, has_password(acct) if acct.server else False)
+        self.account.load(values, False)
         self.coach.load(s.to_json())
         self.message.setText("")
+        if acct.server:  # the keyring may be slow (D-Bus): ask off the GUI thread
+            self.background(lambda: has_password(acct), self._show_has_password)
+
+    def _show_has_password(self, has: bool) -> None:
+        if has and not self.account.password.text():
+            self.account.password.setPlaceholderText("Saved in the keyring — type to change")
 
     def _save(self) -> None:
         s = self.settings
@@ -87,22 +100,36 @@ class SettingsPage(QWidget):
         c = self.coach.values()
         s.rule_pack, s.monologue_seconds = c["rule_pack"], c["monologue_seconds"]
         s.card_repeat_seconds, s.live_flags = c["card_repeat_seconds"], c["live_flags"]
-        problems = []
         password = self.account.new_password()
-        if password and acct.server:
-            problem = store_password(acct, password)
-            if problem:
-                problems.append(problem)
-            else:
-                self.account.password.clear()
-                self.account.password.setPlaceholderText("Saved in the keyring — type to change")
-        try:
-            save_settings(s)
-        except OSError as e:
-            problems.append(f"Settings could not be written ({e.strerror or e}).")
+        self.save.setEnabled(False)
+        self._say("Saving…")
+
+        def write() -> list[str]:  # keyring and disk: off the GUI thread
+            problems = []
+            if password and acct.server:
+                problem = store_password(acct, password)
+                if problem:
+                    problems.append(problem)
+            try:
+                save_settings(s)
+            except OSError as e:
+                problems.append(f"Settings could not be written ({e.strerror or e}).")
+            return problems
+
+        self.background(write, lambda problems: self._saved(problems, bool(password)))
+
+    def _saved(self, problems: list[str], password_given: bool) -> None:
+        self.save.setEnabled(True)
         self._say(" ".join(problems) or "Saved.", bad=bool(problems))
+        if password_given and not any("keyring" in p for p in problems):
+            self.account.password.clear()
+            self.account.password.setPlaceholderText("Saved in the keyring — type to change")
         if not problems:
-            self.saved.emit(s)
+            self.saved.emit(self.settings)
+
+    def failed(self, sentence: str) -> None:
+        self.save.setEnabled(True)
+        self._say(sentence, bad=True)
 
     def _say(self, text: str, bad: bool = False) -> None:
         self.message.setText(text)

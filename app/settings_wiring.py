@@ -60,6 +60,8 @@ class SettingsWiring(QObject):
         self.w, self.bridge, self.sv = window, bridge, services
         page = window.settings_page
         self.audio, self.model_page = page.audio, page.model
+        page.background = lambda fn, done: self.sv.io.submit(fn, done, page.failed)
+        page.load()
         self.meter = MicMeter()
         self.audio.level_fn = lambda: self.meter.level
         self.audio.meterWanted.connect(self._meter)
