@@ -60,7 +60,7 @@ def read_transcript(path: str | Path) -> tuple[list[Utterance], int | None]:
     """Utterances and previous_calls from a transcript JSON file."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise AnalyzeInputError(f"{path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -123,3 +123,17 @@ def test_broken_rule_pack_exits_2(tmp_path: Path) -> None:
     pack.write_text("name: x\nrules:\n  - id: x\n    kind: arguing\n", encoding="utf-8")
     r = _analyze(str(CALL), "--rules", str(pack))
     assert r.returncode == 2 and f"{pack} line 3" in r.stderr and "label" in r.stderr
+
+
+def test_transcript_with_a_byte_order_mark_and_empty_call(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(
+        b'\xef\xbb\xbf{"utterances": [{"speaker": "rep", "start": 0, "end": 1, "text": "just checking in"}]}'
+    )
+    r = _analyze(str(bom), "--json")
+    assert r.returncode == 0, r.stderr
+    assert [f["kind"] for f in json.loads(r.stdout)["flags"]] == ["vague_language"]
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"utterances": []}', encoding="utf-8")
+    r = _analyze(str(empty), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["flags"] == []
