@@ -1175,3 +1175,52 @@ def test_sixth_set_of_good_talk_stays_quiet(line: str) -> None:
 )
 def test_end_of_call_recaps_and_goodbyes_stay_quiet_on_a_first_call(line: str) -> None:
     assert _reply_kinds("sounds good", line) == set()
+
+
+# An eleventh blind set (recall 7/17 and one false flag before the rules were extended):
+ITEMS_ELEVEN = [
+    (
+        "i think we'll stick with what we have",
+        "that's the wrong call if you ask me",
+        {"arguing"},
+        None,
+    ),
+    ("i think we'll stick with what we have", "okay what would make you revisit that", set(), None),
+    ("we don't have time for a new tool", "you don't have time not to do this", {"arguing"}, None),
+    ("we don't have time for a new tool", "i get it when is your team least busy", set(), None),
+    ("our it team says your security is weak", "your it team is misinformed", {"arguing"}, None),
+    (
+        "our it team says your security is weak",
+        "what did they flag i'd like to get them answers",
+        set(),
+        None,
+    ),
+    ("the old vendor was cheaper", "cheaper isn't better", {"arguing"}, None),
+    ("hi", "nice to hear from you again after so long", {"false_familiarity"}, 0),
+    ("hi", "i'm calling back about the quote you asked me for", {"false_familiarity"}, 0),
+    ("hi", "you probably remember me from my last call", {"false_familiarity"}, 0),
+    ("hi", "good morning i'm calling from pipeflow for the first time", set(), 0),
+    ("hi", "just touching base again", {"vague_language"}, None),
+    ("hi", "we make things easier for everyone", {"vague_language"}, None),
+    ("hi", "i'll shoot you an email at some point", {"vague_language"}, None),
+    ("hi", "i'll email you the agenda tonight", set(), None),
+    ("hi", "i've attached three case studies and our brochure", {"content_dump"}, None),
+    ("hi", "we've got an amazing webinar coming up you should join", {"content_dump"}, None),
+    ("hi", "you'll find tons of guides on our help center", {"content_dump"}, None),
+    ("hi", "i'll share my screen and show you the report", set(), None),
+    ("hi", "i really need you to make this happen today", {"pressure"}, None),
+    ("hi", "this price disappears at midnight", {"pressure"}, None),
+    ("hi", "we can't keep the slot open much longer", {"pressure"}, None),
+    ("hi", "let's just get the paperwork done right now", {"pressure"}, None),
+    ("hi", "we can revisit this next quarter if now isn't right", set(), None),
+]
+
+
+@pytest.mark.parametrize(("prospect", "line", "expected", "previous_calls"), ITEMS_ELEVEN)
+def test_blind_set_eleven(
+    prospect: str, line: str, expected: set, previous_calls: int | None
+) -> None:
+    coach = LiveCoach(previous_calls=previous_calls)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, prospect))
+    got = {f.kind for f in coach.add_utterance(Utterance("rep", 3.7, 6.0, line))}
+    assert got == expected
