@@ -91,7 +91,7 @@ class DialerQueue:
         self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
         self.conversation_s, self.clock = conversation_s, clock
         now = clock()
-        with db.conn:
+        with db.atomic():
             if session_id is None:
                 if list_ref is None:
                     raise ValueError("A dialing session needs a call list or a session to resume.")
@@ -258,7 +258,7 @@ class DialerQueue:
         if self.running_since is not None:
             self.active_seconds = self._active_now()
             self.running_since = now
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "UPDATE dial_sessions SET state = ?, current_entry_id = ?, current_call_id = ?,"
                 " active_seconds = ?, resumed_at = ?, ended_at = ? WHERE id = ?",
@@ -282,7 +282,7 @@ class DialerQueue:
             if row is not None:
                 self.dial_id = row[0]
                 if row[2] is None:  # the app stopped during the call: it is over now
-                    with self.db.conn:
+                    with self.db.atomic():
                         qs.dial_ended(self.db, self.call_db_id, row[0], self.clock(), None, None)
             self._load_card()
             suggested = "connected" if row is not None and row[1] is not None else "no_answer"
@@ -340,7 +340,7 @@ class DialerQueue:
         now = self.clock()
         entry = qs.entry(self.db, self.entry_id)
         uri = self._uri_for(self.card.phone)
-        with self.db.conn:
+        with self.db.atomic():
             self.call_db_id, self.dial_id = qs.start_dial(
                 self.db, self.session_id, entry, uri, self.rep, now
             )
@@ -352,7 +352,7 @@ class DialerQueue:
         except (SoftphoneError, ValueError) as e:  # InvalidUri / EngineError: a sentence
             # Nothing went on the wire: no dial to count. It is a setup problem (no account,
             # a bad dial template, the engine down), so stop here rather than burn the list.
-            with self.db.conn:
+            with self.db.atomic():
                 qs.undo_dial(self.db, self.call_db_id, self.dial_id, self.entry_id)
             self.engine_call, self.call_db_id, self.dial_id = None, None, None
             self.card.attempts -= 1
@@ -368,13 +368,13 @@ class DialerQueue:
     def _on_event(self, event: Any) -> None:
         if isinstance(event, EngineCrashed):
             if self.state in IN_CALL:
-                with self.db.conn:
+                with self.db.atomic():
                     qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, None)
                 self._after_call(event.reason, "no_answer")
             return
         if event.call_id in self._detached and event.state == "disconnected":
             call_db_id, dial_id = self._detached.pop(event.call_id)
-            with self.db.conn:
+            with self.db.atomic():
                 qs.dial_ended(
                     self.db, call_db_id, dial_id, self.clock(), event.status_code, event.reason
                 )
@@ -384,13 +384,13 @@ class DialerQueue:
         if event.state in ("ringing", "early") and self.state == "dialing":
             self._set("ringing", f"Ringing {self.card.name}.")
         elif event.state == "connected" and self.state != "connected":
-            with self.db.conn:
+            with self.db.atomic():
                 qs.dial_connected(self.db, self.call_db_id, self.dial_id, self.clock())
             self._connect_t = time.monotonic()
             self._set("connected", f"Connected with {self.card.name}.")
         elif event.state == "disconnected":
             connected = event.connected_at is not None
-            with self.db.conn:
+            with self.db.atomic():
                 qs.dial_ended(
                     self.db,
                     self.call_db_id,
@@ -431,7 +431,7 @@ class DialerQueue:
             return
         if self.state not in ("wrap_up", "ready", "paused") or self.entry_id is None:
             raise ValueError(f"There is no contact to give an outcome to (queue {self.state}).")
-        with self.db.conn:
+        with self.db.atomic():
             qs.record_outcome(
                 self.db,
                 self.entry_id,
@@ -465,7 +465,7 @@ class DialerQueue:
     def _skip(self) -> None:
         if self.state not in ("ready", "paused") or self.entry_id is None:
             raise ValueError(f"Only a contact not yet dialed can be skipped (queue {self.state}).")
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "UPDATE call_list_entries SET status = 'skipped', outcome = 'skipped',"
                 " outcome_at = ? WHERE id = ?",

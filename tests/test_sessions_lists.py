@@ -84,7 +84,7 @@ def test_unreadable_lists_get_one_sentence(tmp_path) -> None:
 
 
 def test_import_merges_into_existing_contacts_and_exports_outcomes(db, tmp_path) -> None:
-    with db.conn:
+    with db.atomic():
         existing = history.add_contact(db, "Dana S.", "+12125550123", company=None)
     res = calllists.import_preview(db, calllists.parse_table(CRM_EXPORT), "week 47")
     assert (res.imported, res.merged, res.created, len(res.rejected)) == (3, 1, 2, 3)
@@ -99,7 +99,7 @@ def test_import_merges_into_existing_contacts_and_exports_outcomes(db, tmp_path)
         "Acme",  # blanks are filled from the list
         "dana@acme.com",
     )
-    with db.conn:
+    with db.atomic():
         db.execute(
             "UPDATE call_list_entries SET status='done', outcome='meeting_booked', outcome_at=?"
             " WHERE list_id = ? AND position = 0",

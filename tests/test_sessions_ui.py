@@ -43,7 +43,7 @@ def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
     from softphone.ui.queue_view import QueueView
 
     db = open_database(tmp_path / "cc.db")
-    with db.conn:
+    with db.atomic():
         dana = history.add_contact(db, "Dana Smith", "+12125550101", "Acme")
         earlier = history.start_call(
             db, remote_number="+12125550101", contact_id=dana, started_at=time.time() - 86400 * 30

@@ -184,7 +184,7 @@ class PracticeRun:
             started_at=self.started_at,
             previous_calls=0,
         )
-        with db.conn:
+        with db.atomic():
             history.set_notes(db, call_id, f"Practice: {s.title}")
             db.execute(
                 "INSERT INTO practice_calls(call_id, script, title, path_json) VALUES (?,?,?,?)",
