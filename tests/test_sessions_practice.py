@@ -183,9 +183,9 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
     from tests.sip_support import engine
 
     raw, rep = tmp_path / "rep_raw.wav", tmp_path / "rep.wav"
-    line = "Hi Sam, this is Pat. I saw you downloaded our white paper on mobile device management."
+    line = "Hi Jordan, this is Pat from Acme. You reached out to us about fleet tracking."
     subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
-    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "2.5", "8"], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "2.5", "6"], check=True)
     db_path = tmp_path / "cc.db"
     with engine(audio="file", play_file=str(rep)) as (client, _log):
         view = PracticeView(
@@ -196,8 +196,8 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
         view.resize(820, 560)
         view.show()
         titles = [s.path.stem for s in view.scripts]
-        view.choice.setCurrentIndex(titles.index("one_white_paper"))
-        assert "school project" in view.description.text()
+        view.choice.setCurrentIndex(titles.index("never_reached_out"))
+        assert "downloaded one guide" in view.description.text()
         view.start_button.click()
         qtbot.waitUntil(lambda: "Stored in the library" in view.status.text(), timeout=90_000)
         lines = [view.transcript.item(i).text() for i in range(view.transcript.count())]
@@ -205,9 +205,12 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
         folder.mkdir(parents=True, exist_ok=True)
         assert view.grab().save(str(folder / "practice-call.png"))
         view.timer.stop()
-    assert lines[0] == "Prospect: Hello, Sam here."
+    assert lines[0] == "Prospect: Jordan Lee speaking."
     assert any(x.startswith("You (as heard):") and "silence" not in x for x in lines)
-    assert "Prospect: Yes, I only wanted the white paper. I am not buying anything." in lines
-    assert "just_the_paper" in view.status.text()
+    assert (
+        "Prospect: I never reached out to anyone. I downloaded one guide, that is all. "
+        "I have to go." in lines
+    )
+    assert "hello → never_reached_out" in view.status.text()
     db = sqlite3.connect(db_path)
-    assert db.execute("SELECT script FROM practice_calls").fetchone() == ("one_white_paper",)
+    assert db.execute("SELECT script FROM practice_calls").fetchone() == ("never_reached_out",)

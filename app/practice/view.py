@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -71,6 +71,7 @@ class PracticeView(QWidget):
         lay.addWidget(self.description)
         self.transcript = QListWidget()
         self.transcript.setWordWrap(True)
+        self.transcript.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay.addWidget(self.transcript, 1)
         self.status = QLabel("")
         self.status.setObjectName("Hint")
