@@ -234,6 +234,9 @@ def test_queue_run_cli_headless_against_sipp(tmp_path) -> None:
     out = tmp_path / "out.csv"
     assert main("lists", "export", "cli", str(out)).returncode == 0
     assert out.read_text(encoding="utf-8-sig").count(",busy,") == 3
+    status = json.loads(main("queue", "status", str(summary["session"])).stdout)
+    assert status["session"]["dials"] == 3 and status["session"]["state"] == "finished"
+    assert status["today"]["dials"] == 3
     r = main("queue", "run", "nope", "--uri-template", "sip:{number}@127.0.0.1")
     assert r.returncode == 2 and "There is no call list named 'nope'." in r.stderr
 
@@ -318,3 +321,13 @@ def test_queue_run_interactive_keys(tmp_path) -> None:
         ("Bob Busy", "skipped", None),
         ("Nia Noanswer", None, None),
     ]
+
+
+def test_call_back_key_times() -> None:
+    from app.calling_prompt import callback_time
+
+    now = datetime(2026, 11, 23, 15, 0)
+    assert callback_time("16:30", now) == datetime(2026, 11, 23, 16, 30).timestamp()
+    assert callback_time("9:05", now) == datetime(2026, 11, 24, 9, 5).timestamp()  # tomorrow
+    with pytest.raises(ValueError, match="give the call-back like k 14:30"):
+        callback_time("soon", now)
