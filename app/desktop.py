@@ -179,16 +179,24 @@ class DesktopApp:
         return leftovers()
 
 
-def _quit_on_sigterm(app: Any) -> None:
-    """SIGTERM (logout, a service manager) ends the app through the same orderly shutdown."""
+def _quit_on_sigterm(app: Any) -> dict:
+    """SIGTERM (logout, a service manager) ends the app through the same orderly shutdown,
+    also when it arrives before the event loop runs."""
     import signal
 
     from PySide6.QtCore import QTimer
 
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    state = {"stop": False}
+
+    def handler(*_: Any) -> None:
+        state["stop"] = True
+        app.quit()
+
+    signal.signal(signal.SIGTERM, handler)
     timer = QTimer(app)  # Python runs signal handlers only between bytecodes: wake it up
     timer.timeout.connect(lambda: None)
     timer.start(250)
+    return state
 
 
 def run_desktop(argv: list[str]) -> int:
@@ -202,20 +210,27 @@ def run_desktop(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")  # fmt: skip
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    sigterm = _quit_on_sigterm(app)
     if hand_over(uri):
         return 0
     desktop = DesktopApp()
-    _quit_on_sigterm(app)
+    code = 0
     try:
         desktop.show()
         if uri:
             desktop.dial_when_ready(uri)
-        return app.exec()
+        if not sigterm["stop"]:
+            code = app.exec()
     finally:
         left = desktop.shutdown()
         if left:
             log.warning("still running after shutdown: %s", ", ".join(left))
-    del app
+        # Qt objects go before the QApplication, in this order, not at interpreter exit
+        desktop.window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        del desktop
+    return code
