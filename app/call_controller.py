@@ -8,7 +8,6 @@ second incoming call while busy is declined with 486 (busy here).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid as uuidlib
@@ -17,7 +16,15 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from app import history_rows
-from app.live_session import LiveSession
+from app.call_records import (
+    finalize_recording,
+    finish_row,
+    mark_connected,
+    save_session,
+    set_recording,
+    start_call_row,
+)
+from app.live_session import LiveSession, make_coach
 from app.ringer import Ringer
 from app.settings import Settings
 from softphone.ui.numbers import number_from_uri
@@ -40,7 +47,6 @@ class CallController(QObject):
         self.previous_calls: int | None = None
         self.session: LiveSession | None = None
         self.state = "idle"
-        self.registered: dict[str, bool] = {}
         self.poll = QTimer(self)
         self.poll.setInterval(66)  # ~15 Hz: partials, gauges, levels
         self.poll.timeout.connect(self._poll)
@@ -49,10 +55,7 @@ class CallController(QObject):
         b = bridge
         b.callStateChanged.connect(self._on_call_state)
         b.incomingCall.connect(self._on_incoming)
-        b.registrationChanged.connect(self._on_registration)
-        b.engineStarted.connect(self._on_engine_started)
         b.engineCrashed.connect(self._on_engine_crashed)
-        b.modelStateChanged.connect(self._on_model_state)
         b.utteranceFinalized.connect(self._on_utterance)
         b.flagRaised.connect(self._on_flag)
         b.positiveMarked.connect(self.page.coach.add_positive)
@@ -143,7 +146,7 @@ class CallController(QObject):
 
         path = data_dir() / "recordings" / f"live-{self.db_uuid}.wav"
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        self.sv.store.submit(_recording_row, self.db_uuid, str(path))
+        self.sv.store.submit(set_recording, self.db_uuid, str(path))
         return str(path)
 
     def reject(self, call_id: str) -> None:
@@ -189,7 +192,7 @@ class CallController(QObject):
         self.page.show_call_view(True)
         self.db_uuid = str(uuidlib.uuid4())
         if self.sv.store is not None:
-            self.sv.store.submit(_start_call_row, self.db_uuid, direction, number, uri, name,
+            self.sv.store.submit(start_call_row, self.db_uuid, direction, number, uri, name,
                                  time.time(), self.settings.rep_name)  # fmt: skip
         self.sv.read(lambda db: history_rows.summary(db, number, name), self._show_summary)
 
@@ -224,7 +227,7 @@ class CallController(QObject):
         self.page.controls.set_state(state, ev.sentence)
         if ev.state == "connected":
             if self.db_uuid and self.sv.store is not None:
-                self.sv.store.submit(_connected_row, self.db_uuid, time.time())
+                self.sv.store.submit(mark_connected, self.db_uuid, time.time())
             self._start_session()
         elif ev.state == "disconnected":
             self._ended(ev.sentence, ev.status_code, ev.reason)
@@ -246,10 +249,10 @@ class CallController(QObject):
             if session is not None:
                 session.stop()
             if uuid and store is not None:
-                store.submit(_finish_row, uuid, time.time(), code, reason, status)
-                store.submit(_finalize_recording, uuid)
+                store.submit(finish_row, uuid, time.time(), code, reason, status)
+                store.submit(finalize_recording, uuid)
                 if session is not None:
-                    store.submit(_save_session, uuid, session)
+                    store.submit(save_session, uuid, session)
                 store.flush(10)  # so the recents read that follows sees this call
 
         self.sv.io.submit(finish, lambda _: self.refresh_history())
@@ -321,23 +324,6 @@ class CallController(QObject):
         self.w.tray.incoming(name, number)
         self.ringer.start(self.settings.ring_device)
 
-    def _on_registration(self, ev: Any) -> None:
-        self.registered[ev.account_id] = ev.registered
-        if ev.registered:
-            self.w.status.set_registration("Registered", "good")
-        else:
-            self.w.status.set_registration(ev.sentence or "Not registered", "bad")
-        self.page.idle.subtitle.setText(
-            "Type a number or a name, or pick a recent call." if ev.registered else ev.sentence
-        )
-
-    def _on_engine_started(self, ev: Any) -> None:
-        if not self.settings.account():
-            self.w.status.set_registration("Ready — no SIP account (direct calls only)", "idle")
-        else:
-            self.w.status.set_registration("Registering…", "warn")
-        self.w.status.set_audio(_audio_label(self.settings))
-
     def _on_engine_crashed(self, ev: Any) -> None:
         reason = getattr(ev, "reason", "") or "The phone engine stopped."
         self.w.status.set_registration("Phone engine stopped — restarting…", "bad")
@@ -347,20 +333,6 @@ class CallController(QObject):
         if type(ev).__name__ == "EngineCrashed" and self.sv.engine is not None:
             # the window, coach and history carry on; the engine comes back with its accounts
             self.sv.commands.submit(self.sv.restart_engine)
-
-    def _on_model_state(self, state: str, sentence: str) -> None:
-        tone = {"ready": "good", "loading": "idle", "off": "idle"}.get(state, "bad")
-        short = {"ready": "Speech model ready", "loading": "Speech model: loading…",
-                 "off": "Speech model off"}.get(state, "No speech model — see Settings")  # fmt: skip
-        self.w.status.set_model(short, tone)
-        self.w.status.model.setToolTip(sentence)
-        page = self.w.settings_page.model
-        if state == "ready":
-            self.sv.io.submit(self.sv.model_location, lambda p: page.set_state(sentence, p))
-        else:
-            page.set_state(sentence)
-        if self.state == "connected" and self.session is not None and self.session.model is None:
-            log.info("model became ready mid-call; the transcript starts with the next call")
 
     def _on_problem(self, sentence: str) -> None:
         log.info("shown to the rep: %s", sentence)
@@ -402,38 +374,6 @@ class CallController(QObject):
         self.sv.read(history_rows.contacts, self.page.dialer.set_contacts)
 
 
-def _audio_label(s: Settings) -> str:
-    return f"Audio: {s.input_device or 'system default'}"
-
-
-def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, float]:
-    """The live coach for one call and its monologue limit (runs on the io worker: it parses
-    the rule pack). The rep's own monologue setting, when set, overrides the pack's."""
-    try:
-        from coach.engine import LiveCoach
-        from coach.rules.kinds import MonologueRule
-        from coach.rules.pack import load_pack
-    except ImportError:
-        log.warning("the live coach is not available in this build")
-        return None, 120.0
-    try:
-        pack = load_pack(settings.rule_pack or None)
-    except Exception as e:  # noqa: BLE001 - a broken custom pack: say so, use the built-in one
-        log.warning("rule pack %s could not be loaded: %s", settings.rule_pack or "(built-in)", e)
-        try:
-            pack = load_pack()
-        except Exception:  # no pack at all: the call runs without the coach
-            log.exception("the built-in rule pack could not be loaded")
-            return None, 120.0
-    rule = pack.first(MonologueRule)
-    limit = float(getattr(rule, "limit_seconds", 120.0))
-    if rule is not None and settings.monologue_seconds:
-        limit = float(settings.monologue_seconds)
-        tuned = dataclasses.replace(rule, limit_seconds=limit, warning_seconds=0.75 * limit)
-        pack = dataclasses.replace(pack, rules=tuple(tuned if r is rule else r for r in pack.rules))
-    return LiveCoach(pack, previous_calls=previous_calls), limit
-
-
 def _save_quietly(settings: Settings) -> None:
     from app.settings import save_settings
 
@@ -441,69 +381,3 @@ def _save_quietly(settings: Settings) -> None:
         save_settings(settings)
     except OSError:
         log.warning("settings could not be saved", exc_info=True)
-
-
-# -- store writer jobs (run on the StoreWriter thread with its db) ----------------------------
-def _start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, name: str,
-                    started: float, rep: str = "") -> None:  # fmt: skip
-    from softphone import history
-
-    contact_id = history.find_contact(db, name, number) if (name or number) else None
-    history.start_call(db, direction=direction, remote_number=number, remote_uri=uri,
-                       contact_id=contact_id, started_at=started, uuid=uuid, rep=rep)  # fmt: skip
-
-
-def _recording_row(db: Any, uuid: str, path: str) -> None:
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is not None:
-        history.set_recording(db, cid, path)
-
-
-def _finalize_recording(db: Any, uuid: str) -> None:
-    """The live WAV becomes the library's FLAC (a damaged one keeps its transcript anyway)."""
-    from app.db import data_dir
-    from coach.library.recordings import finalize_call_recording
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is None:
-        return
-    try:
-        finalize_call_recording(db, cid, data_dir())
-    except (OSError, ValueError, RuntimeError) as e:
-        log.warning("the recording of call %s could not be converted: %s", cid, e)
-
-
-def _connected_row(db: Any, uuid: str, at: float) -> None:
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is not None:
-        history.call_connected(db, cid, at)
-
-
-def _finish_row(db: Any, uuid: str, at: float, code: int | None, reason: str,
-                status: str | None) -> None:  # fmt: skip
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is not None:
-        history.finish_call(db, cid, ended_at=at, sip_code=code, sip_reason=reason or None,
-                            status=status)  # fmt: skip
-
-
-def _save_session(db: Any, uuid: str, session: LiveSession) -> None:
-    from coach.library import store as lib
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is None:
-        return
-    lib.add_utterances(db, cid, sorted(session.utterances, key=lambda u: u.start))
-    lib.add_flags(db, cid, list(session.flags))
-    for m in session.positives:
-        lib.add_positive(db, cid, m)
-    if session.metrics:
-        lib.save_metrics(db, cid, session.metrics)

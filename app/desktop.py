@@ -55,6 +55,7 @@ class DesktopApp:
         from app.lifecycle import Services
         from app.main_window import MainWindow
         from app.settings_wiring import SettingsWiring
+        from app.status_wiring import StatusWiring
         from softphone.ui.theme import stylesheet
 
         self.t0 = time.perf_counter()
@@ -72,6 +73,7 @@ class DesktopApp:
         self._add_library_screens()
         self.controller = CallController(self.window, self.bridge, self.services, self.settings)
         self.settings_wiring = SettingsWiring(self.window, self.bridge, self.services)
+        self.status_wiring = StatusWiring(self.window, self.bridge, self.services, self.settings)
         self.pending_uri = ""
         self.services.on_engine_ready.append(self._engine_ready)
         self.server = self._listen() if listen else None

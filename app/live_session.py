@@ -15,11 +15,14 @@ is left behind.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
 import time
 from typing import Any
+
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -204,3 +207,31 @@ class LiveSession:
             self.metrics = dict(self.coach.metrics(now))
         except Exception:
             log.exception("live coach metrics failed")
+
+
+def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, float]:
+    """The live coach for one call and its monologue limit (runs on the io worker: it parses
+    the rule pack). The rep's own monologue setting, when set, overrides the pack's."""
+    try:
+        from coach.engine import LiveCoach
+        from coach.rules.kinds import MonologueRule
+        from coach.rules.pack import load_pack
+    except ImportError:
+        log.warning("the live coach is not available in this build")
+        return None, 120.0
+    try:
+        pack = load_pack(settings.rule_pack or None)
+    except Exception as e:  # noqa: BLE001 - a broken custom pack: say so, use the built-in one
+        log.warning("rule pack %s could not be loaded: %s", settings.rule_pack or "(built-in)", e)
+        try:
+            pack = load_pack()
+        except Exception:  # no pack at all: the call runs without the coach
+            log.exception("the built-in rule pack could not be loaded")
+            return None, 120.0
+    rule = pack.first(MonologueRule)
+    limit = float(getattr(rule, "limit_seconds", 120.0))
+    if rule is not None and settings.monologue_seconds:
+        limit = float(settings.monologue_seconds)
+        tuned = dataclasses.replace(rule, limit_seconds=limit, warning_seconds=0.75 * limit)
+        pack = dataclasses.replace(pack, rules=tuple(tuned if r is rule else r for r in pack.rules))
+    return LiveCoach(pack, previous_calls=previous_calls), limit

@@ -176,7 +176,7 @@ def test_contact_summary_sentence_and_uri_numbers() -> None:
 
 
 def test_rep_monologue_setting_overrides_the_rule_pack_limit() -> None:
-    from app.call_controller import make_coach
+    from app.live_session import make_coach
     from app.settings import Settings
     from coach.rules.kinds import MonologueRule
 
