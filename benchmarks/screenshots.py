@@ -198,6 +198,23 @@ def shoot(
         pump(5, lambda: w.phone.controls.state == "disconnected")
         pump(1)
         snap("call-ended")
+        for key in ("review", "coaching"):
+            if key in w.nav_buttons:
+                w.show_page(key)
+                screen = w.pages.get(key)
+                if key == "review" and screen is not None:
+                    # the call just made, with its transcript and flags (as "Review this call")
+                    app.controller.review_last_call()
+                    uuid = app.controller.last_uuid
+                    pump(
+                        5,
+                        lambda s=screen, u=uuid: (
+                            ((getattr(s, "data", None) or {}).get("call") or {}).get("uuid") == u
+                        ),
+                    )
+                pump(1)
+                snap(key)
+        w.show_page("phone")
         port = app.services.engine.info.sip_port
         caller = subprocess.Popen(
             [sys.executable, "main.py", "call", f"sip:rep@127.0.0.1:{port}", "--bind",
@@ -218,16 +235,6 @@ def shoot(
                     w.incoming.grab().save(str(path))
                 saved.append(path.name)
             w.incoming.reject()
-        for key in ("review", "coaching"):
-            if key in w.nav_buttons:
-                w.show_page(key)
-                screen = w.pages.get(key)
-                if key == "review" and screen is not None:
-                    # the call just made, with its transcript and flags (as "Review this call")
-                    app.controller.review_last_call()
-                    pump(5, lambda s=screen: bool(getattr(s, "data", None)))
-                pump(1)
-                snap(key)
     finally:
         app.shutdown()
     return saved
