@@ -290,3 +290,30 @@ def test_an_unreadable_voice_file_is_one_clear_sentence(tmp_path: Path) -> None:
         with pytest.raises(AudioFileError, match=r"^Cannot read the audio file .*\.$"):
             bridge.use_file(str(path))
     assert bridge.mode == "null"  # nothing half-switched
+
+
+def test_a_headset_that_cannot_be_reopened_falls_back_to_silence(headset, monkeypatch) -> None:
+    """Unplugged for good: after ~2 s of failed reopen attempts the call goes on in null mode
+    with a sentence saying so (the media thread keeps getting silence, never an error)."""
+    import sounddevice as sd
+
+    bridge = AudioBridge()
+    bridge.use_headset(None, None)
+    bridge.start()
+    time.sleep(0.3)
+
+    def unplugged():
+        raise sd.PortAudioError("Device unavailable")
+
+    monkeypatch.setattr(bridge._headset, "_open_input", unplugged)
+    bridge._headset._in.abort()
+    deadline = time.monotonic() + 6
+    frames = []
+    while bridge.mode == "headset" and time.monotonic() < deadline:
+        frames.append(bridge.pull_mic_frame())
+        time.sleep(0.02)
+    st = bridge.stats()
+    bridge.stop()
+    assert st["mode"] == "null" and "headset stopped working" in st["warning"]
+    assert all(len(f) == 640 for f in frames) and st["errors"] == 0
+    assert bridge.pull_mic_frame() == bytes(640)

@@ -209,10 +209,21 @@ class AudioBridge:
                 return
             try:
                 self._drain_recording()
-                if self._headset is not None and self._headset.restart_if_dead():
-                    log.warning("A headset stream stopped and was reopened.")
+                self._watch_headset()
             except Exception:
                 log.exception("Audio housekeeping failed")
+
+    def _watch_headset(self) -> None:
+        hs = self._headset
+        if hs is None:
+            return
+        if hs.restart_if_dead():
+            log.warning("A headset stream stopped and was reopened.")
+        elif hs.failed_restarts >= 10:  # about 2 s: the headset is gone (unplugged)
+            self.use_silence(
+                "The headset stopped working: the call goes on without it (the other side "
+                "hears silence). Plug it back in and choose it again."
+            )
 
     def _drain_recording(self, final: bool = False) -> None:
         # The rings are drained whether or not a recorder is set, so no audio from before a

@@ -146,6 +146,7 @@ class HeadsetStreams:
         self.in_stats = CallbackStats()
         self.out_stats = CallbackStats()
         self.restarts = 0
+        self.failed_restarts = 0  # consecutive attempts to reopen a stream that failed
         # Ask for SCHED_FIFO on each callback thread (first callback only): other processes
         # (the coach decoding, a browser) then cannot delay the callback; without the right
         # (no CAP_SYS_NICE, no rtprio limit) it stays a normal thread and rt_* says so.
@@ -258,24 +259,37 @@ class HeadsetStreams:
         return all(s is None or s.active for s in (self._in, self._out))
 
     def restart_if_dead(self) -> bool:
-        """Reopen a stream PortAudio stopped (device error, ALSA poll failure); True if done."""
+        """Reopen a stream PortAudio stopped (device error, ALSA poll failure); True if one
+        was reopened. A device that cannot be reopened counts in ``failed_restarts`` (reset
+        by the next success) and is tried again on the next call."""
         if not self._running:
             return False
         restarted = False
         for attr, opener in (("_in", self._open_input), ("_out", self._open_output)):
             stream = getattr(self, attr)
-            if stream is not None and not stream.active:
-                try:
-                    stream.close()
-                except sd.PortAudioError:
-                    pass
+            if stream is None:
+                continue
+            try:
+                if stream.active:
+                    continue
+            except sd.PortAudioError:
+                pass  # a stream PortAudio already tore down: reopen it
+            try:
+                stream.close()
+            except sd.PortAudioError:
+                pass
+            try:
                 fresh = opener()
                 if attr == "_out":
                     self._ear_priming = True
                 fresh.start()
-                setattr(self, attr, fresh)
-                self.restarts += 1
-                restarted = True
+            except sd.PortAudioError:
+                self.failed_restarts += 1
+                continue
+            setattr(self, attr, fresh)
+            self.restarts += 1
+            self.failed_restarts = 0
+            restarted = True
         return restarted
 
     def latencies(self) -> dict:
