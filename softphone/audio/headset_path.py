@@ -100,9 +100,7 @@ class MicPath(_Path):
         self.last = now
         level = ring.available()
         target = self.ctl.target
-        if (
-            level > target + RESYNC_FRAMES * self.frame
-        ):  # a backlog (a stall): skip it, keep latency low
+        if level > target + RESYNC_FRAMES * self.frame:  # a stall's backlog: skip it
             ring.discard(level - target)
             self.resyncs += 1
             self.ctl.reset()
@@ -160,15 +158,13 @@ class EarPath(_Path):
         if now - self.last > IDLE_S:  # the media clock was idle: measure afresh
             self._restart_clock()
         self.last = now
+        self._measure()  # every tick counts for the clock, even one skipped below
+        self.ticks += 1
         level = ring.available()
-        if (
-            level > self.ctl.target + RESYNC_FRAMES * self.frame
-        ):  # the ear fell behind: skip this frame
+        if level > self.ctl.target + RESYNC_FRAMES * self.frame:  # far behind: skip the frame
             self.resyncs += 1
             self.ctl.reset()
             return
-        self._measure()
-        self.ticks += 1
         chunk = frame if self._resampler is None else self._resampler.resample_chunk(frame)
         # while the output callback gathers its prebuffer the level says nothing about drift
         step = 0 if self.priming() else self.ctl.update(level)
