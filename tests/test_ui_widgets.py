@@ -185,3 +185,22 @@ def test_rep_monologue_setting_overrides_the_rule_pack_limit() -> None:
     coach, limit = make_coach(Settings(monologue_seconds=60), previous_calls=2)
     rule = coach.pack.first(MonologueRule)
     assert limit == 60 and rule.limit_seconds == 60 and rule.warning_seconds == 45
+
+
+def test_coach_settings_numbers_are_readable_with_the_theme(qtbot) -> None:
+    """The theme once squeezed spin boxes' text to a 1-pixel line edit (seen in screenshots)."""
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from coach.ui.settings_pages import CoachPage
+    from softphone.ui.theme import stylesheet
+
+    QApplication.instance().setStyleSheet(stylesheet())
+    page = CoachPage()
+    qtbot.addWidget(page)
+    page.load({"monologue_seconds": 0, "card_repeat_seconds": 30})
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.monologue.text() == "Rule pack's limit" and page.repeat.text() == "30 s"
+    for box in (page.monologue, page.repeat):
+        assert box.findChild(QLineEdit).width() > box.width() // 2
+    assert page.values()["monologue_seconds"] == 0
