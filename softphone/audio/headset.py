@@ -17,7 +17,7 @@ every microsecond spent holding the GIL also delays the other stream. So a callb
 A callback MUST NOT: log or print, allocate sample buffers, take a lock another thread may
 hold, wait on a queue or event, emit Qt signals, touch SQLite, call Vosk or pjsua2, resample,
 or raise (an exception would stop the stream). (Python itself still makes a few small objects
-per call — an array view, a float from perf_counter — which CPython's free lists serve
+per call — an array view, a float from perf_counter — which CPython's small-object pools serve
 without going to the system allocator; no array memory is ever allocated.) Anything slower runs on the media thread
 (``AudioBridge``) or a worker thread. Separate input and output streams are used on purpose:
 under pure-Python GIL load a duplex ``sd.Stream`` died for good in tests where two simplex
