@@ -146,3 +146,31 @@ def test_dtmf_falls_back_to_sip_info_without_telephone_event(eng) -> None:
         log.wait_for(state(call_id, "disconnected"), 5)
         rc, err = sipp_result(peer)
         assert rc == 0, err  # sipp checked "Signal=7" in the INFO body
+
+
+def test_cli_call_exits_with_the_outcome() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def call(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "main.py", "call", *args, "--bind", "127.0.0.1"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    bad = call("sip:bob@999.1.1.1")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip() == "'999.1.1.1' in 'sip:bob@999.1.1.1' is not a valid IP address."
+    missing = call("sip:bob@127.0.0.1", "--play", "/nonexistent.wav")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    with sipp(scenario="uas_reject.xml", subst={"code": 486, "reason": "Busy Here"}) as peer:
+        busy = call(f"sip:service@127.0.0.1:{peer['port']}")
+    assert busy.returncode == 1
+    assert busy.stdout.strip() == "Call failed: 486 Busy Here - The line is busy."
