@@ -178,7 +178,13 @@ class DesktopApp:
         self.window.tray.hide()
         self.window.close()
         self.services.stop()
-        return leftovers()
+        left = leftovers()
+        # Qt objects go now, before the QApplication, not in random order at interpreter exit
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self.window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return left
 
 
 def _quit_on_sigterm(app: Any) -> dict:
@@ -212,7 +218,6 @@ def run_desktop(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if "-v" in argv else logging.WARNING,
                         format="%(asctime)s %(threadName)s %(name)s: %(message)s")  # fmt: skip
-    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -231,8 +236,5 @@ def run_desktop(argv: list[str]) -> int:
         left = desktop.shutdown()
         if left:
             log.warning("still running after shutdown: %s", ", ".join(left))
-        # Qt objects go before the QApplication, in this order, not at interpreter exit
-        desktop.window.deleteLater()
-        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         del desktop
     return code

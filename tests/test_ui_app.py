@@ -87,7 +87,6 @@ def test_settings_page_saves_json_and_password_goes_to_keyring(qtbot, dirs: Path
     from app.desktop import DesktopApp
 
     app = DesktopApp(use_engine=False, use_model=False, listen=False)
-    qtbot.addWidget(app.window)
     try:
         app.window.show_page("settings")
         page = app.window.settings_page
@@ -134,7 +133,6 @@ def test_incoming_call_rings_answers_holds_and_hangs_up(qtbot, dirs: Path) -> No
 
     app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
                      listen=False)  # fmt: skip
-    qtbot.addWidget(app.window)
     app.show()
     w = app.window
     caller = None
@@ -184,7 +182,6 @@ def test_unreachable_peer_reads_as_a_sentence(qtbot, dirs: Path) -> None:
 
     app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
                      listen=False)  # fmt: skip
-    qtbot.addWidget(app.window)
     try:
         qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
         port = free_port()
@@ -228,7 +225,6 @@ def test_status_bar_shows_registration_with_a_real_registrar(qtbot, dirs: Path, 
             save_settings(Settings(accounts=[acct]))
             app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"),
                              use_model=False, listen=False)  # fmt: skip
-            qtbot.addWidget(app.window)
             status = app.window.status.registration
             try:
                 if expect_ok:
@@ -264,7 +260,6 @@ def test_engine_killed_mid_call_ends_the_call_and_comes_back(qtbot, dirs: Path) 
 
     app = DesktopApp(engine_config=EngineConfig(bind_address="127.0.0.1"), use_model=False,
                      listen=False)  # fmt: skip
-    qtbot.addWidget(app.window)
     peers = []
     try:
         qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)

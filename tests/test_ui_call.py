@@ -60,7 +60,6 @@ def desktop(qtbot, tmp_path: Path, monkeypatch):
     rep = _flite(REP_LINE, tmp_path / "rep.wav")
     cfg = EngineConfig(bind_address="127.0.0.1", audio="file", play_file=str(rep))
     app = DesktopApp(engine_config=cfg, model_path=os.environ.get("CALLCOACH_MODEL"))
-    qtbot.addWidget(app.window)
     app.show()
     yield app
     assert app.shutdown() == [], "threads or processes left after shutdown"

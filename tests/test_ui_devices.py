@@ -21,7 +21,6 @@ def desktop(qtbot, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CALLCOACH_MODELS_DIR", str(tmp_path / "models"))
     app = DesktopApp(use_engine=False, use_model=False, listen=False)
-    qtbot.addWidget(app.window)
     app.show()
     yield app
     assert app.shutdown() == []
