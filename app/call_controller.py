@@ -349,9 +349,15 @@ class CallController(QObject):
         self.page.coach.feed.repeat_window = settings.card_repeat_seconds
         self._apply_live_kinds()
         engine = self.sv.engine
-        if engine is not None:
-            for acct in self.sv.account_configs():
-                self._command(lambda e, a=acct: e.add_account(a))
+        if engine is None:
+            return
+        if self.state not in LIVE_STATES and self.sv.engine_config_changed():
+            # transport, SRTP or devices changed: the engine restarts (between calls only)
+            self.w.status.set_registration("Applying the new phone settings…", "warn")
+            self.sv.commands.submit(self.sv.apply_engine_config, None, self._on_problem)
+            return
+        for acct in self.sv.account_configs():
+            self._command(lambda e, a=acct: e.add_account(a))
 
     def _apply_live_kinds(self) -> None:
         from coach.types import FLAG_KINDS

@@ -122,6 +122,32 @@ class Services:
             log.exception("the phone engine did not start")
             self.bridge.post(_EngineOff(f"The phone engine did not start: {sentence_for(e)}"))
 
+    def engine_config_changed(self) -> bool:
+        """Would the settings give the engine a different configuration? (Never when the
+        configuration was given from outside, as tests and benchmarks do.)"""
+        if self.engine is None or self.engine_config is not None:
+            return False
+        return self.default_engine_config() != self.engine.config
+
+    def apply_engine_config(self) -> None:
+        """Restart the engine with the configuration from the settings and the accounts from
+        the settings (engine-commands worker; only between calls)."""
+        engine = self.engine
+        if engine is None:
+            return
+        self.engine_ready.clear()
+        try:
+            engine.stop()
+            engine.config = self.default_engine_config()
+            engine.start()
+            for acct in self.account_configs():
+                engine.add_account(acct)
+        finally:
+            if engine.running:
+                self.engine_ready.set()
+                for fn in self.on_engine_ready:
+                    self.bridge.call_soon(fn)
+
     def restart_engine(self) -> None:
         """After a crash: start the engine process again (it gets its accounts back). Runs on
         the engine-commands worker; the window, coach and database never stopped."""

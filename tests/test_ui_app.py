@@ -287,3 +287,27 @@ def test_engine_killed_mid_call_ends_the_call_and_comes_back(qtbot, dirs: Path) 
                 p.kill()
                 p.wait()
         assert app.shutdown() == []
+
+
+@pytest.mark.sip
+@pytest.mark.audio
+def test_saving_new_srtp_setting_restarts_the_engine_between_calls(qtbot, dirs: Path):
+    from app.desktop import DesktopApp
+
+    app = DesktopApp(use_model=False, listen=False)  # engine configured from the settings
+    try:
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        engine = app.services.engine
+        first_pid = engine.pid
+        assert engine.config.srtp == "optional" and engine.config.audio == "headset"
+        page = app.window.settings_page
+        page.account.srtp.setCurrentIndex(page.account.srtp.findData("mandatory"))
+        page.account.server.setText("127.0.0.1:5999")  # the SRTP choice lives on the account
+        page.account.username.setText("rep")
+        with qtbot.waitSignal(page.saved):
+            page.save.click()
+        qtbot.waitUntil(lambda: engine.pid != first_pid and engine.running, timeout=20000)
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        assert engine.config.srtp == "mandatory"
+    finally:
+        assert app.shutdown() == []
