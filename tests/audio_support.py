@@ -5,6 +5,7 @@ cross-correlation that tolerates the bridge's one-sample drift corrections."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -41,6 +42,7 @@ class PrivateHeadset:
 
     def __init__(self) -> None:
         start_virtual_headset()  # the PulseAudio daemon itself
+        _unload_orphans()
         tag = f"cc_audio_{os.getpid()}_{uuid.uuid4().hex[:4]}"
         self.sink, self.feed, self.source = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
         self._modules = [
@@ -99,6 +101,24 @@ class PrivateHeadset:
             p.wait()
         for m in reversed(self._modules):
             subprocess.run(["pactl", "unload-module", m], check=False, capture_output=True)
+
+
+def _unload_orphans() -> None:
+    """Unload private headsets left by test processes that were killed before teardown."""
+    for line in _pactl("list", "short", "modules").splitlines():
+        m = re.search(r"^(\d+)\s.*(?:sink|source)_name=cc_audio_(\d+)_", line)
+        if m and not os.path.exists(f"/proc/{m.group(2)}"):
+            subprocess.run(["pactl", "unload-module", m.group(1)], check=False, capture_output=True)
+    for proc in Path("/proc").glob("[0-9]*/cmdline"):  # their keep-alive pacats, by pid
+        try:
+            cmd = proc.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        dev = next((a for a in cmd if a.startswith(b"--device=cc_audio_")), None)
+        if cmd and cmd[0].endswith(b"pacat") and dev:
+            owner = dev.split(b"_")[2].decode()
+            if not os.path.exists(f"/proc/{owner}"):
+                os.kill(int(proc.parent.name), 9)
 
 
 def _pactl(*args: str) -> str:
