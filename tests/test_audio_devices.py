@@ -3,6 +3,8 @@ the test tone (captured from the headset sink) and the level meter."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,6 @@ from softphone.audio.devices import (
     find_device,
     list_devices,
     play_test_tone,
-    refresh_devices,
     resolve_pair,
 )
 from softphone.audio.ring import SampleRing
@@ -51,9 +52,23 @@ def test_a_remembered_device_that_is_gone_falls_back_with_a_warning() -> None:
 
 
 def test_refresh_reinitialises_portaudio() -> None:
-    before = [d.name for d in list_devices()]
-    after = [d.name for d in refresh_devices()]
-    assert before == after and "pulse" in after
+    """In a process of its own: re-initialising PortAudio would close this process's streams."""
+    code = (
+        "from softphone.audio.devices import list_devices, refresh_devices\n"
+        "before = [d.name for d in list_devices()]\n"
+        "after = [d.name for d in refresh_devices()]\n"
+        "print(before == after and 'pulse' in after)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.strip() == "True"
 
 
 def test_test_tone_reaches_the_headset(tmp_path: Path) -> None:
