@@ -304,6 +304,10 @@ class EngineClient:
     def transfer(self, call_id: str, uri: str, account_id: str | None = None) -> None:
         self._request(p.Transfer(call_id, self.normalize(uri, account_id)))
 
+    def play_file(self, call_id: str, wav_path: str) -> None:
+        """Play a WAV into this call instead of the rep's voice (the rep is cut off meanwhile)."""
+        self._request(p.PlayFile(call_id, wav_path))
+
     def stats(self) -> dict:
         """Audio and call statistics from the engine (bridge, port timings, accounts)."""
         return self._request(p.GetStats())

@@ -117,6 +117,14 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class PlayFile:
+    """Play a WAV into one call in place of the rep's voice (voicemail drop)."""
+
+    call_id: str
+    wav_path: str
+
+
+@dataclass(frozen=True)
 class GetStats:
     pass
 

@@ -117,7 +117,7 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
 @pytest.mark.sip
 @pytest.mark.skipif(
     not engine_can_play(None),
-    reason="the engine has no PlayFile command yet (voicemail drop; see README, Calling sessions)",
+    reason="the engine has no PlayFile command (voicemail drop)",
 )
 def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
     from app.db import open_database

@@ -61,6 +61,7 @@ class EngineCall(pj.Call):
         self.end_reason: tuple[int, str, str] | None = None
         self.provisional = False
         self.audio_idx = -1
+        self.player: pj.AudioMediaPlayer | None = None  # a voicemail drop playing into the call
         self.media_status = pj.PJSUA_CALL_MEDIA_NONE
         self.receiving = False
         self.rx_pkts = -1

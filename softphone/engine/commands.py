@@ -19,6 +19,7 @@ from softphone.protocol import (
     Hangup,
     Hold,
     MakeCall,
+    PlayFile,
     Reject,
     RemoveAccount,
     ResetStats,
@@ -152,6 +153,22 @@ class CommandHandler:
 
     def _Transfer(self, cmd: Transfer) -> None:
         self._call(cmd.call_id).xfer(cmd.uri, pj.CallOpParam(True))
+
+    def _PlayFile(self, cmd: PlayFile) -> None:
+        """The caller knows the file's length and hangs up when it has played."""
+        call = self._call(cmd.call_id)
+        if call.audio_idx < 0:
+            raise EngineError("The call has no audio yet, so nothing can be played into it.")
+        media = call.getAudioMedia(call.audio_idx)
+        player = pj.AudioMediaPlayer()
+        try:
+            player.createPlayer(cmd.wav_path, pj.PJMEDIA_FILE_NO_LOOP)
+        except pj.Error as e:
+            raise EngineError(f"The file {cmd.wav_path} cannot be played: {e.reason}.") from None
+        if self.sip.media.port is not None:
+            self.sip.media.port.stopTransmit(media)  # the rep's microphone leaves this call
+        player.startTransmit(media)
+        call.player = player  # alive as long as the call; dropped with it on the SIP thread
 
     def _GetStats(self, cmd: GetStats) -> dict:
         stats = self.sip.media.stats()

@@ -31,6 +31,9 @@ def _reader(conn: Connection, commands: queue.Queue) -> None:
         except (EOFError, OSError):
             commands.put(Request(-1, Shutdown()))
             return
+        except Exception:  # one bad message must not deafen the engine
+            logging.getLogger(__name__).exception("ignored a command that could not be read")
+            continue
         commands.put(msg)
 
 
