@@ -27,6 +27,7 @@ from app.call_records import (
 from app.live_session import LiveSession, make_coach
 from app.ringer import Ringer
 from app.settings import Settings
+from coach.library.store import record_live
 from softphone.ui.numbers import number_from_uri
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ class CallController(QObject):
             if uuid and store is not None:
                 store.submit(finish_row, uuid, time.time(), code, reason, status)
                 store.submit(finalize_recording, uuid)
-                if session is not None:
+                if session is not None and session.persist is None:
                     store.submit(save_session, uuid, session)
                 store.flush(10)  # so the recents read that follows sees this call
 
@@ -263,7 +264,16 @@ class CallController(QObject):
         if self.session is not None or self.sv.engine is None:
             return
         kinds = set(self.settings.live_flags) or None
-        session = LiveSession(self.sv.engine, self.bridge, model=self.sv.model, live_kinds=kinds)
+        persist = None
+        if self.sv.store is not None and self.db_uuid:
+            store, uuid = self.sv.store, self.db_uuid
+
+            def persist(**rows: Any) -> None:  # on the live-coach thread, as results come
+                store.submit(record_live, uuid, **rows)
+
+        session = LiveSession(
+            self.sv.engine, self.bridge, model=self.sv.model, live_kinds=kinds, persist=persist
+        )
         self.session = session
         settings, previous = self.settings, self.previous_calls
 

@@ -39,9 +39,11 @@ class LiveSession:
         model: Any = None,
         coach: Any = None,
         live_kinds: set[str] | None = None,
+        persist: Any = None,
     ) -> None:
         self.engine, self.bridge, self.model, self.coach = engine, bridge, model, coach
         self.live_kinds = live_kinds
+        self.persist = persist  # persist(utterances=, flags=, positives=, metrics=) or None
         self.partials: dict[str, str] = {"rep": "", "prospect": ""}
         self.levels: dict[str, float] = {"rep": -120.0, "prospect": -120.0}
         self.metrics: dict = {}
@@ -170,15 +172,27 @@ class LiveSession:
             if item is not None:
                 self.utterances.append(item)
                 self.bridge.post(item)
-                self._raise(self._coach_call("add_utterance", item))
+                flags, marks = self._raise(self._coach_call("add_utterance", item))
+                self._persist(utterances=[item], flags=flags, positives=marks)
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + 1.0
                 now = self.call_time()
-                self._raise(self._coach_call("tick", now))
+                flags, marks = self._raise(self._coach_call("tick", now))
+                if flags or marks:
+                    self._persist(flags=flags, positives=marks)
                 self._update_metrics(now)
         end = self.call_time()
-        self._raise(self._coach_call("finish", end))
+        flags, marks = self._raise(self._coach_call("finish", end))
         self._update_metrics(end)
+        self._persist(flags=flags, positives=marks, metrics=self.metrics or None)
+
+    def _persist(self, **rows: Any) -> None:
+        if self.persist is None:
+            return
+        try:
+            self.persist(**rows)
+        except Exception:  # the store being gone must not end the live coach
+            log.exception("saving live results failed")
 
     def _coach_call(self, name: str, arg: Any) -> list:
         if self.coach is None:
@@ -189,7 +203,8 @@ class LiveSession:
             log.exception("live coach %s failed", name)
             return []
 
-    def _raise(self, flags: list) -> None:
+    def _raise(self, flags: list) -> tuple[list, list]:
+        """Record and post new flags and positive marks; returns (flags, new marks)."""
         for f in flags:
             self.flags.append(f)
             if self.live_kinds is None or f.kind in self.live_kinds:
@@ -198,7 +213,9 @@ class LiveSession:
         for m in marks[self._positives_seen :]:
             self.positives.append(m)
             self.bridge.post(m)
+        new_marks = marks[self._positives_seen :]
         self._positives_seen = len(marks)
+        return flags, new_marks
 
     def _update_metrics(self, now: float) -> None:
         if self.coach is None:

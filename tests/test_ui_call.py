@@ -65,6 +65,24 @@ def desktop(qtbot, tmp_path: Path, monkeypatch):
     assert app.shutdown() == [], "threads or processes left after shutdown"
 
 
+def _rows_on_disk(uuid: str) -> tuple[int, int]:
+    """(utterances, flags) stored for the call, read from the file by another connection."""
+    import sqlite3
+
+    db = sqlite3.connect(Path(os.environ["CALLCOACH_DATA_DIR"]) / "callcoach.db")
+    try:
+        n = [
+            db.execute(
+                f"SELECT count(*) FROM {t} WHERE call_id = (SELECT id FROM calls WHERE uuid = ?)",
+                (uuid,),
+            ).fetchone()[0]
+            for t in ("utterances", "flags")
+        ]
+    finally:
+        db.close()
+    return n[0], n[1]
+
+
 def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end, qtbot) -> None:
     w = desktop.window
     qtbot.waitUntil(desktop.services.engine_ready.is_set, timeout=20000)
@@ -112,6 +130,10 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     assert kinds & {"vague_language", "false_familiarity"}, kinds
     card = feed.flag_cards()[0]
     assert card.suggestion.text().startswith("Try: ")
+    # while the call still runs, what the coach saw is already on disk (a crash keeps it)
+    uuid = desktop.controller.db_uuid
+    assert uuid and desktop.controller.call_id is not None
+    qtbot.waitUntil(lambda: all(n > 0 for n in _rows_on_disk(uuid)), timeout=2000)
 
     qtbot.keyClick(w, "d", modifier=Qt.KeyboardModifier.ControlModifier)  # Ctrl+D hangs up
     qtbot.waitUntil(lambda: "disconnected" in states, timeout=10000)
