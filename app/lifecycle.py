@@ -214,7 +214,7 @@ class Services:
         try:
             from models.lookup import resolve_model_path
 
-            return str(resolve_model_path(self.model_path or self.settings.model_path or None))
+            return str(resolve_model_path(self.model_path))  # flag, env, settings, installed
         except Exception:  # noqa: BLE001 - no model: nothing to show
             return ""
 
@@ -233,7 +233,7 @@ class Services:
         try:
             from coach.transcribe import load_model_async
 
-            load_model_async(self.model_path or self.settings.model_path or None, done)
+            load_model_async(self.model_path, done)  # lookup reads settings itself
         except Exception as e:  # noqa: BLE001
             self.model_state = "missing"
             self.bridge.model_state("missing", sentence_for(e))
