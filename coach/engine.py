@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from coach.metrics import CallMetrics, Seen
 from coach.questions import Question, find_questions
@@ -112,7 +113,13 @@ class LiveCoach:
             )
 
     def _phrases(self, seen: Seen) -> list[Flag]:
-        u, text, words = seen.utt, padded(seen.norm), seen.norm.split()
+        u, words = seen.utt, seen.norm.split()
+        # Each rule sees the utterance as said and, when it holds hedges, without them, so
+        # "that's just not true" meets "that's not true" without listing every hedge.
+        bare = [w for w in words if w not in self.pack.hedges]
+        views = [(padded(seen.norm), words)]
+        if len(bare) != len(words):
+            views.append((padded(" ".join(bare)), bare))
         fired_kinds: set[str] = set()
         out = []
         for rule in self._phrase_rules:
@@ -120,7 +127,11 @@ class LiveCoach:
                 continue
             if rule.previous_calls is not None and self.previous_calls != rule.previous_calls:
                 continue
-            matches = find_all(rule, text, words, self.pack.negators, self._neg_window)
+            if rule.unless_regex and any(rule.unless_regex.search(t) for t, _ in views):
+                continue
+            matches = chain.from_iterable(
+                find_all(rule, t, w, self.pack.negators, self._neg_window) for t, w in views
+            )
             if rule.echo:  # any of the places will do, as long as it echoes the prospect
                 matches = (x for x in matches if self._echoes(u, x.trigger))
             m = next(matches, None)

@@ -30,7 +30,7 @@ THRESHOLD_KEYS = (
     "negation_window_words",  # how far back a "not"/"don't" silences a phrase
 )
 _TOP_KEYS = {"name", "description", "thresholds", "slots", "backchannels", "negators", "topics"}
-_TOP_KEYS |= {"rules"}
+_TOP_KEYS |= {"rules", "hedges"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class RulePack:
     topics: tuple[Topic, ...]
     negators: frozenset[str]
     backchannel_regex: re.Pattern = field(compare=False, repr=False)
+    # Intensifiers and hedges ("just", "honestly") phrase rules may also match without.
+    hedges: frozenset[str] = frozenset()
 
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return tuple(r for r in self.rules if isinstance(r, PhraseRule))
@@ -150,6 +152,7 @@ def load_pack(path: str | Path | None = None) -> RulePack:
     seen: dict[str, str] = {}
     topics: list[Topic] = []
     negators: set[str] = set()
+    hedges: set[str] = set()
     backchannels: list[str] = []
     name = ""
     for f, doc in docs:
@@ -161,6 +164,8 @@ def load_pack(path: str | Path | None = None) -> RulePack:
             if not isinstance(t_val, (int, float)) or isinstance(t_val, bool) or t_val < 0:
                 raise _fail(f, t_line, f"threshold {t_key!r} must be a number of zero or more")
             thresholds[t_key] = float(t_val)
+        if "hedges" in doc:
+            hedges.update(w for w, _ in _text_list(doc, "hedges", f))
         if "negators" in doc:
             negators.update(w for w, _ in _text_list(doc, "negators", f))
         if "backchannels" in doc:
@@ -219,5 +224,6 @@ def load_pack(path: str | Path | None = None) -> RulePack:
         thresholds=thresholds,
         topics=tuple(topics),
         negators=frozenset(negators),
+        hedges=frozenset(hedges),
         backchannel_regex=bc_regex,
     )
