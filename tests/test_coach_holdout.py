@@ -1,10 +1,10 @@
-"""Single-line holdout sets (tests/corpus/holdout*.yaml) scored per kind: a floor on P and R.
+"""Single-line holdout sets (tests/corpus/holdout*_lines.yaml) scored per kind: P/R floors.
 
-The sets were written apart from the rule packs and each was scored once untouched before
-the rules were broadened on it: holdout_lines.yaml (R 0.80, P 0.98), holdout2_lines.yaml
-(R 0.68, P 0.96), holdout3_lines.yaml (R 0.56, P 0.95), holdout4_lines.yaml (R 0.66,
-P 1.0), holdout5_lines.yaml (R 0.59, P 1.0). Once folded in they are development data, so the floors below only guard what was
-reached against regressions.
+Each set was written apart from the rule packs and scored once untouched. Sets 1-5 were then
+folded in (the rules broadened on their misses), so for them the floors only guard what was
+reached against regressions. Set 6 was never tuned on: its floor is the honest blind score.
+Untouched scores (P / R): set 1 0.98 / 0.80, set 2 0.96 / 0.68, set 3 0.95 / 0.56,
+set 4 1.0 / 0.66, set 5 1.0 / 0.59, set 6 1.0 / 0.59.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 import holdout
 
 FILES = sorted(holdout.HERE.glob("holdout*_lines.yaml"))
-RECALL_FLOOR = 0.8  # per kind; reached: 1.0 except familiarity 0.8 in set 3 ("welcome back")
-RECALL_FLOOR_ALL = 0.95  # all kinds together; reached 0.97-1.0
-PRECISION_FLOOR = 0.9
+BLIND = {"holdout6_lines.yaml"}  # never tuned on
+PRECISION_FLOOR = 0.9  # per kind, every set
+# Recall floors reached, (per kind, all kinds): tuned sets reached 1.0 except familiarity 0.8
+# in set 3 ("welcome back" is left alone: it is also said after a hold); set 6 reached 0.375
+# per kind (arguing) and 0.59 overall.
+RECALL_FLOORS = {"tuned": (0.8, 0.95), "blind": (0.35, 0.55)}
 
 
 @pytest.fixture(scope="module", params=FILES, ids=lambda p: p.name)
@@ -29,8 +32,13 @@ def scored(request: pytest.FixtureRequest) -> dict:
     return holdout.score(request.param)
 
 
+def _floors(scored: dict) -> tuple[float, float]:
+    return RECALL_FLOORS["blind" if scored["file"] in BLIND else "tuned"]
+
+
 def test_holdout_sets_exist() -> None:
-    assert len(FILES) >= 2
+    assert len(FILES) >= 6
+    assert BLIND <= {f.name for f in FILES}
 
 
 def test_holdout_precision_per_kind(scored: dict) -> None:
@@ -39,12 +47,13 @@ def test_holdout_precision_per_kind(scored: dict) -> None:
 
 
 def test_holdout_recall_per_kind(scored: dict) -> None:
-    low = {k: v for k, v in scored["kinds"].items() if v["recall"] < RECALL_FLOOR}
+    floor = _floors(scored)[0]
+    low = {k: v for k, v in scored["kinds"].items() if v["recall"] < floor}
     assert not low, (low, scored["wrong"])
 
 
 def test_holdout_recall_overall(scored: dict) -> None:
-    assert scored["all"]["recall"] >= RECALL_FLOOR_ALL, scored["wrong"]
+    assert scored["all"]["recall"] >= _floors(scored)[1], scored["wrong"]
 
 
 def test_holdout_good_lines_stay_quiet(scored: dict) -> None:
