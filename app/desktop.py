@@ -70,6 +70,7 @@ class DesktopApp:
                                  use_engine=use_engine, use_model=use_model)  # fmt: skip
         self.services.start()
         self.window = MainWindow(self.settings)
+        self._add_calling_page()  # beside Phone; built on first show, after the controller
         self._add_library_screens()
         self.controller = CallController(self.window, self.bridge, self.services, self.settings)
         self.settings_wiring = SettingsWiring(self.window, self.bridge, self.services)
@@ -116,6 +117,16 @@ class DesktopApp:
                 return getattr(importlib.import_module(module), cls)(self.services)
 
             self.window.add_page(key, label, ic, build)
+
+    def _add_calling_page(self) -> None:
+        """Call lists, the power-dialing queue and practice (built when first opened)."""
+
+        def build() -> Any:
+            from app.calling_page import CallingPage
+
+            return CallingPage(self.services, self.settings, self.controller, self.window)
+
+        self.window.add_page("calling", "Calling", "coach", build)
 
     def _listen(self) -> Any:
         from PySide6.QtNetwork import QLocalServer
@@ -164,6 +175,12 @@ class DesktopApp:
             self.services.commands.submit(
                 lambda: engine.hangup(cid), None, lambda msg: log.info("hang-up at exit: %s", msg)
             )
+        calling = self.window.pages.get("calling")
+        if calling is not None:  # the queue's worker goes before the engine it dials with
+            try:
+                calling.shutdown()
+            except Exception:
+                log.exception("stopping the calling session failed")
         if c.session is not None:
             c.session.stop()
             c.session = None

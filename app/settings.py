@@ -69,6 +69,7 @@ class Settings:
     monologue_seconds: float = 0.0  # 0 = the rule pack's limit
     live_flags: list[str] = field(default_factory=list)  # empty = every kind shows live
     card_repeat_seconds: float = 30.0
+    calling_hours: str = "8-20"  # contacts' local window for power dialing ("8:30-17:30")
     window_geometry: str = ""
     dismissals: dict[str, int] = field(default_factory=dict)
 

@@ -4,8 +4,9 @@
 
 Screens: the dialer (recents, contact search), a live call against a real far end (a second
 engine playing a flite line, the rep's voice a flite WAV) with transcript and coach cards, an
-incoming call from another engine, each settings tab, and the review/coaching screens when this
-build has them. Starts its own Xvfb unless DISPLAY is set (or --offscreen). Prints JSON.
+incoming call from another engine, each settings tab, the Calling page with a contact card, and
+the review/coaching screens when this build has them. Starts its own Xvfb unless DISPLAY is
+set (or --offscreen). Prints JSON.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ def shoot(
         for i, name in enumerate(("phone", "audio", "model", "coach")):
             w.settings_page.tabs.setCurrentIndex(i)
             snap(f"settings-{name}")
+        shoot_calling(app, pump, snap, far_uri)
         w.show_page("phone")
         w.phone.dialer.set_number(far_uri, "Dana Whitfield")
         w.phone.dialer.dial()
@@ -238,6 +240,36 @@ def shoot(
     finally:
         app.shutdown()
     return saved
+
+
+CALL_LIST = """Name,Company,Phone,Last Action,Last Action Date
+Dana Whitfield,Acme Logistics,+1 212 555 0101,downloaded the white paper on mobile device management,2026-11-17
+Lee Chan,Globex,+1 415 555 0102,attended the payroll webinar,2026-11-10
+"""
+
+
+def shoot_calling(app, pump, snap, far_uri: str) -> None:
+    """The Calling page with a small imported list and the first contact's card (no dial: the
+    far end is kept for the live call)."""
+    from softphone import calllists
+
+    w = app.window
+    w.show_page("calling")
+    page = w.pages.get("calling")
+    if page is None:
+        return
+    app.settings.calling_hours = "0-24"  # a card whatever the hour the shots are taken
+    res = app.services.store.call(
+        calllists.import_preview, calllists.parse_table(CALL_LIST), "week 47"
+    )
+    page.refresh_lists(res.list_id)
+    pump(5, lambda: page.lists.count() > 0)
+    page.uri_template = "sip:{number}@" + far_uri.split("@", 1)[1]
+    page.start_session()
+    pump(5, lambda: page.view is not None and page.view.name.text() != "")
+    pump(0.5)
+    snap("calling")
+    page.end_session()
 
 
 if __name__ == "__main__":

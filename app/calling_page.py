@@ -1,0 +1,378 @@
+"""The Calling page: pick a call list (or import one), start or resume a power-dialing session
+on it and work it in the queue view; the practice partner is one button away.
+
+The queue (`softphone.dialer_queue.DialerQueue`) dials with the app's running engine and
+writes from its own worker thread through its own database connection. Its calls are handed
+to the call controller as they start ("adopted"): the Phone page shows the live call view and
+the coach runs, with its transcript and flags stored on the queue's call row, and a call on
+the Phone page is refused while a queue call is up (and the other way round).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from softphone.errors import SoftphoneError
+
+log = logging.getLogger(__name__)
+
+IN_CALL = ("dialing", "ringing", "connected")
+
+
+def list_rows(db: Any) -> list[dict]:
+    """The lists with how far they are worked and their newest unfinished session (io worker)."""
+    from softphone import calllists
+
+    rows = calllists.lists(db)
+    for r in rows:
+        open_ = db.execute(
+            "SELECT id FROM dial_sessions WHERE list_id = ? AND state != 'finished'"
+            " ORDER BY id DESC LIMIT 1",
+            [r["id"]],
+        ).fetchone()
+        r["session_id"] = open_[0] if open_ else None
+    return rows
+
+
+class QueueClient:
+    """The engine as the queue sees it: refuses to dial while the Phone page has a call, and
+    records every call it places like the Phone page does (`record_for()` gives the path)."""
+
+    def __init__(self, engine: Any, busy: Any, record_for: Any = None) -> None:
+        self._engine, self._busy, self.record_for = engine, busy, record_for
+
+    def make_call(self, uri: str, account_id: str | None = None, record_path: str | None = None):
+        if self._busy():
+            raise SoftphoneError("Finish the call on the Phone page first.")
+        if record_path is None and self.record_for is not None:
+            record_path = self.record_for()
+        return self._engine.make_call(uri, account_id, record_path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+
+class CallingPage(QWidget):
+    def __init__(self, services: Any, settings: Any, controller: Any = None,
+                 window: Any = None, parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.sv, self.settings, self.controller, self.main = services, settings, controller, window
+        self.uri_template: str | None = None  # e.g. "sip:{number}@pbx"; None = the account
+        self.queue: Any = None
+        self.view: Any = None
+        self.practice: Any = None
+        self.rows: list[dict] = []
+        self._adopted: str | None = None  # the engine call the controller shows for us
+        self._showing_coach = False
+        self._select_id: int | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 12, 16, 12)
+        top = QHBoxLayout()
+        title = QLabel("Calling")
+        title.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        top.addWidget(title)
+        self.lists = QComboBox()
+        self.lists.setMinimumWidth(280)
+        self.lists.currentIndexChanged.connect(self._update_buttons)
+        top.addWidget(self.lists, 1)
+        self.import_button = QPushButton("Import list…")
+        self.import_button.clicked.connect(self.open_import)
+        self.start_button = QPushButton("Start dialing")
+        self.start_button.clicked.connect(self.start_session)
+        self.end_button = QPushButton("End session")
+        self.end_button.clicked.connect(self.end_session)
+        self.practice_button = QPushButton("Practice a call")
+        self.practice_button.clicked.connect(self.toggle_practice)
+        for b in (self.import_button, self.start_button, self.end_button, self.practice_button):
+            top.addWidget(b)
+        lay.addLayout(top)
+        self.coach_box = QCheckBox("Show the live coach during calls")
+        self.coach_box.setChecked(True)
+        self.coach_box.setToolTip("Switch to the Phone page while a call is up, back after it.")
+        lay.addWidget(self.coach_box)
+        self.stack = QStackedWidget()
+        self.hint = QLabel("")
+        self.hint.setObjectName("Hint")
+        self.hint.setWordWrap(True)
+        self.stack.addWidget(self.hint)
+        lay.addWidget(self.stack, 1)
+        self._say("Import a call list (CSV or a spreadsheet paste), pick it and start dialing.")
+        self._update_buttons()
+        self.refresh_lists()
+
+    # ---- lists ----
+
+    def _say(self, sentence: str) -> None:
+        self.hint.setText(sentence)
+        if self.queue is None and self.stack.currentWidget() is not self.practice:
+            self.stack.setCurrentWidget(self.hint)
+
+    def refresh_lists(self, select_id: int | None = None) -> None:
+        self._select_id = select_id
+        self.sv.read(list_rows, self._show_lists)
+
+    def _show_lists(self, rows: list[dict]) -> None:
+        keep = self._select_id or (self.current_list() or {}).get("id")
+        self.rows = rows
+        self.lists.blockSignals(True)
+        self.lists.clear()
+        for r in rows:
+            worked = r["worked"] or 0
+            resume = " · session open" if r["session_id"] else ""
+            self.lists.addItem(f"{r['name']} — {worked}/{r['entries']} worked{resume}", r["id"])
+        index = next((i for i, r in enumerate(rows) if r["id"] == keep), len(rows) - 1)
+        self.lists.setCurrentIndex(max(index, 0) if rows else -1)
+        self.lists.blockSignals(False)
+        self._update_buttons()
+
+    def current_list(self) -> dict | None:
+        i = self.lists.currentIndex()
+        return self.rows[i] if 0 <= i < len(self.rows) else None
+
+    def _update_buttons(self) -> None:
+        active = self.queue is not None
+        row = self.current_list()
+        self.lists.setEnabled(not active)
+        self.import_button.setEnabled(not active)
+        self.start_button.setEnabled(not active and row is not None)
+        self.start_button.setText("Resume" if row and row["session_id"] else "Start dialing")
+        self.end_button.setEnabled(active)
+
+    def open_import(self) -> Any:
+        """The import dialog (window-modal, not blocking); the list is selected once imported."""
+        from softphone.ui.list_import import ListImportDialog
+
+        dialog = ListImportDialog(self._import, self.settings.default_region or "US", self)
+        dialog.resize(820, 560)
+        dialog.accepted.connect(
+            lambda: self.refresh_lists(getattr(dialog.result_value, "list_id", None))
+        )
+        dialog.open()
+        return dialog
+
+    def _import(self, preview: Any, name: str) -> Any:
+        from softphone import calllists
+
+        if self.sv.store is None:
+            self._say("Call history is unavailable, so the list cannot be imported.")
+            return None
+        region = self.settings.default_region or "US"
+        try:  # through the app's single writer; a big list takes a moment, the dialog waits
+            res = self.sv.store.call(calllists.import_preview, preview, name, region=region,
+                                     timeout=120)  # fmt: skip
+        except Exception as e:
+            log.exception("importing the list failed")
+            self._say(f"The list could not be imported: {e}")
+            return None
+        self._say(f"Imported {res.imported} contacts into {name!r}; {len(res.rejected)} rows "
+                  "rejected. Start dialing when ready.")  # fmt: skip
+        return res
+
+    # ---- the session ----
+
+    def start_session(self) -> None:
+        """Start (or resume the open session of) the chosen list with the running engine."""
+        from app.db import connect
+        from softphone.calling_hours import CallingWindow
+        from softphone.dialer_queue import DialerQueue
+        from softphone.ui.numbers import normalise
+
+        row = self.current_list()
+        if row is None or self.queue is not None:
+            return
+        engine = self.sv.engine
+        if engine is None or not self.sv.engine_ready.is_set():
+            self._say("The phone engine is still starting — try again in a moment.")
+            return
+        region = self.settings.default_region or "US"
+        try:
+            window = CallingWindow.parse(self.settings.calling_hours or "8-20")
+        except ValueError as e:
+            self._say(f"Calling hours in Settings: {e}")
+            return
+        acct = self.settings.account()
+        account_id = None
+        if self.uri_template:
+            uri_for: Any = self.uri_template
+        elif acct is not None and acct.server:
+            server, account_id = acct.server, acct.id
+            uri_for = lambda n: normalise(n, region).uri(server)
+        else:
+            self._say("Add a SIP account in Settings to dial phone numbers.")
+            return
+        db = connect(self.sv.db_path)  # the queue writes from its own worker thread
+        client = QueueClient(engine, self._controller_busy)
+        try:
+            q = DialerQueue(db, client, row["id"],
+                            session_id=row["session_id"], rep=self.settings.rep_name,
+                            window=window, uri_for=uri_for, account_id=account_id)  # fmt: skip
+            client.record_for = lambda: self._record_path(q)
+            q.add_listener(self._on_queue_event)
+            q.start()
+        except (ValueError, SoftphoneError) as e:
+            db.conn.close()
+            self._say(str(e))
+            return
+        from softphone.ui.queue_view import QueueView
+
+        self.queue = q
+        self.view = QueueView(q, region)
+        self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+        self.practice_button.setText("Practice a call")
+        self.view.setFocus()
+        self._update_buttons()
+
+    def end_session(self) -> None:
+        """Leave the session as it is (paused if unfinished; resume it later)."""
+        q, view = self.queue, self.view
+        if q is None:
+            return
+        self.queue = self.view = None
+        try:
+            if q.state in IN_CALL:  # the call ends first; its outcome is chosen on resume
+                q.hangup()
+                q.wait_for("wrap_up", "ready", "paused", "waiting", "finished", timeout=10)
+            if q.state != "finished":
+                q.pause()
+        except (RuntimeError, TimeoutError, ValueError) as e:
+            log.info("pausing the queue: %s", e)
+        q.stop()
+        q.db.conn.close()
+        if view is not None:
+            view.timer.stop()
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        self._say("The session is saved; pick a list and resume it whenever you like.")
+        self._update_buttons()
+        self.refresh_lists()
+
+    def shutdown(self) -> None:
+        if self.practice is not None:
+            self.practice.timer.stop()
+        self.end_session()
+
+    def _record_path(self, q: Any) -> str | None:
+        """On the queue's worker, between its call row and make_call: where the engine writes
+        the call's stereo WAV (the controller turns it into the library's FLAC at the end)."""
+        from app.db import data_dir
+        from softphone import history
+
+        if q.call_db_id is None:
+            return None
+        row = q.db.execute("SELECT uuid FROM calls WHERE id = ?", [q.call_db_id]).fetchone()
+        if row is None:
+            return None
+        path = data_dir() / "recordings" / f"live-{row[0]}.wav"
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        with q.db.atomic():
+            history.set_recording(q.db, q.call_db_id, str(path))
+        return str(path)
+
+    # ---- the controller shows the queue's calls ----
+
+    def _controller_busy(self) -> bool:
+        c = self.controller
+        from app.call_controller import LIVE_STATES
+
+        return c is not None and c.state in LIVE_STATES and c.call_id != self._adopted
+
+    def _on_queue_event(self, event: Any) -> None:
+        """On the queue's worker thread: hand what the GUI needs over to it."""
+        q = self.queue
+        if q is None:
+            return
+        if event.state == "dialing" and q.engine_call and event.card is not None:
+            row = q.db.execute("SELECT uuid FROM calls WHERE id = ?", [q.call_db_id]).fetchone()
+            args = (q.engine_call, event.card.phone, event.card.name, row[0] if row else None)
+            self.sv.bridge.call_soon(self._adopt, *args)
+        elif event.state == "connected":
+            self.sv.bridge.call_soon(self._connected)
+        elif event.state not in IN_CALL:
+            self.sv.bridge.call_soon(self._release, event.sentence)
+
+    def _adopt(self, call_id: str, number: str, name: str, uuid: str | None) -> None:
+        from app import history_rows
+        from app.call_controller import LIVE_STATES
+
+        c, q = self.controller, self.queue
+        if c is None or q is None or q.engine_call != call_id or c.state in LIVE_STATES:
+            return
+        # What CallController._begin_call does, on the queue's call row instead of a new one.
+        c.state, c.remote, c.previous_calls = "calling", (number, name), None
+        page = c.page
+        page.transcript.clear()
+        page.coach.reset()
+        page.contact.hide()
+        page.controls.show_call(name, number)
+        page.controls.set_state("calling")
+        page.show_call_view(True)
+        c.db_uuid, c.call_id = uuid, call_id
+        self._adopted = call_id
+        c.sv.read(lambda db: history_rows.summary(db, number, name), c._show_summary)
+
+    def _connected(self) -> None:
+        if self._adopted and self.coach_box.isChecked() and self.main is not None:
+            self._showing_coach = True
+            self.main.show_page("phone")
+
+    def _release(self, sentence: str) -> None:
+        from app.call_controller import LIVE_STATES
+
+        c, adopted = self.controller, self._adopted
+        self._adopted = None
+        if c is not None and adopted and c.call_id == adopted and c.state in LIVE_STATES:
+            c._ended(sentence or "Call ended.")  # its disconnected event came before the hand-over
+        if self._showing_coach and self.main is not None:
+            self._showing_coach = False
+            self.main.show_page("calling")  # the outcome is chosen here
+            if self.view is not None:
+                self.view.setFocus()
+
+    # ---- practice ----
+
+    def toggle_practice(self) -> None:
+        if self.practice is not None and self.stack.currentWidget() is self.practice:
+            back = self.view if self.view is not None else self.hint
+            self.stack.setCurrentWidget(back)
+            self.practice_button.setText("Practice a call")
+            return
+        if self.practice is None:
+            if self.sv.engine is None or not self.sv.engine_ready.is_set():
+                self._say("The phone engine is still starting — try again in a moment.")
+                return
+            self.practice = self._build_practice()
+            self.stack.addWidget(self.practice)
+        self.stack.setCurrentWidget(self.practice)
+        self.practice_button.setText("Back to calling")
+
+    def _build_practice(self) -> Any:
+        from app.db import connect, data_dir
+        from app.practice.view import PracticeView
+
+        folder = data_dir() / "practice"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        rep, path = self.settings.rep_name, self.sv.db_path
+
+        def store(run: Any) -> int:  # on the practice thread: analysis takes seconds
+            db = connect(path)
+            try:
+                call_id = run.store(db, rep)
+                db.conn.commit()
+                return call_id
+            finally:
+                db.conn.close()
+
+        return PracticeView(self.sv.engine, folder, store=store)
