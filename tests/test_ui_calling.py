@@ -59,6 +59,13 @@ def test_calling_page_imports_dials_and_records_outcome(desktop, qtbot, tmp_path
     page = w.pages["calling"]
     assert isinstance(page, CallingPage) and w.stack.currentWidget() is page
     assert not page.start_button.isEnabled()  # no list yet
+    from app.practice.view import PracticeView
+
+    page.practice_button.click()  # the practice partner, on the app's engine
+    assert isinstance(page.stack.currentWidget(), PracticeView)
+    assert page.practice.choice.count() > 0 and page.practice.client is desktop.services.engine
+    page.practice_button.click()
+    assert page.stack.currentWidget() is page.hint
 
     src = tmp_path / "week 47.csv"
     src.write_text(LIST)
