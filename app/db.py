@@ -16,6 +16,7 @@ open transaction is committed as soon as the queue runs dry, or at least every
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -23,7 +24,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Self
@@ -60,6 +61,39 @@ def database_dir(db: sqlite_utils.Database) -> Path:
     return Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose write transactions take the write lock up front.
+
+    Several connections write this file (the StoreWriter, the dialing queue's worker, practice
+    runs). A deferred BEGIN whose first statement reads pins a WAL snapshot; if another
+    connection commits before the first write, that write fails at once with "database is
+    locked" (SQLITE_BUSY_SNAPSHOT), which busy_timeout cannot wait out. BEGIN IMMEDIATE waits
+    for the lock instead.
+    """
+
+    def begin(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint handling
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
 def connect(path: str | Path | None = None) -> sqlite_utils.Database:
     """Open the file with the house pragmas, without migrating (the writer thread uses this)."""
     path = Path(path) if path is not None else database_path()
@@ -69,7 +103,7 @@ def connect(path: str | Path | None = None) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
     finally:
         os.umask(old_umask)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
+    db = _Database(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout = 10000")
     if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         db.execute("PRAGMA journal_mode = WAL")
