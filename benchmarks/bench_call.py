@@ -38,64 +38,14 @@ import soundfile
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from typing import Self
 
 from softphone.client import EngineClient, EventLog
 from softphone.protocol import CallStateChanged, EngineConfig, IncomingCall
+from tests.audio_support import PrivateHeadset
 
 RATE = 16000
 PERIOD = 2.0  # seconds between clicks
 THRESHOLD = 6000
-
-
-class PrivateHeadset:
-    """Null sinks ear/feed and a remap source mic (fed by feed), kept awake."""
-
-    def __init__(self) -> None:
-        tag = f"ccbench{os.getpid()}"
-        self.ear, self.feed, self.mic = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
-        self.modules: list[str] = []
-        self.keepalive: list[subprocess.Popen] = []
-
-    def __enter__(self) -> Self:
-        def load(*args: str) -> None:
-            out = subprocess.run(["pactl", "load-module", *args], check=True, capture_output=True)
-            self.modules.append(out.stdout.decode().strip())
-
-        load("module-null-sink", f"sink_name={self.ear}", "rate=48000")
-        load("module-null-sink", f"sink_name={self.feed}", "rate=48000")
-        load("module-remap-source", f"source_name={self.mic}", f"master={self.feed}.monitor")
-        for sink in (self.ear, self.feed):  # an idle null sink renders in 2 s chunks
-            self.keepalive.append(
-                subprocess.Popen(
-                    [
-                        "pacat",
-                        "--playback",
-                        f"--device={sink}",
-                        "--latency-msec=20",
-                        "--raw",
-                        "--format=s16le",
-                        "--rate=48000",
-                        "--channels=1",
-                        "/dev/zero",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        time.sleep(0.2)
-        for sink in (self.ear, self.feed):
-            subprocess.run(["pactl", "suspend-sink", sink, "1"], check=True)
-            subprocess.run(["pactl", "suspend-sink", sink, "0"], check=True)
-        os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = self.ear, self.mic
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for p in self.keepalive:
-            p.kill()
-            p.wait()
-        for m in reversed(self.modules):
-            subprocess.run(["pactl", "unload-module", m], check=False)
 
 
 def click_track(seconds: float, offset: float) -> np.ndarray:
@@ -253,13 +203,16 @@ def main() -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )  # starts PulseAudio
-    with PrivateHeadset() as hs:
+    hs = PrivateHeadset()
+    try:
         return run(args, hs)
+    finally:
+        hs.close()
 
 
 def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
     load_start = os.getloadavg()[0]  # other programs' load shows in every number below
-    pulse_loop = pulse_loop_ms(hs.ear, threading.Event())
+    pulse_loop = pulse_loop_ms(hs.sink, threading.Event())
     tmp = Path(tempfile.mkdtemp(prefix="bench_call_"))
     far_wav = tmp / "far_clicks.wav"
     soundfile.write(far_wav, click_track(20.0, 0.5), RATE, subtype="PCM_16")
@@ -291,8 +244,8 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         )
         jobs = [
             ("bench-inject", pulse_inject, (hs.feed, click_track(PERIOD * 5, 1.5), stop)),
-            ("bench-mic", pulse_capture, (hs.mic, clocks["mic"], stop)),
-            ("bench-ear", pulse_capture, (f"{hs.ear}.monitor", clocks["ear"], stop)),
+            ("bench-mic", pulse_capture, (hs.source, clocks["mic"], stop)),
+            ("bench-ear", pulse_capture, (f"{hs.sink}.monitor", clocks["ear"], stop)),
             ("bench-rep-tap", tap_timer, (rep.open_tap("rep"), clocks["rep_tap"], stop)),
             ("bench-far-tap", tap_timer, (rep.open_tap("prospect"), clocks["prospect_tap"], stop)),
         ]

@@ -8,7 +8,6 @@ rep's ear (cross-correlation)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
@@ -19,6 +18,7 @@ import pytest
 import soundfile
 
 from softphone.protocol import IncomingCall
+from tests.audio_support import PrivateHeadset
 from tests.sip_support import (
     chunk_similarity,
     engine,
@@ -35,51 +35,13 @@ pytestmark = [
 
 
 @pytest.fixture
-def private_headset(monkeypatch):
-    """Null sinks ear/micfeed and a remap source mic, kept awake; removed afterwards."""
-    tag = f"cctest{os.getpid()}"
-    ear, feed, mic = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
-    modules, keepalive = [], []
-
-    def load(*args: str) -> None:
-        out = subprocess.run(["pactl", "load-module", *args], check=True, capture_output=True)
-        modules.append(out.stdout.decode().strip())
-
+def private_headset():
+    """A private ear/micfeed/mic headset (tests.audio_support), removed afterwards."""
+    hs = PrivateHeadset()
     try:
-        load("module-null-sink", f"sink_name={ear}", "rate=48000")
-        load("module-null-sink", f"sink_name={feed}", "rate=48000")
-        load("module-remap-source", f"source_name={mic}", f"master={feed}.monitor")
-        for sink in (ear, feed):  # an idle null sink renders in 2 s chunks: keep it busy
-            keepalive.append(
-                subprocess.Popen(
-                    [
-                        "pacat",
-                        "--playback",
-                        f"--device={sink}",
-                        "--latency-msec=20",
-                        "--raw",
-                        "--format=s16le",
-                        "--rate=48000",
-                        "--channels=1",
-                        "/dev/zero",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        time.sleep(0.2)
-        for sink in (ear, feed):  # ... and restart it so it leaves the 2 s rhythm at once
-            subprocess.run(["pactl", "suspend-sink", sink, "1"], check=True)
-            subprocess.run(["pactl", "suspend-sink", sink, "0"], check=True)
-        monkeypatch.setenv("PULSE_SINK", ear)
-        monkeypatch.setenv("PULSE_SOURCE", mic)
-        yield {"ear": ear, "feed": feed, "mic": mic}
+        yield {"ear": hs.sink, "feed": hs.feed, "mic": hs.source}
     finally:
-        for p in keepalive:
-            p.kill()
-            p.wait()
-        for m in reversed(modules):
-            subprocess.run(["pactl", "unload-module", m], check=False)
+        hs.close()
 
 
 def _capture(device: str, out: list[bytes], stop: threading.Event) -> None:
