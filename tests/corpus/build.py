@@ -10,12 +10,16 @@ flag kinds a coach should raise on that line as `@kind` marks.
     R ~40 | text                  lasts 40 s (default: from the word count)
 
 Run `python tests/corpus/build.py` after editing a script; the JSON files are committed.
+`python tests/corpus/build.py SRC_DIR [OUT_DIR]` builds the scripts of another folder (OUT_DIR
+defaults to SRC_DIR's parent, as tests/corpus is to tests/corpus/src).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,9 +64,13 @@ def build(src: Path) -> dict:
     return call
 
 
-def main() -> None:
-    for src in sorted((HERE / "src").glob("*.txt")):
-        out = HERE / f"{src.stem}.json"
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    src_dir = Path(args[0]) if args else HERE / "src"
+    out_dir = Path(args[1]) if len(args) > 1 else src_dir.resolve().parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for src in sorted(src_dir.glob("*.txt")):
+        out = out_dir / f"{src.stem}.json"
         out.write_text(json.dumps(build(src), indent=1) + "\n", encoding="utf-8")
         print(out.name)
 
