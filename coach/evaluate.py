@@ -28,7 +28,8 @@ def _utterance_index(starts: list[float], flag_start: float) -> int | None:
 
 def evaluate(corpus: str | Path, pack: RulePack | None = None) -> dict:
     """{"kinds": {kind: {tp, fp, fn, precision, recall}}, "misses": [...], "false_alarms": [...]}"""
-    files = sorted(Path(corpus).glob("*.json"))
+    # A corpus folder may keep its scores beside the calls (e.g. rules_only_score.json).
+    files = sorted(f for f in Path(corpus).glob("*.json") if not f.stem.endswith("_score"))
     expected: set[tuple] = set()
     predicted: set[tuple] = set()
     texts: dict[tuple, str] = {}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
