@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from typing import TYPE_CHECKING, Literal
 
 import pjsua2 as pj
@@ -37,8 +38,20 @@ def split_remote(uri: str) -> tuple[str, str]:
     return name, inner.strip()
 
 
+_LIVE: weakref.WeakSet[EngineCall] = weakref.WeakSet()
+
+
+def live_calls() -> list[EngineCall]:
+    """Every EngineCall Python still holds (after its end, only until the graveyard empties)."""
+    return list(_LIVE)
+
+
 class EngineCall(pj.Call):
-    """One call; the SipThread owns the reference until the call is disconnected."""
+    """One call; the SipThread owns the reference until the call is disconnected.
+
+    No other frame, list, closure or traceback may keep it (STYLE rule 17): pjsua2's
+    destructor acts on the call's slot, which pjsua hands to a later call in rotation.
+    """
 
     def __init__(
         self,
@@ -68,6 +81,7 @@ class EngineCall(pj.Call):
         self.rx_at = time.monotonic()
         self.hangup_pending = False
         self.disconnected = False
+        _LIVE.add(self)
 
     # ---- state ----
 

@@ -9,7 +9,7 @@ import pjsua2 as pj
 
 from softphone.accounts import AccountError, get_password
 from softphone.engine.account import EngineAccount, account_config
-from softphone.engine.call import EngineCall
+from softphone.engine.call import EngineCall, live_calls
 from softphone.errors import EngineError, describe_sip_status
 from softphone.protocol import (
     AddAccount,
@@ -173,6 +173,7 @@ class CommandHandler:
     def _GetStats(self, cmd: GetStats) -> dict:
         stats = self.sip.media.stats()
         stats["calls"] = len(self.sip.calls)
+        stats["call_objects"] = len(live_calls())  # pjsua2 Calls Python still holds
         stats["accounts"] = {k: a.registered for k, a in self.sip.accounts.items()}
         return stats
 

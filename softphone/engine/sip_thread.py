@@ -24,7 +24,7 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.engine.account import EngineAccount
-from softphone.engine.call import EngineCall, split_remote
+from softphone.engine.call import EngineCall, live_calls, split_remote
 from softphone.engine.commands import CommandHandler
 from softphone.engine.endpoint import (
     SipEndpoint,
@@ -134,10 +134,7 @@ class SipThread:
             now = time.monotonic()
             if now >= next_tick:
                 next_tick = now + 0.25
-                for acc in list(self.accounts.values()):
-                    acc.tick(now)
-                for call in list(self.calls.values()):
-                    call.tick(now)
+                self._tick(now)
             if self.calls and now >= next_stats:
                 next_stats = now + self.config.stats_interval_s
                 self.media.emit_stats(self.emit)
@@ -146,6 +143,26 @@ class SipThread:
             if now >= next_gc:
                 next_gc = now + 10
                 gc.collect()
+                self._check_leaks()
+
+    def _tick(self, now: float) -> None:
+        # Its own frame on purpose (STYLE rule 17): a loop variable in `_loop` would keep the
+        # last ticked Call alive after its end; its destructor would then hang up whichever
+        # later call pjsua put in the same (rotating) slot.
+        for account_id in list(self.accounts):
+            acc = self.accounts.get(account_id)
+            if acc is not None:
+                acc.tick(now)
+        for call_id in list(self.calls):
+            call = self.calls.get(call_id)
+            if call is not None:
+                call.tick(now)
+
+    def _check_leaks(self) -> None:
+        """Log any Call object alive after its end: it would hang up a later call."""
+        stale = [c.call_id for c in live_calls() if c.disconnected]
+        if stale:
+            self.log.error("pjsua2 calls alive after their end: %s", stale)
 
     def _drain_commands(self) -> None:
         while True:
@@ -223,20 +240,11 @@ class SipThread:
             if self.calls:
                 self.ep.hangupAllCalls()
                 self._pump(lambda: not self.calls, 3.0)
-            for acc in list(self.accounts.values()):
-                acc.removing = True
-                if acc.registered:
-                    try:
-                        acc.setRegistration(False)
-                    except pj.Error:
-                        pass
+            self._unregister_all()
             if any(a.registered for a in self.accounts.values()):
                 self._pump(lambda: False, 0.5)  # let the unREGISTERs go out
             self.media.stop()
-            for acc in list(self.accounts.values()):
-                acc.shutdown()
-            if self.direct is not None:
-                self.direct.shutdown()
+            self._shutdown_accounts()
         except Exception:  # shutdown must go on
             self.log.exception("error while hanging up for shutdown")
         self.calls.clear()
@@ -252,6 +260,24 @@ class SipThread:
             self.log.exception("libDestroy failed")
         self.ep = None
         self.media.close()
+
+    # The account loops live in helpers so that no loop variable in `_shutdown` holds a
+    # pjsua2 Account past libDestroy (that aborts the process at exit).
+
+    def _unregister_all(self) -> None:
+        for acc in list(self.accounts.values()):
+            acc.removing = True
+            if acc.registered:
+                try:
+                    acc.setRegistration(False)
+                except pj.Error:
+                    pass
+
+    def _shutdown_accounts(self) -> None:
+        for acc in list(self.accounts.values()):
+            acc.shutdown()
+        if self.direct is not None:
+            self.direct.shutdown()
 
     def _pump(self, done: Callable[[], bool], timeout: float) -> None:
         end = time.monotonic() + timeout
