@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CALLCOACH_MODEL="${CALLCOACH_MODEL:-$(cd .. && pwd)/shared/models/vosk-model-small-en-us-0.15}"
+export CALLCOACH_ENCODER="${CALLCOACH_ENCODER:-$(cd .. && pwd)/shared/models/all-MiniLM-L6-v2}"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 bash scripts/virtual-headset.sh
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,6 +1,7 @@
 """Fixtures shared by the model and ASR tests: the real Vosk model (from CALLCOACH_MODEL, set by
-scripts/test.sh), a zip of it as the official archive is laid out, a local HTTP server, and an
-isolated installed-models folder. A test module uses them with
+scripts/test.sh) and the real sentence encoder (CALLCOACH_ENCODER, likewise), a zip of the
+Vosk model as the official archive is laid out, a local HTTP server, and an isolated
+installed-models folder. A test module uses them with
 `pytest_plugins = ("tests.model_fixtures",)`."""
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def encoder_path() -> Path:
+    value = os.environ.get("CALLCOACH_ENCODER")
+    assert value, "CALLCOACH_ENCODER is not set: run the tests with bash scripts/test.sh"
+    path = Path(value)
+    assert path.is_dir(), f"CALLCOACH_ENCODER={value} is not a folder"
+    return path
+
+
+@pytest.fixture(scope="session")
 def model_zip(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A zip with the model under one top-level folder, like the official downloads."""
     out = tmp_path_factory.mktemp("zips") / model_path.name
@@ -39,6 +49,7 @@ def isolated_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CALLCOACH_MODELS_DIR", str(d))
     monkeypatch.setenv("CALLCOACH_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("CALLCOACH_MODEL", raising=False)
+    monkeypatch.delenv("CALLCOACH_ENCODER", raising=False)
     return d
 
 
