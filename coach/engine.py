@@ -10,9 +10,11 @@ returns the `analyze --json` contract of DESIGN.md.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from coach.metrics import CallMetrics, Seen
 from coach.questions import Question, find_questions
@@ -27,7 +29,13 @@ from coach.rules.kinds import (
 )
 from coach.rules.match import find_all
 from coach.rules.pack import RulePack, load_pack
+from coach.semantic.combine import decide
 from coach.types import Flag, Utterance
+
+if TYPE_CHECKING:
+    from coach.semantic.layer import SemanticLayer
+
+log = logging.getLogger(__name__)
 
 _LOOKBACK_SECONDS = 60.0  # how far back overlap and context look among recent utterances
 _ECHO_STOPWORDS = frozenset(  # words too common to count as echoing the prospect
@@ -54,9 +62,17 @@ class _Monologue:
 class LiveCoach:
     """Feed final utterances in time order; collect flags, positives and metrics."""
 
-    def __init__(self, pack: RulePack | None = None, previous_calls: int | None = None) -> None:
+    def __init__(
+        self,
+        pack: RulePack | None = None,
+        previous_calls: int | None = None,
+        semantic: SemanticLayer | None = None,
+    ) -> None:
         self.pack = pack or default_pack()
         self.previous_calls = previous_calls
+        # The learned layer (None: phrase rules alone). Thresholds a lead set in the pack win.
+        self.semantic = _with_pack_thresholds(semantic, self.pack) if semantic else None
+        self._prospect_text = ""
         self.flags: list[Flag] = []
         self.positives: list[PositiveMark] = []
         self._metrics = CallMetrics(self.pack)
@@ -93,7 +109,9 @@ class LiveCoach:
         raised: list[Flag] = []
         if u.speaker == "rep" and not seen.backchannel:
             self._positives(seen)
-            raised += self._phrases(seen)
+            raised += self._judge(seen, self._phrases(seen))
+        elif u.speaker == "prospect":
+            self._prospect_seen(u)
         raised += self._interruptions(seen)
         raised += self._monologues(seen)
         return self._keep(raised)
@@ -150,6 +168,48 @@ class LiveCoach:
             self._last_fired[key] = u.start
             fired_kinds.add(rule.kind)
             out.append(self._flag(rule, u.start, u.end, u.text, m.trigger))
+        return out
+
+    def _prospect_seen(self, u: Utterance) -> None:
+        self._prospect_text = u.text
+        if self.semantic is not None and u.text.strip():
+            try:  # embed now, so the rep's answer only waits for its own line
+                self.semantic.embed(u.text)
+            except Exception:  # noqa: BLE001 - the layer failing leaves the rules working
+                log.exception("semantic layer failed on a prospect line")
+
+    def _judge(self, seen: Seen, rule_flags: list[Flag]) -> list[Flag]:
+        """Rule flags, plus the kinds the rules missed that the semantic layer raises."""
+        if self.semantic is None or not seen.norm:
+            return rule_flags
+        u = seen.utt
+        try:
+            scores = self.semantic.score(u.text, self._prospect_text)
+        except Exception:  # noqa: BLE001 - the layer failing leaves the rules working
+            log.exception("semantic layer failed on a rep line")
+            return rule_flags
+        decision = decide(
+            (f.kind for f in rule_flags), scores, self.previous_calls, self.pack.semantic_veto
+        )
+        out = [
+            dataclasses.replace(f, score=scores[f.kind].score) if f.kind in scores else f
+            for f in rule_flags
+            if f.kind not in decision.vetoed
+        ]
+        for s in decision.added:
+            key = f"semantic:{s.kind}"
+            last = self._last_fired.get(key)
+            if last is not None and abs(u.start - last) < self._dedup and s.kind == "content_dump":
+                continue  # a list of content read out over several lines: one card
+            self._last_fired[key] = u.start
+            card = self.pack.semantic.get(s.kind, {})
+            out.append(
+                Flag(
+                    s.kind, "rep", u.start, u.end, u.text,
+                    card.get("suggestion", ""), "", card.get("label", s.kind),
+                    "semantic", s.score, s.resembles,
+                )
+            )
         return out
 
     def _after_statement(self, u: Utterance) -> bool:
@@ -322,12 +382,20 @@ def _cuts_in(rep: Utterance, prospect: Utterance, rule: OverlapRule) -> bool:
     )
 
 
+def _with_pack_thresholds(layer: SemanticLayer, pack: RulePack) -> SemanticLayer:
+    set_by_lead = {k: v["threshold"] for k, v in pack.semantic.items() if v.get("threshold")}
+    return layer.with_thresholds(set_by_lead) if set_by_lead else layer
+
+
 def analyze_utterances(
-    utts: list[Utterance], previous_calls: int | None, pack: RulePack | None = None
+    utts: list[Utterance],
+    previous_calls: int | None,
+    pack: RulePack | None = None,
+    semantic: SemanticLayer | None = None,
 ) -> AnalysisResult:
     """Run a whole call through a LiveCoach; monologue flags get their full span."""
     ordered = sorted(utts, key=lambda u: (u.start, u.end))
-    coach = LiveCoach(pack, previous_calls)
+    coach = LiveCoach(pack, previous_calls, semantic)
     for u in ordered:
         coach.add_utterance(u)
     end = max((u.end for u in ordered), default=0.0)

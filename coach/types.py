@@ -53,9 +53,14 @@ class Flag:
     suggestion: str
     trigger: str = ""  # the words that fired the rule
     label: str = ""  # short title for a card
+    source: str = "rule"  # "rule" (a phrase rule) or "semantic" (the learned layer)
+    score: float | None = None  # the semantic layer's score for this kind, when it ran
+    resembles: str = ""  # a semantic card: the labelled example the line is closest to
 
     def to_json(self) -> dict:
         d = asdict(self)
+        if self.score is not None:
+            d["score"] = round(self.score, 3)
         d["start"] = round(self.start, 3)
         d["end"] = round(self.end, 3)
         return d

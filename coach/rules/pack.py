@@ -30,7 +30,10 @@ THRESHOLD_KEYS = (
     "negation_window_words",  # how far back a "not"/"don't" silences a phrase
 )
 _TOP_KEYS = {"name", "description", "thresholds", "slots", "backchannels", "negators", "topics"}
-_TOP_KEYS |= {"rules", "hedges"}
+_TOP_KEYS |= {"rules", "hedges", "semantic"}
+_TOP_KEYS |= {"questions"}  # question word lists, read by coach.question_words
+_SEMANTIC_KEYS = {"label", "suggestion", "threshold"}
+SEMANTIC_KINDS = ("arguing", "pressure", "vague_language", "false_familiarity", "content_dump")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class RulePack:
     backchannel_regex: re.Pattern = field(compare=False, repr=False)
     # Intensifiers and hedges ("just", "honestly") phrase rules may also match without.
     hedges: frozenset[str] = frozenset()
+    # Per kind, what a card raised by the semantic layer says (label, suggestion) and, when a
+    # lead wants it, a threshold that overrides the trained one.
+    semantic: dict[str, dict] = field(default_factory=dict)
+    semantic_veto: float | None = None
 
     def phrase_rules(self) -> tuple[PhraseRule, ...]:
         return tuple(r for r in self.rules if isinstance(r, PhraseRule))
@@ -154,9 +161,15 @@ def load_pack(path: str | Path | None = None) -> RulePack:
     negators: set[str] = set()
     hedges: set[str] = set()
     backchannels: list[str] = []
+    semantic: dict[str, dict] = {}
+    veto: float | None = None
     name = ""
     for f, doc in docs:
         name = name or str(doc.get("name", ""))
+        if "semantic" in doc:
+            got, got_veto = _semantic_section(doc, f)
+            semantic.update(got)
+            veto = got_veto if got_veto is not None else veto
         for t_key, t_val in (doc.get("thresholds") or {}).items():
             t_line = doc["thresholds"].lines[t_key]
             if t_key not in THRESHOLD_KEYS:
@@ -183,7 +196,9 @@ def load_pack(path: str | Path | None = None) -> RulePack:
                     f, t_doc.lines["probing_questions"], "probing_questions must be true or false"
                 )
             topics.append(Topic(t_name, str(t_doc["label"]), regex, probing))
-        entries = doc.get("rules") or []
+        if not doc.get("rules"):
+            continue
+        entries = doc["rules"]
         if not isinstance(entries, list):
             raise _fail(f, doc.lines["rules"], "'rules' must be a list")
         for entry, line in zip(entries, entries.lines, strict=True):
@@ -226,4 +241,42 @@ def load_pack(path: str | Path | None = None) -> RulePack:
         negators=frozenset(negators),
         hedges=frozenset(hedges),
         backchannel_regex=bc_regex,
+        semantic=semantic,
+        semantic_veto=veto,
     )
+
+
+def _semantic_section(doc: LineDict, f: Path) -> tuple[dict[str, dict], float | None]:
+    """`semantic:` maps each phrase kind to {label, suggestion, threshold?}; `veto: P` drops a
+    rule hit the layer scores below P."""
+    section = doc["semantic"]
+    if not isinstance(section, LineDict):
+        raise _fail(f, doc.lines["semantic"], "'semantic' must map kinds to label and suggestion")
+    out: dict[str, dict] = {}
+    veto = None
+    for kind, entry in section.items():
+        line = section.lines[kind]
+        if kind == "veto":
+            if entry is not None and (not isinstance(entry, (int, float)) or not 0 <= entry < 1):
+                raise _fail(f, line, "veto must be a probability between 0 and 1, or empty")
+            veto = None if entry is None else float(entry)
+            continue
+        if kind not in SEMANTIC_KINDS:
+            raise _fail(f, line, f"unknown kind {kind!r} under 'semantic'")
+        if not isinstance(entry, LineDict) or "label" not in entry or "suggestion" not in entry:
+            raise _fail(f, line, f"semantic kind {kind!r} needs a label and a suggestion")
+        for key in entry:
+            if key not in _SEMANTIC_KEYS:
+                raise _fail(f, entry.lines[key], f"unknown key {key!r} under {kind!r}")
+        threshold = entry.get("threshold")
+        if threshold is not None and (
+            not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
+            or not 0 < threshold <= 1
+        ):
+            raise _fail(f, entry.lines["threshold"], "threshold must be a number in (0, 1]")
+        out[kind] = {
+            "label": str(entry["label"]),
+            "suggestion": str(entry["suggestion"]),
+            "threshold": None if threshold is None else float(threshold),
+        }
+    return out, veto

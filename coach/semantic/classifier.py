@@ -1,0 +1,64 @@
+"""Per-kind linear classifiers over sentence embeddings: the features and the fit.
+
+A rep line is judged together with the prospect's line just before it (arguing often lives
+in the pair: "then you set it up wrong" only argues after "we tried a tool like that"). The
+features are the rep line's embedding, the prospect line's, and their element-wise product
+(how the two relate); an L2-regularised logistic regression per kind is fitted by Newton's
+method, so the same data always gives the same weights, in well under a second per kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIM = 384
+
+
+def features(rep: np.ndarray, prospect: np.ndarray) -> np.ndarray:
+    """(n, 384) rep and prospect embeddings -> (n, 3 * 384) float32 features."""
+    rep = np.atleast_2d(rep).astype(np.float32, copy=False)
+    prospect = np.atleast_2d(prospect).astype(np.float32, copy=False)
+    # The product is scaled up so its weights need no larger L2 budget than the others'.
+    return np.hstack([rep, prospect, rep * prospect * np.float32(np.sqrt(DIM))])
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    iterations: int = 30,
+    start: tuple[np.ndarray, float] | None = None,
+) -> tuple[np.ndarray, float]:
+    """Weights and bias of a class-balanced, L2-regularised logistic regression.
+
+    Newton steps on float64 normal equations: deterministic (no random start, no shuffling)
+    and converged in 8-15 steps on a few thousand examples."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, d = x.shape
+    pos = max(y.sum(), 1.0)
+    neg = max(n - y.sum(), 1.0)
+    # Balanced sample weights: a rare kind is not drowned by the quiet lines.
+    sw = np.where(y > 0.5, n / (2.0 * pos), n / (2.0 * neg))
+    xb = np.hstack([x, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    if start is not None:  # a nearby solution (the full fit, for a cross-validation fold)
+        w[:-1], w[-1] = start[0], start[1]
+    reg = np.full(d + 1, l2)
+    reg[-1] = 1e-6  # the bias is not shrunk
+    for _ in range(iterations):
+        z = xb @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        grad = xb.T @ (sw * (p - y)) + reg * w
+        h = (xb * (sw * p * (1.0 - p))[:, None]).T @ xb
+        h[np.diag_indices_from(h)] += reg
+        step = np.linalg.solve(h, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return w[:-1].astype(np.float32), float(w[-1])
+
+
+def predict(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    z = np.asarray(x, dtype=np.float32) @ w + np.float32(b)
+    return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)

@@ -1,0 +1,330 @@
+"""Fitting the semantic layer: per-kind classifiers on the labelled examples, thresholds chosen
+on realistic whole calls, and the report that says what changed.
+
+Thresholds are the lever (the classifiers rank well; where to cut decides precision): each
+kind's is the cut that gives the most recall on the calibration calls while the coach's
+precision there (rules and layer together) stays at or above the target. The calibration
+calls are never trained on, so their scores look like the scores of calls to come.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from coach.engine import LiveCoach
+from coach.rules.pack import RulePack
+from coach.semantic.classifier import features, fit_logistic, predict
+from coach.semantic.combine import HISTORY_KINDS
+from coach.semantic.embeddings import EmbeddingStore
+from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe
+from coach.semantic.layer import KindModel, SemanticLayer
+from coach.types import Utterance
+
+CALIBRATION = Path(__file__).resolve().parents[2] / "resources" / "coach" / "calibration" / "json"
+TARGET_PRECISION = 0.95
+MIN_THRESHOLD = 0.5
+L2 = 1.0
+
+
+@dataclass
+class Line:
+    """A rep line of a calibration call, with what the rules said about it."""
+
+    example: Example
+    rule_kinds: frozenset[str]
+    call: str
+
+
+@dataclass
+class TrainResult:
+    layer: SemanticLayer
+    report: dict = field(default_factory=dict)
+
+
+def calibration_calls(folder: str | Path = CALIBRATION) -> list[tuple[str, dict]]:
+    return [
+        (f.stem, json.loads(f.read_text(encoding="utf-8")))
+        for f in sorted(Path(folder).glob("*.json"))
+    ]
+
+
+def rule_lines(calls: Iterable[tuple[str, dict]], pack: RulePack | None) -> list[Line]:
+    """Each rep line of each call with the phrase kinds the rules raise on it in the call."""
+    out = []
+    for name, doc in calls:
+        prev = doc.get("previous_calls")
+        coach = LiveCoach(pack, previous_calls=prev)
+        utts = sorted(doc["utterances"], key=lambda u: (u["start"], u["end"]))
+        examples = iter(call_examples(utts, prev, name))
+        for u in utts:
+            got = coach.add_utterance(Utterance(u["speaker"], u["start"], u["end"], u["text"]))
+            if u["speaker"] == "rep":
+                kinds = frozenset(f.kind for f in got if f.kind in PHRASE_KINDS)
+                out.append(Line(next(examples), kinds, name))
+    return out
+
+
+def example_rule_lines(examples: Iterable[Example], pack: RulePack | None) -> list[Line]:
+    """Single labelled lines judged by the rules after their prospect line."""
+    out = []
+    for e in examples:
+        coach = LiveCoach(pack, previous_calls=e.previous_calls)
+        if e.prospect:
+            coach.add_utterance(Utterance("prospect", 0.0, 3.0, e.prospect))
+        got = coach.add_utterance(Utterance("rep", 3.7, 6.0, e.rep))
+        out.append(Line(e, frozenset(f.kind for f in got if f.kind in PHRASE_KINDS), e.source))
+    return out
+
+
+def _gate(lines: list[Line], kind: str) -> np.ndarray:
+    if kind in HISTORY_KINDS:
+        return np.array([ln.example.previous_calls == 0 for ln in lines])
+    return np.ones(len(lines), dtype=bool)
+
+
+def _counts(pred: np.ndarray, want: np.ndarray) -> dict:
+    tp = int(np.sum(pred & want))
+    fp = int(np.sum(pred & ~want))
+    fn = int(np.sum(~pred & want))
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
+    }
+
+
+def choose_threshold(
+    scores: np.ndarray, rule: np.ndarray, want: np.ndarray, gate: np.ndarray, target: float
+) -> tuple[float, dict, dict]:
+    """(threshold, combined counts there, rules-only counts) for one kind on calibration lines.
+
+    The lowest cut at which precision stays >= target (or >= the rules' own precision, when
+    the rules alone are below it): on realistic calls that is the most the layer may add. The
+    cut sits halfway into the gap below the last line it takes, so a slightly lower score on
+    a new call does not fall off the edge."""
+    rules_only = _counts(rule, want)
+    floor = min(target, rules_only["precision"] if rules_only["precision"] is not None else 1.0)
+    best_t = 1.01
+    open_lines = gate & ~rule
+    cands = np.unique(scores[open_lines & (scores >= MIN_THRESHOLD)])[::-1]
+    for t in cands:
+        c = _counts(rule | (open_lines & (scores >= t)), want)
+        if (c["precision"] if c["precision"] is not None else 1.0) >= floor:
+            best_t = float(t)
+    if best_t <= 1.0:
+        below = scores[open_lines & (scores < best_t)]
+        nxt = float(below.max()) if below.size else MIN_THRESHOLD
+        best_t = max(MIN_THRESHOLD, (best_t + max(nxt, MIN_THRESHOLD)) / 2.0)
+    return round(best_t, 4), _counts(rule | (open_lines & (scores >= best_t)), want), rules_only
+
+
+def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]:
+    idx, y = [], []
+    for i, e in enumerate(examples):
+        lab = e.labels(kind)
+        if lab is not None:
+            idx.append(i)
+            y.append(1.0 if lab else 0.0)
+    return np.array(idx, dtype=int), np.array(y)
+
+
+def _layer_scores(layer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
+    if isinstance(layer, _OutOfFold):
+        return layer.scores()
+    x = features(er, ep)
+    return {k: predict(x, m.weights, m.bias) for k, m in layer.kinds.items()}
+
+
+def evaluate_lines(
+    lines: list[Line], layer, er: np.ndarray, ep: np.ndarray
+) -> dict:
+    """Per-kind counts of rules + layer (or rules alone when layer is None) on labelled lines."""
+    scores = _layer_scores(layer, er, ep) if layer is not None else {}
+    out = {}
+    tot = np.zeros(3, dtype=int)
+    for kind in PHRASE_KINDS:
+        want = np.array([kind in ln.example.kinds for ln in lines])
+        pred = np.array([kind in ln.rule_kinds for ln in lines])
+        if kind in scores:
+            t = layer.kinds[kind].threshold
+            pred = pred | (_gate(lines, kind) & (scores[kind] >= t))
+        c = _counts(pred, want)
+        out[kind] = c
+        tot += (c["tp"], c["fp"], c["fn"])
+    tp, fp, fn = (int(v) for v in tot)
+    out["all"] = {
+        "tp": tp, "fp": fp, "fn": fn,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
+    }
+    return out
+
+
+def _fold(e: Example, folds: int) -> int:
+    # Lines of one call stay together (they share a scenario); single lines spread by text.
+    group = e.source if e.source.startswith("call:") else e.rep
+    return zlib.crc32(group.encode("utf-8")) % folds
+
+
+def train(
+    examples: list[Example],
+    calls: list[tuple[str, dict]],
+    encode: Callable[[list[str]], np.ndarray],
+    store: EmbeddingStore,
+    pack: RulePack | None = None,
+    target: float = TARGET_PRECISION,
+    previous: SemanticLayer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    folds: int = 4,
+) -> TrainResult:
+    """Fit every kind on `examples` and the calibration `calls`' lines; choose thresholds on
+    the calls' out-of-fold scores (each scored by a model that did not see its call)."""
+    t0 = time.perf_counter()
+    cal = rule_lines(calls, pack)
+    for ln in cal:
+        ln.example = replace(ln.example, source=f"call:{ln.call}")
+    pool = dedupe([*examples, *(ln.example for ln in cal)])
+    lab = example_rule_lines(pool, pack)
+    texts = [e.rep for e in pool] + [e.prospect for e in pool]
+    store.embed(texts + [ln.example.rep for ln in cal] + [ln.example.prospect for ln in cal],
+                encode, progress=progress)
+    t_embed = time.perf_counter() - t0
+    er = store.embed([e.rep for e in pool], encode)
+    ep = store.embed([e.prospect for e in pool], encode)
+    x = features(er, ep)
+    fold = np.array([_fold(e, folds) for e in pool])
+    row = {(e.rep.lower(), e.prospect.lower(), e.previous_calls == 0): i for i, e in enumerate(pool)}
+    cal_rows = np.array([
+        row[(ln.example.rep.lower(), ln.example.prospect.lower(), ln.example.previous_calls == 0)]
+        for ln in cal
+    ], dtype=int)
+
+    kinds: dict[str, KindModel] = {}
+    operating: dict[str, dict] = {}
+    oof_all: dict[str, np.ndarray] = {}
+    for kind in PHRASE_KINDS:
+        idx, y = _labels(pool, kind)
+        if y.sum() < 2 or (1 - y).sum() < 2:
+            continue  # nothing to learn from
+        w, b = fit_logistic(x[idx], y, L2)
+        oof = np.full(len(pool), np.nan, dtype=np.float32)
+        for k in range(folds):
+            tr, te = fold[idx] != k, fold[idx] == k
+            if te.any() and 0 < y[tr].sum() < tr.sum():
+                wk, bk = fit_logistic(x[idx][tr], y[tr], L2, start=(w, b))
+                oof[idx[te]] = predict(x[idx][te], wk, bk)
+        oof_all[kind] = oof
+        positive = idx[y > 0.5]
+        sc = np.nan_to_num(oof[cal_rows], nan=0.0)
+        want = np.array([kind in ln.example.kinds for ln in cal])
+        rule = np.array([kind in ln.rule_kinds for ln in cal])
+        t, at, rules_only = choose_threshold(sc, rule, want, _gate(cal, kind), target)
+        kinds[kind] = KindModel(
+            w, b, t, tuple(pool[i].rep for i in positive), er[positive]
+        )
+        operating[kind] = {
+            "threshold": t,
+            "examples": {"positive": int(y.sum()), "negative": int((1 - y).sum())},
+            "calibration": at,
+            "calibration_rules_only": rules_only,
+        }
+    meta = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "examples": len(pool),
+        "calibration_calls": len(calls),
+        "target_precision": target,
+        "features": "rep, prospect, rep*prospect (all-MiniLM-L6-v2)",
+    }
+    layer = SemanticLayer(kinds, meta)
+    oof_layer = _OutOfFold(layer, oof_all)
+    report = {
+        "examples": len(pool),
+        "calibration_calls": len(calls),
+        "calibration_rep_lines": len(cal),
+        "target_precision": target,
+        "operating_points": operating,
+        "labelled_lines": {
+            "before": evaluate_lines(lab, previous, er, ep),
+            "after": evaluate_lines(lab, layer, er, ep),
+            "after_cross_validated": evaluate_lines(lab, oof_layer, er, ep),
+        },
+        "calibration": {
+            "rules_only": evaluate_lines(cal, None, er[cal_rows], ep[cal_rows]),
+            "before": evaluate_lines(cal, previous, er[cal_rows], ep[cal_rows]),
+            "after": evaluate_lines(cal, oof_layer.rows(cal_rows), er[cal_rows], ep[cal_rows]),
+        },
+        "veto": veto_study(lab, oof_layer, er, ep),
+        "seconds": {"embed": round(t_embed, 2), "total": round(time.perf_counter() - t0, 2)},
+        "encoded_lines": store.added,
+    }
+    layer.meta["report"] = {k: report[k] for k in ("operating_points", "calibration")}
+    return TrainResult(layer, report)
+
+
+class _OutOfFold:
+    """Stands in for a layer in the report: each line's score is its out-of-fold score."""
+
+    def __init__(self, layer: SemanticLayer, oof: dict[str, np.ndarray], rows=None) -> None:
+        self.kinds, self.oof, self._rows = layer.kinds, oof, rows
+
+    def rows(self, rows: np.ndarray) -> _OutOfFold:
+        return _OutOfFold(self, self.oof, rows)
+
+    def scores(self) -> dict[str, np.ndarray]:
+        return {
+            k: np.nan_to_num(v if self._rows is None else v[self._rows], nan=0.0)
+            for k, v in self.oof.items()
+        }
+
+
+def veto_study(lines: list[Line], layer, er: np.ndarray, ep: np.ndarray) -> dict:
+    """What dropping rule hits the layer scores below P would do: true and false hits lost."""
+    scores = _layer_scores(layer, er, ep)
+    out = {}
+    for p in (0.01, 0.02, 0.05, 0.1, 0.2):
+        tp_lost = fp_removed = 0
+        for kind, sc in scores.items():
+            for ln, s in zip(lines, sc, strict=True):
+                if kind in ln.rule_kinds and s < p:
+                    if kind in ln.example.kinds:
+                        tp_lost += 1
+                    else:
+                        fp_removed += 1
+        out[str(p)] = {"false_alarms_removed": fp_removed, "true_hits_lost": tp_lost}
+    return out
+
+
+def _pr(c: dict) -> str:
+    p = "-" if c["precision"] is None else f"{c['precision']:.2f}"
+    r = "-" if c["recall"] is None else f"{c['recall']:.2f}"
+    return f"P {p} R {r} ({c['tp']}/{c['fp']}/{c['fn']})"
+
+
+def summary(report: dict) -> str:
+    """The report as a few readable lines: per kind, the operating point and before/after."""
+    out = [
+        f"Trained on {report['examples']} labelled lines; thresholds chosen on "
+        f"{report['calibration_calls']} calibration calls ({report['calibration_rep_lines']} rep "
+        f"lines) for precision >= {report['target_precision']:.2f}.",
+        "kind               threshold  calibration: rules only -> rules+layer"
+        "           labelled lines: before -> after   (tp/fp/fn)",
+    ]
+    cal, lab = report["calibration"], report["labelled_lines"]
+    for kind in [*report["operating_points"], "all"]:
+        t = report["operating_points"].get(kind, {}).get("threshold")
+        ts = "" if t is None else f"{t:.3f}"
+        out.append(
+            f"{kind:<18} {ts:>9}  {_pr(cal['rules_only'][kind]):<24} -> "
+            f"{_pr(cal['after'][kind]):<24} {_pr(lab['before'][kind]):<24} -> "
+            f"{_pr(lab['after'][kind])}"
+        )
+    return "\n".join(out)
