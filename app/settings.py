@@ -65,6 +65,7 @@ class Settings:
     output_device: str = ""
     ring_device: str = ""
     model_path: str = ""
+    encoder_path: str = ""  # the sentence encoder folder; "" = models.lookup's order
     rule_pack: str = ""
     monologue_seconds: float = 0.0  # 0 = the rule pack's limit
     live_flags: list[str] = field(default_factory=list)  # empty = every kind shows live

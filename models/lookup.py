@@ -1,4 +1,4 @@
-"""Where the speech model comes from. The order, first match wins:
+"""Where the speech model and the sentence encoder come from. The order, first match wins:
 
 1. the `--model PATH_OR_NAME` command-line flag,
 2. the environment variable CALLCOACH_MODEL,
@@ -6,6 +6,11 @@
    CALLCOACH_CONFIG_DIR; the file app/settings.py writes),
 4. the installed-models folder (the user data dir's `models/`, or CALLCOACH_MODELS_DIR):
    the first installed model in catalog order, then by name.
+
+The sentence encoder follows the same order with its own names: the `--encoder` flag,
+CALLCOACH_ENCODER, `"encoder_path"` in settings.json, then the installed encoders (same
+folder). Without one the coach runs on its rules alone: `find_encoder` raises EncoderMissing,
+whose one sentence says so and what to run.
 
 A source that is given but broken is an error, never silently skipped: the user asked for it.
 """
@@ -19,7 +24,8 @@ from pathlib import Path
 import platformdirs
 
 from models.catalog import load_catalog
-from models.errors import ModelError
+from models.encoder_files import ENCODER_HINT, encoder_layout_problems
+from models.errors import ModelError, rules_only
 from models.verify import layout_problems
 
 APP_NAME = "callcoach"
@@ -57,12 +63,12 @@ def installed_models(directory: Path | None = None) -> list[Path]:
     return sorted(found, key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
-def _settings_model() -> str | None:
+def _settings_model(key: str = "model_path") -> str | None:
     path = settings_path()
     if not path.is_file():
         return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("model_path")
+        value = json.loads(path.read_text(encoding="utf-8")).get(key)
     except (OSError, ValueError, AttributeError):
         return None  # the settings owner reports a broken file; here it just has no model
     return str(value) if value else None
@@ -100,3 +106,51 @@ def resolve_model_path(cli_flag: str | None = None) -> Path:
     if installed:
         return installed[0]
     raise ModelError(f"No speech model is installed: run {INSTALL_HINT}.")
+
+
+def installed_encoders(directory: Path | None = None) -> list[Path]:
+    """Complete sentence-encoder folders in the installed-models folder, catalog order first."""
+    from models.catalog import load_encoder_catalog
+
+    directory = directory or models_dir()
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    found = [p for p in found if not encoder_layout_problems(p)]
+    order = {e.name: i for i, e in enumerate(load_encoder_catalog())}
+    return sorted(found, key=lambda p: (order.get(p.name, len(order)), p.name))
+
+
+def _checked_encoder(candidate: str, origin: str) -> Path:
+    path = Path(candidate).expanduser()
+    if not path.exists() and os.sep not in candidate and (models_dir() / candidate).is_dir():
+        path = models_dir() / candidate  # a bare name means an installed encoder
+    if not path.exists():
+        raise rules_only(
+            f"The sentence encoder {candidate} ({origin}) does not exist: "
+            f"install it with {ENCODER_HINT} or fix {origin}."
+        )
+    problems = encoder_layout_problems(path)
+    if problems:
+        raise rules_only(
+            f"The sentence encoder at {path} ({origin}) is incomplete "
+            f"({'; '.join(problems)}): reinstall it with {ENCODER_HINT}."
+        )
+    return path
+
+
+def find_encoder(cli_flag: str | None = None) -> Path:
+    """The sentence-encoder folder to use, by the documented order; EncoderMissing (a
+    ModelError whose one sentence says the coach runs on its rules alone) if there is none."""
+    if cli_flag:
+        return _checked_encoder(cli_flag, "the --encoder flag")
+    env = os.environ.get("CALLCOACH_ENCODER")
+    if env:
+        return _checked_encoder(env, "the CALLCOACH_ENCODER environment variable")
+    configured = _settings_model("encoder_path")
+    if configured:
+        return _checked_encoder(configured, f"encoder_path in {settings_path()}")
+    installed = installed_encoders()
+    if installed:
+        return installed[0]
+    raise rules_only(f"No sentence encoder is installed: run {ENCODER_HINT}.")

@@ -18,11 +18,14 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 
-from models.errors import ModelError
+from models.errors import EncoderMissing, ModelError, rules_only
+from models.lookup import find_encoder
 
 MODEL_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
@@ -306,3 +309,45 @@ class SentenceEncoder:
     def encode_one(self, text: str) -> np.ndarray:
         """The embedding of one text, shape (384,) float32."""
         return self.encode([text])[0]
+
+
+_encoders: dict[str, SentenceEncoder] = {}
+_encoders_lock = threading.Lock()
+
+
+def load_encoder(path: str | Path | None = None) -> SentenceEncoder:
+    """The sentence encoder (lookup order of models.lookup.find_encoder), loaded once per
+    process; EncoderMissing (one sentence: rules alone, and what to run) if there is none."""
+    folder = find_encoder(str(path) if path else None).resolve()
+    key = str(folder)
+    with _encoders_lock:
+        encoder = _encoders.get(key)
+        if encoder is None:
+            try:
+                encoder = SentenceEncoder.load(folder)
+            except EncoderMissing:
+                raise
+            except ModelError as e:
+                raise rules_only(str(e)) from e
+            _encoders[key] = encoder
+    return encoder
+
+
+def load_encoder_async(
+    path: str | Path | None = None,
+    on_done: Callable[[Future], None] | None = None,
+) -> Future:
+    """Load the encoder on a named background thread (start-up must not wait ~0.2-1 s for it);
+    the Future holds the SentenceEncoder or EncoderMissing."""
+    fut: Future = Future()
+    if on_done:
+        fut.add_done_callback(on_done)
+
+    def run() -> None:
+        try:
+            fut.set_result(load_encoder(path))
+        except Exception as e:  # noqa: BLE001 - handed to the caller through the Future
+            fut.set_exception(e)
+
+    threading.Thread(target=run, name="encoder-loader", daemon=True).start()
+    return fut
