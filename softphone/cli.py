@@ -173,7 +173,7 @@ class _Session:
 
 
 def run_call(args: argparse.Namespace) -> int:
-    from softphone.errors import EngineError, InvalidUri
+    from softphone.errors import EngineError, EngineNotRunning, InvalidUri
     from softphone.uri import normalize_uri
 
     try:
@@ -186,7 +186,12 @@ def run_call(args: argparse.Namespace) -> int:
     session = _Session(args)
     try:
         session.client.start()
-        call_id = session.client.make_call(uri, record_path=args.record)
+        try:
+            call_id = session.client.make_call(uri, record_path=args.record)
+        except EngineNotRunning:
+            raise
+        except EngineError as e:  # the engine runs but could not place this call
+            return _fail(str(e), EXIT_CALL_FAILED)
         return session.report(session.wait_call(call_id))
     except EngineError as e:
         return _fail(str(e), EXIT_ENGINE)
@@ -197,7 +202,7 @@ def run_call(args: argparse.Namespace) -> int:
 
 
 def run_answer(args: argparse.Namespace) -> int:
-    from softphone.errors import EngineError
+    from softphone.errors import EngineError, EngineNotRunning
     from softphone.protocol import IncomingCall
 
     problem = _check_media_args(args)
@@ -228,7 +233,14 @@ def run_answer(args: argparse.Namespace) -> int:
             return EXIT_CALL_FAILED
         who = f"{incoming.display_name} <{incoming.remote_uri}>".strip()
         print(f"Incoming call from {who}", flush=True)
-        session.client.answer(incoming.call_id, record_path=args.record)
+        try:
+            session.client.answer(incoming.call_id, record_path=args.record)
+        except EngineNotRunning:
+            raise
+        except EngineError as e:  # this call could not be answered: a failed call, not exit 3
+            print(str(e), file=sys.stderr, flush=True)
+            with contextlib.suppress(EngineError):
+                session.client.hangup(incoming.call_id)
         return session.report(session.wait_call(incoming.call_id))
     except EngineError as e:
         return _fail(str(e), EXIT_ENGINE)

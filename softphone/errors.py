@@ -71,6 +71,64 @@ def describe_sip_status(code: int, reason: str = "") -> str:
     return f"The call failed ({code} {reason}).".replace(" )", ")")
 
 
+IPV6_ONLY_SENTENCE = (
+    "The caller's phone offers audio over IPv6 only, which this phone cannot use yet; "
+    "ask them to allow IPv4 audio (in Linphone: turn IPv6 off in the network settings)."
+)
+
+# What the rep asked for, for the sentence when the engine could not do it.
+_ACTIONS: dict[str, str] = {
+    "AddAccount": "The account could not be set up",
+    "RemoveAccount": "The account could not be removed",
+    "MakeCall": "The call could not be placed",
+    "Answer": "The call could not be answered",
+    "Reject": "The call could not be declined",
+    "Hangup": "The call could not be hung up",
+    "Hold": "The call could not be put on hold",
+    "Resume": "The call could not be taken off hold",
+    "SendDtmf": "The keypad tones could not be sent",
+    "Transfer": "The call could not be transferred",
+    "PlayFile": "The recording could not be played into the call",
+}
+
+_SIP_STATUS_BASE = 170000  # pjsip reports SIP status N as the pj_status_t 170000 + N
+
+
+def sip_code_of(status: int) -> int | None:
+    """The SIP status a pjsip error number stands for, if it stands for one."""
+    code = int(status) - _SIP_STATUS_BASE
+    return code if 100 <= code < 700 else None
+
+
+def describe_engine_failure(command: str, status: int, reason: str = "") -> str:
+    """One sentence for a pjsua2 error on a command: what failed and, in plain words, why.
+
+    Never pjsua2's own text (function names, status numbers, source lines): the engine logs that.
+    """
+    action = _ACTIONS.get(command, "The phone engine could not do that")
+    code = sip_code_of(status)
+    text = (reason or "").lower()
+    if code is not None:
+        why = describe_sip_status(code, reason)
+    elif "address already in use" in text:
+        why = "Another program already uses that network port."
+    elif "invalid uri" in text or "invalid url" in text:
+        why = "The address is not a valid SIP address."
+    elif "already" in text or "invalid operation" in text or "not found" in text:
+        why = "The call is not in a state that allows it."
+    else:
+        return f"{action}."
+    return f"{action}: {why[0].lower()}{why[1:]}"
+
+
+def describe_answer_failure(code: int, ipv6_only: bool = False) -> str:
+    """The sentence for an incoming call that failed while the rep answered it."""
+    if ipv6_only:
+        return IPV6_ONLY_SENTENCE
+    why = describe_sip_status(code)
+    return f"The call could not be answered: {why[0].lower()}{why[1:]}"
+
+
 class SoftphoneError(Exception):
     """Base of the softphone's errors: its message is one sentence for the user."""
 

@@ -39,9 +39,15 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 
 @contextlib.contextmanager
 def sipp(
-    *args: str, port: int | None = None, scenario: str | None = None, subst: dict | None = None
+    *args: str,
+    port: int | None = None,
+    scenario: str | None = None,
+    subst: dict | None = None,
+    host: str = "127.0.0.1",
+    media_host: str | None = None,
 ) -> Iterator[dict]:
-    """Run sipp on 127.0.0.1 with a random SIP port; yields {"port", "proc"}.
+    """Run sipp on `host` (SIP) and `media_host` (RTP, default host) with a random SIP port;
+    yields {"port", "proc"}. "::1" for either makes sipp speak IPv6 there.
 
     `subst` replaces [name] placeholders in the scenario file first (sipp checks some fields,
     like response codes, before its own -key substitution would apply).
@@ -51,11 +57,11 @@ def sipp(
     cmd = [
         SIPP,
         "-i",
-        "127.0.0.1",
+        host,
         "-p",
         str(port),
         "-mi",
-        "127.0.0.1",
+        media_host or host,
         "-mp",
         str(free_port()),
         "-nostdin",

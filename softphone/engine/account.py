@@ -94,7 +94,7 @@ class EngineAccount(pj.Account):
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # pjsua2 API
         try:
-            self.sip.incoming_call(self, prm.callId)
+            self.sip.incoming_call(self, prm.callId, prm.rdata.wholeMsg)
         except Exception:  # never into SWIG
             self.sip.log.exception("onIncomingCall failed")
 

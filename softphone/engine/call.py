@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pjsua2 as pj
 
-from softphone.errors import describe_sip_status
+from softphone.errors import describe_answer_failure, describe_sip_status
 from softphone.protocol import (
     CallMediaChanged,
     CallStateChanged,
@@ -28,6 +28,16 @@ if TYPE_CHECKING:
     from softphone.engine.sip_thread import SipThread
 
 _NAME_RE = re.compile(r'^\s*"?([^"<]*?)"?\s*<')
+
+
+def offer_is_ipv6_only(message: str) -> bool:
+    """Does this INVITE offer audio on IPv6 addresses only (c=IN IP6, no c=IN IP4)?
+
+    This pjsua2 build has no IPv6 media (PJ_HAS_IPV6=0), so such a call cannot be answered."""
+    lines = [ln.strip() for ln in message.splitlines()]
+    return any(ln.startswith("c=IN IP6") for ln in lines) and not any(
+        ln.startswith("c=IN IP4") for ln in lines
+    )
 
 
 def split_remote(uri: str) -> tuple[str, str]:
@@ -81,6 +91,8 @@ class EngineCall(pj.Call):
         self.rx_at = time.monotonic()
         self.hangup_pending = False
         self.disconnected = False
+        self.ipv6_only_offer = False  # the caller offered IPv6 media only
+        self.answering = False  # the rep pressed answer: a failure now is an answer failure
         _LIVE.add(self)
 
     # ---- state ----
@@ -126,6 +138,8 @@ class EngineCall(pj.Call):
             if self.direction == "outgoing":
                 return code, reason, "You cancelled the call."
             return code, reason, "You declined the call."
+        if self.direction == "incoming" and self.answering and code >= 300:
+            return code, reason, describe_answer_failure(code, self.ipv6_only_offer)
         if self.direction == "incoming":
             return code, reason, "The caller hung up before the call was answered."
         return code, reason, describe_sip_status(code, reason)
@@ -227,6 +241,8 @@ class EngineCall(pj.Call):
         self.hangup_pending = True
         prm = pj.CallOpParam()
         prm.statusCode = pj.PJSIP_SC_REQUEST_TIMEOUT if code == 408 else 0
+        if self.direction == "incoming" and self.connected_at is None and 400 <= code < 700:
+            prm.statusCode = code  # refusing a call we cannot take: tell the caller why
         try:
             self.hangup(prm)
         except pj.Error as e:

@@ -10,7 +10,13 @@ import pjsua2 as pj
 from softphone.accounts import AccountError, get_password
 from softphone.engine.account import EngineAccount, account_config
 from softphone.engine.call import EngineCall, live_calls
-from softphone.errors import EngineError, describe_sip_status
+from softphone.errors import (
+    IPV6_ONLY_SENTENCE,
+    EngineError,
+    describe_answer_failure,
+    describe_sip_status,
+    sip_code_of,
+)
 from softphone.protocol import (
     AddAccount,
     Answer,
@@ -102,7 +108,7 @@ class CommandHandler:
                     cmd.call_id,
                     "disconnected",
                     code,
-                    e.reason or e.info(),
+                    e.reason or "Call failed",
                     sentence,
                     "outgoing",
                     cmd.uri,
@@ -115,11 +121,21 @@ class CommandHandler:
 
     def _Answer(self, cmd: Answer) -> None:
         call = self._call(cmd.call_id)
+        if call.ipv6_only_offer:  # pjsua would fail with 488 and a raw message: say why
+            call.local_end = True
+            call.end(488, "Not Acceptable Here", IPV6_ONLY_SENTENCE)
+            raise EngineError(IPV6_ONLY_SENTENCE)
         if cmd.record_path:
             self.sip.media.record(cmd.call_id, cmd.record_path)
         prm = pj.CallOpParam()
         prm.statusCode = pj.PJSIP_SC_OK
-        call.answer(prm)
+        call.answering = True
+        try:
+            call.answer(prm)
+        except pj.Error as e:
+            code = sip_code_of(e.status) or 500
+            self.sip.log.warning("answer failed: %s", e.info())
+            raise EngineError(describe_answer_failure(code)) from None
 
     def _Reject(self, cmd: Reject) -> None:
         if not 400 <= cmd.code < 700:

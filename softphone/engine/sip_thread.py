@@ -24,7 +24,7 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.engine.account import EngineAccount
-from softphone.engine.call import EngineCall, live_calls, split_remote
+from softphone.engine.call import EngineCall, live_calls, offer_is_ipv6_only, split_remote
 from softphone.engine.commands import CommandHandler
 from softphone.engine.endpoint import (
     SipEndpoint,
@@ -34,7 +34,7 @@ from softphone.engine.endpoint import (
     set_codec_priorities,
 )
 from softphone.engine.media import EngineMedia
-from softphone.errors import EngineError
+from softphone.errors import EngineError, describe_engine_failure
 from softphone.protocol import (
     EngineConfig,
     EngineStarted,
@@ -75,7 +75,7 @@ class SipThread:
         except Exception as e:
             self.log.exception("engine start failed")
             self._shutdown()
-            raise EngineError(f"The phone engine could not start: {_err(e)}") from None
+            raise EngineError(_start_failure(e)) from None
         try:
             self._loop()
         finally:
@@ -183,7 +183,10 @@ class SipThread:
         except EngineError as e:
             self._reply(Reply(req.req_id, False, error=str(e)))
         except pj.Error as e:
-            self._reply(Reply(req.req_id, False, error=f"The phone engine refused: {_err(e)}"))
+            # The rep reads a sentence; pjsua2's own text (function, status, line) goes to the log.
+            self.log.warning("%s failed: %s", type(req.command).__name__, e.info())
+            sentence = describe_engine_failure(type(req.command).__name__, e.status, e.reason)
+            self._reply(Reply(req.req_id, False, error=sentence))
         except Exception as e:  # a bad command must not kill the engine
             self.log.exception("command %r failed", req.command)
             self._reply(Reply(req.req_id, False, error=f"Internal error: {e!r}"))
@@ -206,8 +209,9 @@ class SipThread:
 
     # ---- called by accounts and calls ----
 
-    def incoming_call(self, acc: EngineAccount, pj_call_id: int) -> None:
+    def incoming_call(self, acc: EngineAccount, pj_call_id: int, invite: str = "") -> None:
         call = EngineCall(self, acc, uuid.uuid4().hex[:12], "incoming", pj_call_id)
+        call.ipv6_only_offer = offer_is_ipv6_only(invite)
         ci = call.getInfo()
         name, uri = split_remote(ci.remoteUri)
         call.remote_uri = uri
@@ -287,7 +291,11 @@ class SipThread:
             self.graveyard.clear()
 
 
-def _err(e: BaseException) -> str:
+def _start_failure(e: BaseException) -> str:
     if isinstance(e, pj.Error):
-        return f"{e.reason} ({e.info()})" if e.reason else e.info()
-    return str(e) or repr(e)
+        if "address already in use" in (e.reason or "").lower():
+            return "The phone engine could not start: another program already uses its SIP port."
+        return "The phone engine could not start its SIP or audio side."
+    return (
+        f"The phone engine could not start: {e}" if str(e) else "The phone engine could not start."
+    )
