@@ -1,15 +1,21 @@
-"""The word lists behind lexical question detection (coach.questions): grammar, not data
-a team lead tunes, so they live in code beside the rules that use them."""
+"""The word lists behind lexical question detection (coach.questions).
+
+Two kinds of list live here. Grammar (auxiliaries, pronouns, the words that embed a clause) is
+code: changing it changes what a question *is*. What a team lead may tune (requests to talk,
+check-ins, small talk, scheduling words, tag endings, the phrases after which a new question
+may start) is data in the rule pack, under `questions:` (resources/rules/questions.yaml), and
+is loaded into `QuestionWords` here, with errors naming the file and line.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
-
-
-def _phrases(text: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(p.split()) for p in text.split(","))
 
 
 WH = _words("how what when where which who whom whose why")
@@ -33,25 +39,36 @@ NEG_AUX = _words(
     "won't wouldn't"
 )
 
+MODALS = _words("would could will should can might may")
+DO = _words("do does did")
+
 # Words that can open the subject after an inverted auxiliary.
 SUBJECT = _words(
-    "a all an any anybody anyone everyone folks he her his i it most our people she someone "
-    "that the their there these they things this those we y'all you your"
+    "a all an any anybody anyone anything everyone everybody everything folks he her his i it "
+    "most our people she someone something somebody that the their there these they things "
+    "this those we y'all you your"
 )
 
 PRONOUN = _words("he i it she they we you")
 
-# "the reason is that ...", "what i'm saying is that ..." are statements.
+# A pronoun subject right after a wh-word makes a free relative, not a question
+# ("what we do is", "how we do it", "when you get a chance", "what i'm hearing is").
+PRONOUN_SUBJECT = PRONOUN | _words(
+    "i'm i'd i've i'll we're we've we'd we'll you're you've you'd you'll they're they've they'd "
+    "they'll he's she's it's he'd she'd"
+)
+
+# "the reason is that ...", "the great thing is you can ..." are statements.
 COMPLEMENT_NOUNS = _words(
-    "advantage beauty benefit catch challenge concern difference downside fact goal hope idea "
-    "is issue key mean meant news part plan point problem question reason result risk saying "
-    "thing trick truth upside"
+    "advantage beauty benefit catch challenge concern deal difference downside fact goal hope "
+    "idea is issue key mean meant news part plan point problem question reason result risk "
+    "saying thing trick truth upside calling"
 )
 
 # Words before an inverted auxiliary that show it is not a question ("if you can you should").
 NOT_BEFORE_AUX = _words(
-    "as because he here how i if it she than that there they this we what what's when where "
-    "whether which who whom whose why you"
+    "as because he here how i if it she than that there they this to we what what's when "
+    "where whether which who whom whose why you"
 )
 
 # What follows a wh-word that is itself the subject ("who else", "what made you").
@@ -63,12 +80,17 @@ WH_SUBJECT_VERBS = _words(
     "would"
 )
 
-# Words before a wh-word that embed it in a statement ("that's what we do").
+# Words before a wh-word that embed it in a statement ("that's what we do", "i'll explain how").
 EMBEDDING = _words(
-    "depends exactly here's is just know like love matter no see show that that's understand "
+    "depends exactly here's is just know like love matter no see show that's understand "
     "seen saw heard shows shown knows knew learn imagine guess remember forget mean decide "
-    "with about of for from on in into than"
+    "with about of for from on in into than explain explains figure out ask asked tell tells "
+    "told track tracks check checks sure care wonder wondering curious choose pick hear "
+    "notice noticed describe discuss discussed showing telling what's"
 )
+
+# Object pronouns before a wh-subject ("show you what happens", "tells you who is late").
+OBJECTS = _words("you me us them him her")
 
 # Words after which a new clause (and so a question) may start.
 CLAUSE_OPENERS = _words(
@@ -77,18 +99,22 @@ CLAUSE_OPENERS = _words(
     "yeah yes"
 )
 
-# Requests to talk count as open questions ("walk me through ...").
-REQUESTS = _phrases(
-    "tell me, walk me through, talk me through, take me through, help me understand, give me "
-    "a sense, give me an idea, give me an example, paint me a picture, paint a picture, i'm "
-    "curious, i'd love to hear, i'd love to know, i'd love to understand, i'd like to "
-    "understand, i'm wondering, i wonder, say more, describe, explain, elaborate, expand on, "
-    "share more, curious about, curious what, curious how, curious why"
+# Words that end a clause: a "who"/"which" after them starts a question, not a relative
+# clause ("budgets are tight this quarter who owns ...", "measuring it which numbers ...").
+CLAUSE_FINAL = _words(
+    "it them that this there here too today now yet already then lately again year quarter "
+    "month week morning afternoon time"
 )
 
-REQUEST_VERBS = _words(
-    "clarify describe describing elaborate expand explain explaining give help paint say "
-    "share sharing take talk tell telling walk walking"
+# Adverbs that may sit between a subject and a verb ("we can also do", "we'll then have").
+MID_ADVERBS = _words("also then now just really still even always never usually probably")
+
+# Bare verbs that show "does your team ..." is do-support, not "our team does your ...".
+BASE_VERBS = _words(
+    "need use have want know handle work feel look get run see take plan expect think do like "
+    "send review track manage keep go come make cover share support buy pay happen mean spend "
+    "deal hire report approve sign own agree care matter prefer fit sound help store hold "
+    "include allow let require cost affect mind"
 )
 
 # Third-person subjects make "tell me" a report ("customers tell me ...").
@@ -97,37 +123,81 @@ REPORTERS = _words(
     "people reps she teams they they'll to users usually which who will would you'll"
 )
 
-SMALL_TALK = _phrases(
-    "how are you, how are things, how is your day, how's your day, how's it going, how have "
-    "you been, how's everything, how was your weekend, how's your week, how you doing, what's "
-    "up"
+# Words just before a tag that make it part of the statement ("that's right", "is correct").
+NOT_TAG_BEFORE = _words("that's is all exactly that you're quite alright")
+
+# Verbs a few words before a final "right" that make it an adverb ("get the pricing right").
+RIGHT_ADVERB_VERBS = _words("get got getting gets make making made do doing done set setting up")
+
+REQUEST_VERBS = _words(
+    "clarify describe describing elaborate expand explain explaining give help paint say "
+    "share sharing take talk tell telling walk walking"
 )
 
-SMALL_TALK_TAILS = _words(
-    "and been doing going good great holding hope i it's keeping on over so there this today"
-)
+Phrase = tuple[str, ...]
 
-SCHEDULING = _words(
-    "time times day days date email number address zip monday tuesday wednesday thursday "
-    "friday tomorrow morning afternoon"
-)
 
-TAG_ENDINGS = _phrases(
-    "does that make sense, is that fair, sound good, make sense, is that right, right, correct"
-)
+@dataclass(frozen=True)
+class QuestionWords:
+    """The tunable lists from the rule pack's `questions:` section."""
 
-# Open in form, but they check the pitch landed rather than dig into the prospect's world.
-CHECK_INS = _phrases(
-    "what do you think, what do you say, how does that sound, how does this sound, how do you "
-    "feel about that, how do you feel about this, what questions do you have, what questions "
-    "can i answer, what else can i, how about, what's the best way to reach, what's the best "
-    "number, what's the best email, who should i send, how would that work for you, how's "
-    "that, what do you think about that"
-)
+    requests: tuple[Phrase, ...]  # requests to talk: open questions ("walk me through")
+    indirect: tuple[Phrase, ...]  # "i'm curious" + wh (open) or + if/whether (closed)
+    wondering: tuple[Phrase, ...]  # like indirect, but only when it asks about "you"
+    boundaries: tuple[Phrase, ...]  # phrases after which a new question may start
+    tags: tuple[Phrase, ...]  # tag questions at the end ("does that make sense")
+    check_ins: tuple[Phrase, ...]  # open in form, not probing ("what do you think")
+    logistics: tuple[Phrase, ...]  # contact logistics, closed ("who should i send it to")
+    small_talk: tuple[Phrase, ...]  # greetings, not discovery ("how are you")
+    small_talk_tails: frozenset[str]  # what may follow a greeting ("doing", "today")
+    scheduling: frozenset[str]  # wh + these is logistics, a closed question ("what time")
 
-# Words that mark an open question as probing the prospect's situation.
-PROBES = _words(
-    "affect biggest challenge challenges change cost costing currently decide driving else "
-    "example goal goals handle happen happens impact look mean measure more priority problem "
-    "prompted through today understand why worked working"
-)
+
+_PHRASE_KEYS = ("requests", "indirect", "wondering", "boundaries", "tags", "check_ins")
+_PHRASE_KEYS += ("logistics", "small_talk")
+_WORD_KEYS = ("small_talk_tails", "scheduling")
+
+
+def load_question_words(files: tuple[str, ...]) -> QuestionWords:
+    """Merge the `questions:` sections of a pack's files; RulePackError names file and line."""
+    from coach.rules.grammar import normalize
+    from coach.rules.yamlmarks import LineDict, RulePackError, load_yaml
+
+    lists: dict[str, list[str]] = {k: [] for k in (*_PHRASE_KEYS, *_WORD_KEYS)}
+    for f in files:
+        doc = load_yaml(Path(f))
+        if not isinstance(doc, LineDict) or "questions" not in doc:
+            continue
+        section = doc["questions"]
+        if not isinstance(section, LineDict):
+            raise RulePackError(
+                f"{f} line {doc.lines['questions']}: 'questions' must be a mapping."
+            )
+        for key, value in section.items():
+            line = section.lines[key]
+            if key not in lists:
+                raise RulePackError(f"{f} line {line}: unknown list {key!r} under 'questions'.")
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise RulePackError(f"{f} line {line}: 'questions.{key}' must be a list of texts.")
+            lists[key].extend(normalize(v) for v in value)
+    missing = [k for k, v in lists.items() if not v]
+    if missing:
+        raise RulePackError(f"{files[-1] if files else 'the pack'}: no 'questions.{missing[0]}'.")
+
+    def phrases(key: str) -> tuple[Phrase, ...]:
+        # longest first, so "what do you think about that" wins over "what do you think"
+        return tuple(sorted({tuple(p.split()) for p in lists[key]}, key=len, reverse=True))
+
+    return QuestionWords(
+        *(phrases(k) for k in _PHRASE_KEYS), *(frozenset(lists[k]) for k in _WORD_KEYS)
+    )
+
+
+@lru_cache(maxsize=8)
+def pack_question_words(sources: tuple[str, ...] | None = None) -> QuestionWords:
+    """The question words of a pack's files (`RulePack.sources`), or of the default pack."""
+    if sources is None:
+        from coach.rules.pack import DEFAULT_PACK
+
+        sources = tuple(str(p) for p in sorted(DEFAULT_PACK.glob("*.yaml")))
+    return load_question_words(sources)
