@@ -55,6 +55,7 @@ class CallController(QObject):
 
         b = bridge
         b.callStateChanged.connect(self._on_call_state)
+        b.callMediaChanged.connect(self._on_media)
         b.incomingCall.connect(self._on_incoming)
         b.engineCrashed.connect(self._on_engine_crashed)
         b.utteranceFinalized.connect(self._on_utterance)
@@ -215,6 +216,10 @@ class CallController(QObject):
                 self.w.incoming.caller.setText(summary.name)
                 self.w.incoming.caller.setStyleSheet("")
                 self.w.incoming.uri.setText(summary.number)
+
+    def _on_media(self, ev: Any) -> None:
+        if ev.call_id == self.call_id and ev.security:
+            self.page.controls.set_security(ev.security, ev.srtp)
 
     def _on_call_state(self, ev: Any) -> None:
         if self.call_id is None and (self.pending_dial or self.state in LIVE_STATES):

@@ -215,8 +215,10 @@ class CallStateChanged(Event):
 class CallMediaChanged(Event):
     call_id: str
     codec: str
-    srtp: bool
+    srtp: bool  # the audio is encrypted (SRTP negotiated with the far end)
     held: bool = False
+    tls: bool = False  # the call's signalling runs over TLS
+    security: str = ""  # what the call view shows: "Encrypted (SRTP)", "Not encrypted", ...
 
 
 @dataclass(frozen=True)

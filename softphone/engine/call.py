@@ -40,6 +40,18 @@ def offer_is_ipv6_only(message: str) -> bool:
     )
 
 
+def describe_security(srtp: bool, tls: bool) -> str:
+    """The call view's lock label: is the audio encrypted, and the signalling?"""
+    if srtp:
+        return "Encrypted (SRTP over TLS)" if tls else "Encrypted (SRTP)"
+    return "Not encrypted (TLS signalling only)" if tls else "Not encrypted"
+
+
+def _over_tls(ci: pj.CallInfo) -> bool:
+    contacts = f"{ci.localContact} {ci.remoteContact}".lower()
+    return "transport=tls" in contacts or "sips:" in contacts
+
+
 def split_remote(uri: str) -> tuple[str, str]:
     """'"Pat" <sip:pat@host>' -> ("Pat", "sip:pat@host")."""
     m = _NAME_RE.match(uri)
@@ -181,7 +193,12 @@ class EngineCall(pj.Call):
             if mi.status in (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD):
                 self.sip.connect_audio(self.getAudioMedia(mi.index))
             held = mi.status == pj.PJSUA_CALL_MEDIA_LOCAL_HOLD
-            self.sip.emit(CallMediaChanged(self.call_id, self.codec(), self.srtp_active(), held))
+            srtp, tls = self.srtp_active(), _over_tls(ci)
+            self.sip.emit(
+                CallMediaChanged(
+                    self.call_id, self.codec(), srtp, held, tls, describe_security(srtp, tls)
+                )
+            )
             if held and not was_held and self.connected_at:
                 self._emit("held", 200, "OK", "The call is on hold.")
             elif was_held and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:

@@ -88,8 +88,13 @@ class CallControls(QWidget):
         self.state_label = QLabel("")
         self.state_label.setObjectName("CallState")
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.security = QLabel("")  # lock label: is this call's audio encrypted?
+        self.security.setObjectName("CallSecurity")
+        self.security.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.security.hide()
         right.addWidget(self.timer_label)
         right.addWidget(self.state_label)
+        right.addWidget(self.security)
         head.addLayout(right)
         outer.addLayout(head)
 
@@ -168,7 +173,20 @@ class CallControls(QWidget):
             b.blockSignals(False)
         self.mute.setIcon(icon("mic", "#374151"))
         self.dtmf_pad.hide()
+        self.security.hide()  # unknown until the call's media is up
         self._update_timer()
+
+    def set_security(self, text: str, encrypted: bool) -> None:
+        """Show whether the call is encrypted, e.g. "Encrypted (SRTP)" or "Not encrypted"."""
+        self.security.setText(("\U0001f512 " if encrypted else "\U0001f513 ") + text)
+        self.security.setProperty("tone", "good" if encrypted else "warn")
+        self.security.setToolTip(
+            "The call's audio is encrypted (SRTP)."
+            if encrypted
+            else "The call's audio is not encrypted: the other side did not accept SRTP."
+        )
+        repolish(self.security)
+        self.security.show()
 
     def set_state(self, state: str, sentence: str = "") -> None:
         self.state = state
