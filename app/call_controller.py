@@ -281,9 +281,10 @@ class CallController(QObject):
         )
         self.session = session
         settings, previous = self.settings, self.previous_calls
+        semantic = self.sv.semantic_layer()  # None while it loads: the rules alone
 
         def start() -> float:
-            session.coach, limit = make_coach(settings, previous)
+            session.coach, limit = make_coach(settings, previous, semantic)
             session.start()
             return limit
 

@@ -375,4 +375,4 @@ class CallingPage(QWidget):
             finally:
                 db.conn.close()
 
-        return PracticeView(self.sv.engine, folder, store=store)
+        return PracticeView(self.sv.engine, folder, store=store, semantic=self.sv.semantic_layer)

@@ -2,7 +2,9 @@
 transcript JSON), run the coach over it, store the call, its analysis and the FLAC.
 
 Used by `main.py import` and by anything in the app that brings in a call recorded
-elsewhere. Bad input raises `ImportInputError` (a ValueError) with one sentence.
+elsewhere. The coach is the one calls get: phrase rules plus the semantic layer in use (the
+library's retrained one, else the shipped one; rules alone without an encoder). Bad input
+raises `ImportInputError` (a ValueError) with one sentence.
 """
 
 from __future__ import annotations
@@ -16,7 +18,19 @@ class ImportInputError(ValueError):
     """The file cannot be imported; the message says why in one sentence."""
 
 
-def analyze_file(path: Path, previous_calls: int | None, model: str | None = None) -> Any:
+AUTO: Any = object()  # `semantic=AUTO`: load the layer in use for the library's data folder
+
+
+def semantic_for(data_dir: Path | None) -> Any:
+    """The semantic layer in use for a data folder, or None (the coach on rules alone)."""
+    from coach.semantic.service import load_layer
+
+    return load_layer(data_dir).layer
+
+
+def analyze_file(
+    path: Path, previous_calls: int | None, model: str | None = None, semantic: Any = None
+) -> Any:
     """The coach's analysis of a WAV or transcript JSON (an `AnalysisResult`), or the dict of
     a JSON that is already an `analyze --json` result."""
     if path.suffix.lower() == ".json":
@@ -32,7 +46,9 @@ def analyze_file(path: Path, previous_calls: int | None, model: str | None = Non
     from coach.engine import analyze_utterances
 
     utts, from_file = load_call(path, model)
-    return analyze_utterances(utts, previous_calls if previous_calls is not None else from_file)
+    return analyze_utterances(
+        utts, previous_calls if previous_calls is not None else from_file, semantic=semantic
+    )
 
 
 def import_call(
@@ -47,8 +63,10 @@ def import_call(
     previous_calls: int | None = None,
     disposition: str | None = None,
     model: str | None = None,
+    semantic: Any = AUTO,
 ) -> int:
-    """Analyse a recorded call and store it (call row, analysis, FLAC); returns the call id."""
+    """Analyse a recorded call and store it (call row, analysis, FLAC); returns the call id.
+    `semantic`: a loaded layer, None for the rules alone, AUTO to load the one in use."""
     from app.db import database_dir
     from coach.library import recordings, store
     from softphone import history
@@ -65,7 +83,9 @@ def import_call(
         previous_calls = (
             history.previous_calls(db, contact_id=known, before=started_at) if known else 0
         )
-    result = analyze_file(path, previous_calls, model)
+    if semantic is AUTO:
+        semantic = semantic_for(database_dir(db))
+    result = analyze_file(path, previous_calls, model, semantic)
     utts = result["utterances"] if isinstance(result, dict) else result.utterances
     ends = [float(u["end"]) if isinstance(u, dict) else u.end for u in utts]
     length = max(ends, default=0.0)

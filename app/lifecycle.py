@@ -1,8 +1,8 @@
 """Start and stop in one place: store → engine → coach → UI, stopped in reverse in `finally`.
 
-`Services` owns every long-lived part the window uses: the two task runners (engine commands,
-io), the StoreWriter, the softphone engine process and the speech model. Slow parts start in
-the background so the dialer is usable at once; `stop()` ends them in reverse order and
+`Services` owns every long-lived part the window uses: the three task runners (engine commands,
+io, coach training), the StoreWriter, the softphone engine process, the speech model and the
+coach's semantic layer. Slow parts start in the background so the dialer is usable at once; `stop()` ends them in reverse order and
 afterwards no non-daemon thread or child process is left (`leftovers()` checks it).
 """
 
@@ -34,12 +34,19 @@ class Services:
         model_path: str | None = None,
         use_engine: bool = True,
         use_model: bool = True,
+        use_semantic: bool | None = None,
     ) -> None:
         self.bridge, self.settings = bridge, settings
         self.engine_config, self.db_path, self.model_path = engine_config, db_path, model_path
         self.use_engine, self.use_model = use_engine, use_model
+        self.use_semantic = use_model if use_semantic is None else use_semantic
         self.commands = TaskRunner(bridge, "engine-commands")
         self.io = TaskRunner(bridge, "ui-io")
+        # waits for the semantic layer and runs retrains (tens of seconds): never blocks io
+        self.coach_tasks = TaskRunner(bridge, "coach-tasks")
+        self.semantic: Any = None  # coach.semantic.service.BackgroundLayer
+        self.semantic_message = "The coach uses phrase rules alone."
+        self.on_semantic_changed: list[Callable[[str], None]] = []  # run on the GUI thread
         self.store: Any = None
         self.engine: Any = None
         self.engine_ready = threading.Event()
@@ -65,6 +72,8 @@ class Services:
         else:
             self.model_state = "off"
             self.bridge.model_state("off", "Speech model off")
+        if self.use_semantic:
+            self.load_semantic()
 
     def _start_store(self) -> None:
         from app.db import StoreWriter, connect, open_database
@@ -238,6 +247,79 @@ class Services:
             self.model_state = "missing"
             self.bridge.model_state("missing", sentence_for(e))
 
+    # -- the coach's semantic layer -----------------------------------------------------------
+    def semantic_dir(self) -> Path:
+        """Where the retrained layer lives: beside the library."""
+        if self.db_path is not None:
+            return Path(self.db_path).parent
+        from app.db import data_dir
+
+        return data_dir()
+
+    def load_semantic(self) -> None:
+        """(Re)load the layer on its own thread (BLAS pinned to one thread there); until it is
+        ready `semantic_layer()` is None and calls are coached by the phrase rules alone.
+        Even the import (numpy, the coach) happens off the GUI thread."""
+        self._semantic_changed(
+            "The semantic layer is loading; the coach uses phrase rules until it is ready."
+        )
+
+        def load() -> str:
+            from coach.semantic.service import BackgroundLayer
+
+            layer = BackgroundLayer(self.semantic_dir()).start()
+            self.semantic = layer  # get() stays None until it has loaded
+            layer.wait()
+            return layer.message
+
+        self.coach_tasks.submit(load, self._semantic_loaded, self._semantic_changed)
+
+    def _semantic_loaded(self, message: str) -> None:
+        if not self._stopping:
+            self._semantic_changed(message)
+
+    def _semantic_changed(self, message: str) -> None:
+        self.semantic_message = message
+        for fn in self.on_semantic_changed:
+            try:
+                fn(message)
+            except Exception:
+                log.exception("a listener of the semantic layer's state raised")
+
+    def semantic_layer(self) -> Any:
+        """The loaded layer for the next coach, or None (loading, off or no encoder)."""
+        return self.semantic.get() if self.semantic is not None else None
+
+    def retrain(
+        self,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Refit the layer from the shipped examples plus the library's taught ones on the
+        coach-tasks worker; on_done(TrainResult) on the GUI thread, then the layer reloads so
+        the next call uses it. `progress(done, total)` is delivered on the GUI thread too."""
+        from coach.library.examples import taught_examples
+        from coach.semantic.service import retrain
+
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                self.bridge.call_soon(progress, done, total)
+
+        def job() -> Any:
+            self._store_ready.wait(10)
+            if self._read_db is None:
+                raise RuntimeError("The call library is not available")
+            taught = _on(self.io, lambda: taught_examples(self._read_db))
+            return retrain(self.semantic_dir(), taught, progress=report)
+
+        def done(result: Any) -> None:
+            if self.use_semantic or self.semantic is not None:
+                self.load_semantic()
+            on_done(result)
+
+        self.coach_tasks.submit(job, done, on_error)
+
     # -- stop ------------------------------------------------------------------------------
     def stop(self) -> None:
         """Reverse order: coach/model → engine → store → workers. Never raises."""
@@ -258,6 +340,9 @@ class Services:
             except Exception:
                 log.exception("stopping the store writer failed")
         self.io.stop()
+        self.coach_tasks.stop(timeout=2)
+        if self.semantic is not None:
+            self.semantic.wait(5)  # a load under way ends (daemon thread, reads files only)
         if self._read_db is not None:
             # opened on the io thread; by now that thread has ended
             self._read_db = None
@@ -275,6 +360,23 @@ def leftovers(grace: float = 2.0) -> list[str]:
         if not (threads or children) or time.monotonic() > deadline:
             return threads + children
         time.sleep(0.05)
+
+
+def _on(runner: TaskRunner, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Run fn on `runner`'s thread and wait for its result (the read connection belongs to
+    the io thread)."""
+    import concurrent.futures
+
+    fut: concurrent.futures.Future = concurrent.futures.Future()
+
+    def job() -> None:
+        try:
+            fut.set_result(fn())
+        except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
+            fut.set_exception(e)
+
+    runner.submit(job)
+    return fut.result(timeout)
 
 
 class _EngineOff:

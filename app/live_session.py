@@ -226,9 +226,12 @@ class LiveSession:
             log.exception("live coach metrics failed")
 
 
-def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, float]:
+def make_coach(
+    settings: Settings, previous_calls: int | None, semantic: Any = None
+) -> tuple[Any, float]:
     """The live coach for one call and its monologue limit (runs on the io worker: it parses
-    the rule pack). The rep's own monologue setting, when set, overrides the pack's."""
+    the rule pack). The rep's own monologue setting, when set, overrides the pack's.
+    `semantic` is the loaded semantic layer (`Services.semantic_layer()`), None: rules alone."""
     try:
         from coach.engine import LiveCoach
         from coach.rules.kinds import MonologueRule
@@ -251,4 +254,4 @@ def make_coach(settings: Settings, previous_calls: int | None) -> tuple[Any, flo
         limit = float(settings.monologue_seconds)
         tuned = dataclasses.replace(rule, limit_seconds=limit, warning_seconds=0.75 * limit)
         pack = dataclasses.replace(pack, rules=tuple(tuned if r is rule else r for r in pack.rules))
-    return LiveCoach(pack, previous_calls=previous_calls), limit
+    return LiveCoach(pack, previous_calls=previous_calls, semantic=semantic), limit

@@ -1,6 +1,7 @@
-"""The status bar and the idle view's subtitle: SIP registration, engine and speech model.
+"""The status bar and the idle view's subtitle: SIP registration, engine, speech model and what
+the coach runs on (phrase rules, with or without the semantic layer).
 
-Listens to the bridge only; each state becomes a short label with a coloured dot, and the
+Listens to the bridge (and the Services' semantic-layer callbacks, run on the GUI thread) only; each state becomes a short label with a coloured dot, and the
 full sentence (from the engine or the model loader) goes in the tooltip or the idle view.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
 
 from app.settings import Settings
 
@@ -21,6 +23,12 @@ class StatusWiring(QObject):
         bridge.registrationChanged.connect(self._on_registration)
         bridge.engineStarted.connect(self._on_engine_started)
         bridge.modelStateChanged.connect(self._on_model_state)
+        self.coach_label = QLabel("")
+        self.coach_label.setObjectName("CoachState")
+        self.coach_label.setContentsMargins(6, 0, 6, 0)
+        window.status.addWidget(self.coach_label)
+        services.on_semantic_changed.append(self._on_semantic)
+        self._on_semantic(services.semantic_message)
 
     def _on_registration(self, ev: Any) -> None:
         self.registered[ev.account_id] = ev.registered
@@ -50,6 +58,19 @@ class StatusWiring(QObject):
             self.sv.io.submit(self.sv.model_location, lambda p: page.set_state(sentence, p))
         else:
             page.set_state(sentence)
+
+
+    def _on_semantic(self, sentence: str) -> None:
+        """The one sentence on Settings → Coach; a short form in the status bar."""
+        if "loading" in sentence:
+            short = "Coach: rules (semantic layer loading…)"
+        elif "semantic layer" in sentence and "alone" not in sentence:
+            short = "Coach: rules + semantic layer"
+        else:
+            short = "Coach: phrase rules alone"
+        self.coach_label.setText(short)
+        self.coach_label.setToolTip(sentence)
+        self.w.settings_page.coach.set_semantic(sentence)
 
 
 def _audio_label(s: Settings) -> str:

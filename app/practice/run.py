@@ -119,8 +119,12 @@ class PracticeRun:
         on_event: Callable[[Event], None] = lambda e: None,
         *,
         live_coach: bool = True,
+        semantic: Any = None,
     ) -> None:
+        """`semantic`: the app's loaded semantic layer; None loads the one in use for the
+        library's data folder when the run starts (rules alone if there is no encoder)."""
         self.script, self.client, self.record = script, client, Path(record)
+        self.semantic = semantic
         self.on_event, self.live_coach = on_event, live_coach
         self.path_taken: list[str] = []
         self.started_at = 0.0
@@ -161,18 +165,23 @@ class PracticeRun:
         except Exception as e:  # noqa: BLE001 - practice still works without the live coach
             self.warning = f"The live coach is off: {e}"
             return None
+        if self.semantic is None:
+            from app.db import data_dir
+            from app.library_import import semantic_for
+
+            self.semantic = semantic_for(data_dir())
         live = LiveSession(
             self.client,
             _FlagForwarder(self.on_event),
             model=model,
-            coach=LiveCoach(previous_calls=0),
+            coach=LiveCoach(previous_calls=0, semantic=self.semantic),
         )
         live.start()
         return live
 
     def store(self, db: Any, rep: str = "") -> int:
         """Analyse the recording with the coach and store the call, marked as practice."""
-        from app.library_import import import_call
+        from app.library_import import AUTO, import_call
         from softphone import history
 
         s = self.script
@@ -183,6 +192,7 @@ class PracticeRun:
             rep=rep,
             started_at=self.started_at,
             previous_calls=0,
+            semantic=self.semantic if self.semantic is not None else AUTO,
         )
         with db.atomic():
             history.set_notes(db, call_id, f"Practice: {s.title}")

@@ -38,10 +38,13 @@ class PracticeView(QWidget):
         record_dir: Path,
         store: Callable[[Any], int] | None = None,
         parent: QWidget | None = None,
+        semantic: Callable[[], Any] | None = None,
     ) -> None:
-        """`client`: the app's EngineClient; `store(run)` saves the finished run (or None)."""
+        """`client`: the app's EngineClient; `store(run)` saves the finished run (or None);
+        `semantic()` the app's loaded semantic layer (None: the run loads the one in use)."""
         super().__init__(parent)
         self.client, self.record_dir, self.store = client, Path(record_dir), store
+        self.semantic = semantic
         self._events: collections.deque = collections.deque()
         self.thread: threading.Thread | None = None
         self.scripts = []
@@ -97,7 +100,8 @@ class PracticeView(QWidget):
 
         script = self.scripts[self.choice.currentIndex()]
         record = self.record_dir / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav"
-        run = PracticeRun(script, self.client, record, self._events.append)
+        layer = self.semantic() if self.semantic is not None else None
+        run = PracticeRun(script, self.client, record, self._events.append, semantic=layer)
         self.transcript.clear()
         self.start_button.setEnabled(False)
         self.status.setText(f"Calling {script.prospect_name}…")

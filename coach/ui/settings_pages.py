@@ -134,7 +134,14 @@ class CoachPage(QWidget):
         self.dismissals.setProperty("role", "hint")
         self.dismissals.setWordWrap(True)
         lay.addWidget(self.dismissals)
+        self.semantic = QLabel("")  # what the coach runs on, in one sentence
+        self.semantic.setObjectName("SemanticState")
+        self.semantic.setWordWrap(True)
+        lay.addWidget(self.semantic)
         lay.addStretch(1)
+
+    def set_semantic(self, sentence: str) -> None:
+        self.semantic.setText(sentence)
 
     def load(self, values: dict) -> None:
         self.rule_pack.setText(values.get("rule_pack", ""))
