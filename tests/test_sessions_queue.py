@@ -13,9 +13,10 @@ from app.db import open_database
 from softphone import calllists
 from softphone.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
-from tests.sip_support import SIPP, engine, sipp, sipp_result
+from tests.needs import needs
+from tests.sip_support import engine, sipp, sipp_result
 
-pytestmark = [pytest.mark.sip, pytest.mark.skipif(SIPP is None, reason="sipp is not installed")]
+pytestmark = [pytest.mark.sip, needs("sipp")]
 
 ALWAYS = CallingWindow.parse("0-24")
 LIST = """Name,Company,Phone,Last Action,Last Action Date

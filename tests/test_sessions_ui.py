@@ -17,12 +17,13 @@ from coach.types import Flag
 from softphone import calllists, history
 from softphone.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
-from tests.sip_support import SIPP, engine, sipp, sipp_result
+from tests.needs import needs
+from tests.sip_support import engine, sipp, sipp_result
 
 pytestmark = [
     pytest.mark.ui,
     pytest.mark.sip,
-    pytest.mark.skipif(SIPP is None, reason="sipp is not installed"),
+    needs("sipp"),
 ]
 
 LIST = """Name,Company,Phone,Last Action,Last Action Date

@@ -14,6 +14,7 @@ import soundfile
 from softphone.protocol import IncomingCall
 from softphone.voicemail import BeepDetector, MessageLibrary, VoicemailError, drop, engine_can_play
 from tests.audio_support import chunk_correlation, inject_mic, speech_wav
+from tests.needs import needs_that
 from tests.sip_support import engine, state, tts
 
 RATE = 16000
@@ -115,10 +116,7 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
 
 
 @pytest.mark.sip
-@pytest.mark.skipif(
-    not engine_can_play(None),
-    reason="the engine has no PlayFile command (voicemail drop)",
-)
+@needs_that(engine_can_play(None), "the engine's PlayFile command (voicemail drop)")
 def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
     from app.db import open_database
     from softphone import calllists

@@ -9,7 +9,6 @@ answered; the rep and the caller are told why instead.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -23,13 +22,12 @@ from softphone.errors import (
     describe_engine_failure,
 )
 from softphone.protocol import IncomingCall
-from tests.sip_support import SIPP, engine, free_port, sipp, sipp_result, state
+from tests.needs import needs
+from tests.sip_support import engine, free_port, sipp, sipp_result, state
 
 pytestmark = [
     pytest.mark.sip,
-    pytest.mark.skipif(
-        SIPP is None and not os.environ.get("CI"), reason="sipp is not installed"
-    ),  # in CI a missing sipp fails
+    needs("sipp"),  # in CI a missing sipp fails
 ]
 
 ROOT = Path(__file__).resolve().parent.parent

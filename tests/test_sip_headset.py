@@ -8,7 +8,6 @@ rep's ear (cross-correlation)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ import soundfile
 
 from softphone.protocol import IncomingCall
 from tests.audio_support import PrivateHeadset
+from tests.needs import needs
 from tests.sip_support import (
     chunk_similarity,
     engine,
@@ -30,7 +30,7 @@ from tests.sip_support import (
 pytestmark = [
     pytest.mark.sip,
     pytest.mark.audio,
-    pytest.mark.skipif(shutil.which("parec") is None, reason="needs PulseAudio tools"),
+    needs("parec", "parecord", "pactl", "pacat"),
 ]
 
 

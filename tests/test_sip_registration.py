@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -16,14 +15,13 @@ import pytest
 
 from softphone.accounts import AccountConfig
 from softphone.protocol import IncomingCall, RegistrationChanged
+from tests.needs import needs, tool_path
 from tests.sip_support import FIXTURES, engine, free_port, state
 
-KAMAILIO = shutil.which("kamailio") or (
-    "/usr/sbin/kamailio" if os.path.exists("/usr/sbin/kamailio") else None
-)
+KAMAILIO = tool_path("kamailio")
 pytestmark = [
     pytest.mark.sip,
-    pytest.mark.skipif(KAMAILIO is None, reason="kamailio is not installed"),
+    needs("kamailio"),
 ]
 USER, USER2, PASSWORD = "alice", "1002", "s3cret-Pa55"
 

@@ -9,9 +9,10 @@ import pytest
 
 from softphone.errors import InvalidUri
 from softphone.protocol import CallMediaChanged, CallStateChanged, IncomingCall
-from tests.sip_support import SIPP, engine, free_port, sipp, sipp_result, state
+from tests.needs import needs
+from tests.sip_support import engine, free_port, sipp, sipp_result, state
 
-pytestmark = [pytest.mark.sip, pytest.mark.skipif(SIPP is None, reason="sipp is not installed")]
+pytestmark = [pytest.mark.sip, needs("sipp")]
 
 
 @pytest.fixture(scope="module")

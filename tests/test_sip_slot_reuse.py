@@ -10,13 +10,13 @@ every real call must last its full length and every call's end must be reported.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from softphone.protocol import CallStateChanged, IncomingCall
-from tests.sip_support import SIPP, engine, free_port, sipp, sipp_result, state
+from tests.needs import needs
+from tests.sip_support import engine, free_port, sipp, sipp_result, state
 
 pytestmark = [pytest.mark.sip]
 
@@ -85,7 +85,7 @@ def _real_call(a, alog, b, blog, outgoing: bool) -> None:
 
 
 # In CI a missing sipp fails the test (a skipped regression test proves nothing).
-@pytest.mark.skipif(SIPP is None and not os.environ.get("CI"), reason="sipp is not installed")
+@needs("sipp")
 def test_finished_calls_never_hang_up_a_later_call_in_a_reused_slot() -> None:
     with engine() as (a, alog), engine() as (b, blog):
         for rnd in range(3):

@@ -4,17 +4,17 @@ connects, with SRTP keys exchanged over the TLS signalling."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 
 from softphone.protocol import CallMediaChanged, IncomingCall
+from tests.needs import needs
 from tests.sip_support import engine, state
 
 pytestmark = [
     pytest.mark.sip,
-    pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make certs"),
+    needs("openssl"),
 ]
 
 

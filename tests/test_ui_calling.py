@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.sip_support import SIPP, sipp, sipp_result
+from tests.needs import needs
+from tests.sip_support import sipp, sipp_result
 
 pytestmark = [
     pytest.mark.ui,
     pytest.mark.sip,
-    pytest.mark.skipif(SIPP is None, reason="sipp is not installed"),
+    needs("sipp"),
 ]
 
 LIST = """Name,Company,Phone,Last Action,Last Action Date
