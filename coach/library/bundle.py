@@ -3,8 +3,10 @@
 A bundle is a zip: `manifest.json` (format, version, who exported it and when, and per call
 its stable UUID, contact and call fields) and for each call a folder `calls/<uuid>/` with
 `transcript.json`, `flags.json`, `metrics.json`, `comments.json` and `recording.flac` when the
-call has one. Importing skips calls whose UUID is already in the library, so importing the
-same bundle twice creates no duplicate. Call and contact rows are written through the SQL
+call has one. A bundle also carries the library's coach examples (`examples.json`: the lines
+a lead or rep marked "should have been flagged as KIND" or "not a problem"), so a lead can send
+the team's examples to every rep. Importing skips calls whose UUID is already in the library
+and examples already there, so importing the same bundle twice creates no duplicate. Call and contact rows are written through the SQL
 names of the softphone's tables (the schema is the contract; coach never imports softphone).
 """
 
@@ -42,6 +44,8 @@ CALL_FIELDS = (
     "status",
 )
 CONTACT_FIELDS = ("uuid", "name", "company", "number", "email")
+EXAMPLES_MEMBER = "examples.json"
+EXAMPLE_FIELDS = "kind, rep_text, prospect_text, previous_calls, added_by, added_at, note"
 
 
 class BundleError(ValueError):
@@ -58,9 +62,11 @@ def export_bundle(
     *,
     call_ids: list[int] | None = None,
     exported_by: str = "",
+    include_examples: bool = True,
     **filters: Any,
 ) -> dict:
-    """Write the chosen calls (ids, or filters as for `find_calls`) to `out`; returns the manifest."""
+    """Write the chosen calls (ids, or filters as for `find_calls`) to `out`, and the library's
+    coach examples unless `include_examples` is False; returns the manifest."""
     if call_ids is None:
         call_ids = [c["id"] for c in find_calls(db, limit=1_000_000, **filters)]
     if not call_ids:
@@ -97,7 +103,8 @@ def export_bundle(
                 "flags": _rows(
                     db,
                     "SELECT kind, speaker, start_s AS start, end_s AS end, text, suggestion,"
-                    " trigger, label FROM flags WHERE call_id = ? ORDER BY start_s, id",
+                    " trigger, label, source, score, resembles"
+                    " FROM flags WHERE call_id = ? ORDER BY start_s, id",
                     [call_id],
                 ),
                 "positives": _rows(
@@ -127,6 +134,11 @@ def export_bundle(
                 zf.write(rec, name, compress_type=zipfile.ZIP_STORED)
                 entry["files"]["recording"] = name
             manifest["calls"].append(entry)
+        if include_examples:
+            examples = _rows(db, f"SELECT {EXAMPLE_FIELDS} FROM coach_examples ORDER BY id", [])
+            if examples:
+                zf.writestr(EXAMPLES_MEMBER, json.dumps(examples, ensure_ascii=False))
+                manifest["examples"] = {"file": EXAMPLES_MEMBER, "count": len(examples)}
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     os.chmod(tmp, 0o600)  # recordings and transcripts of customers: the user's eyes only
     os.replace(tmp, out)
@@ -218,11 +230,41 @@ def import_bundle(db: Database, path: str | Path, recordings_dir: str | Path) ->
                             "UPDATE calls SET recording_path = ? WHERE id = ?", [str(dest), call_id]
                         )
                     imported.append(uuid)
+                examples = _import_examples(db, zf, manifest.get("examples"))
         except (KeyError, ValueError, TypeError) as exc:
             for p in written:
                 p.unlink(missing_ok=True)
             raise BundleError(f"{path.name} is damaged ({exc}); nothing was imported.") from exc
-    return {"imported": imported, "skipped": skipped, "exported_by": manifest.get("exported_by")}
+    return {
+        "imported": imported,
+        "skipped": skipped,
+        "exported_by": manifest.get("exported_by"),
+        "examples": examples,
+    }
+
+
+def _import_examples(db: Database, zf: zipfile.ZipFile, entry: dict | None) -> dict:
+    """The bundle's coach examples into the library; a line already there (same kind, rep and
+    prospect line) is skipped, so a second import adds nothing. The caller's transaction."""
+    added = skipped = 0
+    if entry:
+        for e in json.loads(zf.read(entry["file"])):
+            rep = " ".join(str(e["rep_text"]).split())
+            prospect = " ".join(str(e.get("prospect_text") or "").split())
+            kind = e.get("kind") or None
+            if not rep:
+                raise ValueError("an example with an empty rep line")
+            cur = db.execute(
+                "INSERT OR IGNORE INTO coach_examples(kind, rep_text, prospect_text,"
+                " previous_calls, added_by, added_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [kind, rep, prospect, e.get("previous_calls"), e.get("added_by") or "",
+                 float(e.get("added_at") or time.time()), e.get("note") or ""],
+            )  # fmt: skip
+            if cur.rowcount:
+                added += 1
+            else:
+                skipped += 1
+    return {"added": added, "skipped": skipped}
 
 
 def import_beside_database(db: Database, path: str | Path) -> dict:

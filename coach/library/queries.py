@@ -215,12 +215,13 @@ def review(db: Database, call_id: int) -> dict | None:
             [call_id],
         )
     ]
-    flag_cols = ("id", "kind", "speaker", "start", "end", "text", "suggestion", "trigger", "label")
+    flag_cols = ("id", "kind", "speaker", "start", "end", "text", "suggestion", "trigger", "label",
+                 "source", "score", "resembles")  # fmt: skip
     flags = [
         dict(zip(flag_cols, r))
         for r in q(
-            "SELECT id, kind, speaker, start_s, end_s, text, suggestion, trigger, label"
-            " FROM flags WHERE call_id = ? ORDER BY start_s, id",
+            "SELECT id, kind, speaker, start_s, end_s, text, suggestion, trigger, label,"
+            " source, score, resembles FROM flags WHERE call_id = ? ORDER BY start_s, id",
             [call_id],
         )
     ]

@@ -1,5 +1,8 @@
 """Coach cards: one short card per flag (kind, the words, the rewrite) and positive marks.
 
+A card the semantic layer raised (`flag.source == "semantic"`: no rule's words matched) says
+which labelled example the line sounds like, so the rep sees why it was raised.
+
 `CardFeed` keeps the panel sharp: a flag of the same kind and trigger is not shown again within
 `repeat_window` seconds of call time, at most `max_cards` stay visible (newest on top), and a
 rep's dismissals are counted per kind (a signal for the team lead) and emitted.
@@ -92,6 +95,19 @@ class FlagCard(QFrame):
         self.suggestion.setWordWrap(True)
         self.suggestion.setVisible(bool(suggestion))
         lay.addWidget(self.suggestion)
+        self.resembles = QLabel(sounds_like(flag))
+        self.resembles.setObjectName("FlagResembles")
+        self.resembles.setWordWrap(True)
+        self.resembles.setVisible(bool(self.resembles.text()))
+        lay.addWidget(self.resembles)
+
+
+def sounds_like(flag: Any) -> str:
+    """'Sounds like: “…”' for a flag the semantic layer raised; '' for a rule's flag."""
+    near = _attr(flag, "resembles") or ""
+    if _attr(flag, "source") != "semantic" or not near:
+        return ""
+    return f"Sounds like: “{_sentence(near)}”"
 
 
 class PositiveCard(QFrame):

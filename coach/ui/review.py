@@ -4,8 +4,10 @@ Left, the library: search across transcripts and notes, filters (contact, flag k
 and the matching calls or lines. Right, one call: the timeline of both speakers with flagged
 moments marked, the transcript (flagged lines highlighted), the flags, the scorecard against
 the rule pack's targets, and the notes and disposition. Clicking a flag, a line or the
-timeline plays the recording from that moment. All reads and writes go through
-`LibraryAccess` (io worker / StoreWriter), never on the GUI thread.
+timeline plays the recording from that moment. A rep line can be marked "should have been
+flagged as…" or "not a problem" (context menu, or the teach bar under the transcript) and the
+coach retrained (`coach.ui.teach`). All reads and writes go through `LibraryAccess` (io worker /
+StoreWriter), never on the GUI thread.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -32,9 +35,11 @@ from coach.library import queries
 from coach.library.export import clock
 from coach.library.store import DISPOSITIONS, set_call_review
 from coach.ui.call_list import CallList, kind_title, panel, when
+from coach.ui.cards import sounds_like
 from coach.ui.library_access import LibraryAccess
 from coach.ui.playback import MomentPlayer
 from coach.ui.scorecard import Scorecard
+from coach.ui.teach import TeachBar, teach_menu
 from coach.ui.timeline import CallTimeline
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -93,10 +98,19 @@ class ReviewScreen(QWidget):
         lay.addWidget(self.timeline)
 
         body = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
         self.transcript = QListWidget()
         self.transcript.setWordWrap(True)
         self.transcript.itemClicked.connect(lambda it: self.play_from(it.data(ROLE)["start"]))
-        body.addWidget(self.transcript)
+        self.transcript.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.transcript.customContextMenuRequested.connect(self._transcript_menu)
+        left_lay.addWidget(self.transcript, 1)
+        self.teach = TeachBar(self.access, self.selected_line)
+        self.teach.taught.connect(lambda _: self._refresh_taught())
+        left_lay.addWidget(self.teach)
+        body.addWidget(left)
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 0, 0)
@@ -106,6 +120,8 @@ class ReviewScreen(QWidget):
         self.flag_list = QListWidget()
         self.flag_list.setWordWrap(True)
         self.flag_list.itemClicked.connect(self._on_flag_item)
+        self.flag_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.flag_list.customContextMenuRequested.connect(self._flag_menu)
         side_lay.addWidget(self.flag_list, 2)
         self.scorecard = Scorecard()
         side_lay.addWidget(self.scorecard)
@@ -175,9 +191,10 @@ class ReviewScreen(QWidget):
         self._fill_transcript(data)
         self.flag_list.clear()
         for f in data["flags"]:
+            near = sounds_like(f)
             item = QListWidgetItem(
                 f"{clock(f['start'])}  {f['label'] or kind_title(f['kind'])}\n"
-                f"“{f['text']}”\n→ {f['suggestion']}"
+                f"“{f['text']}”\n→ {f['suggestion']}" + (f"\n{near}" if near else "")
             )
             item.setData(ROLE, f)
             self.flag_list.addItem(item)
@@ -218,6 +235,49 @@ class ReviewScreen(QWidget):
                 item.setBackground(QColor("#f0fdf4"))
                 item.setToolTip("A good, open question")
             self.transcript.addItem(item)
+
+    # -- teaching the coach ----------------------------------------------------------------------
+    def line_at(self, row: int) -> dict | None:
+        """The rep line at transcript `row` as the teach bar wants it, or None."""
+        item = self.transcript.item(row) if row >= 0 else None
+        if item is None or self.data is None:
+            return None
+        u = item.data(ROLE)
+        if u["speaker"] != "rep":
+            return None
+        flagged = [
+            f["kind"] for f in self.data["flags"]
+            if f["speaker"] == "rep" and f["start"] < u["end"] and u["start"] < f["end"]
+        ]  # fmt: skip
+        return {"call_id": self.data["call"]["id"], "start": u["start"], "text": u["text"],
+                "flagged": flagged}  # fmt: skip
+
+    def selected_line(self) -> dict | None:
+        return self.line_at(self.transcript.currentRow())
+
+    def _transcript_menu(self, pos: Any) -> None:
+        item = self.transcript.itemAt(pos)
+        line = self.line_at(self.transcript.row(item)) if item is not None else None
+        if line is None:
+            return
+        self.transcript.setCurrentItem(item)
+        menu = QMenu(self)
+        teach_menu(menu, line, self.teach.teach)
+        menu.exec(self.transcript.viewport().mapToGlobal(pos))
+
+    def _flag_menu(self, pos: Any) -> None:
+        item = self.flag_list.itemAt(pos)
+        f = item.data(ROLE) if item is not None else None
+        if not f or f.get("comment") or f["speaker"] != "rep" or self.data is None:
+            return
+        line = {"call_id": self.data["call"]["id"], "start": f["start"], "text": f["text"],
+                "flagged": [f["kind"]]}  # fmt: skip
+        menu = QMenu(self)
+        teach_menu(menu, line, self.teach.teach)
+        menu.exec(self.flag_list.viewport().mapToGlobal(pos))
+
+    def _refresh_taught(self) -> None:
+        self.problem.setText("")
 
     def select_time(self, seconds: float) -> None:
         """Scroll the transcript to the line at `seconds` and move the playhead there."""

@@ -1,6 +1,8 @@
 """The coaching session tab: sessions for the chosen rep, flagged moments of the period
 filtered by kind, the playlist (played in order, reordered, ticked when discussed), the
-selected moment's timestamped comments, and the session's PDF export.
+selected moment's timestamped comments, and the session's PDF export. A moment can be marked
+"not a problem" or "should have been flagged as…" another kind and the coach retrained
+(`coach.ui.teach`).
 
 The rep and period come from the coaching screen (`rep()` and `period()` callables); reads
 go through the io worker and writes through the StoreWriter (`LibraryAccess`).
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -34,6 +37,7 @@ from coach.types import FLAG_KINDS
 from coach.ui.call_list import kind_title, panel, when
 from coach.ui.library_access import LibraryAccess
 from coach.ui.playback import MomentPlayer
+from coach.ui.teach import TeachBar, teach_menu
 
 ROLE = Qt.ItemDataRole.UserRole
 LEAD_IN, TAIL = 2.0, 2.0  # seconds of context played around each moment
@@ -90,9 +94,14 @@ class SessionPanel(QWidget):
         self.moment_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.add_button = QPushButton("Add to playlist →")
         self.add_button.clicked.connect(lambda: self.add_moments())
+        self.moment_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.moment_list.customContextMenuRequested.connect(self._moment_menu)
+        self.teach = TeachBar(self.access, self.current_moment)
+        self.teach.problem.connect(self.problem)
         lay.addWidget(self.kind_combo)
         lay.addWidget(self.moment_list, 1)
         lay.addWidget(self.add_button)
+        lay.addWidget(self.teach)
         split.addWidget(frame)
 
         frame, lay = panel("Playlist")
@@ -186,6 +195,25 @@ class SessionPanel(QWidget):
         self.access.read(
             lambda db: sessions.candidate_moments(db, sid, [kind] if kind else None), show
         )
+
+    # -- teaching the coach ----------------------------------------------------------------------
+    def moment_line(self, item: QListWidgetItem | None) -> dict | None:
+        m = item.data(ROLE) if item is not None else None
+        if not m or m["speaker"] != "rep":
+            return None
+        return {"call_id": m["call_id"], "start": m["start_s"], "text": m["text"],
+                "flagged": [m["kind"]]}  # fmt: skip
+
+    def current_moment(self) -> dict | None:
+        return self.moment_line(self.moment_list.currentItem())
+
+    def _moment_menu(self, pos: Any) -> None:
+        line = self.moment_line(self.moment_list.itemAt(pos))
+        if line is None:
+            return
+        menu = QMenu(self)
+        teach_menu(menu, line, self.teach.teach)
+        menu.exec(self.moment_list.viewport().mapToGlobal(pos))
 
     def add_moments(self, flag_ids: list[int] | None = None) -> None:
         """Add the selected moments (or these flags) to the playlist, in order."""
