@@ -1,7 +1,8 @@
 """Subcommands registered by the app layer (main.py calls `register` when this module exists).
 
 The app layer composes the packages, so commands that need more than one of them live here:
-the call library (`import`, `library ...`, `session ...`, see `app.library_cli`).
+the call library (`import`, `library ...`, `session ...`, see `app.library_cli`) and teaching
+the coach (`coach examples ...`, `coach train`, see `app.coach_cli`).
 """
 
 from __future__ import annotations
@@ -17,3 +18,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     from app import calling_cli
 
     calling_cli.register(sub)
+    from app import coach_cli
+
+    coach_cli.register(sub)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.engine import AnalysisResult, analyze_utterances
 from coach.rules.pack import RulePack
 from coach.types import Utterance, Word
+
+if TYPE_CHECKING:
+    from coach.semantic.layer import SemanticLayer
 
 
 class AnalyzeInputError(ValueError):
@@ -133,11 +137,12 @@ def analyze_call(
     pack: RulePack | None = None,
     model: str | None = None,
     channels: str | None = None,
+    semantic: SemanticLayer | None = None,
 ) -> AnalysisResult:
     """`--previous-calls` wins over the transcript's own previous_calls."""
     utts, from_file = load_call(call, model, channels)
     return analyze_utterances(
-        utts, previous_calls if previous_calls is not None else from_file, pack
+        utts, previous_calls if previous_calls is not None else from_file, pack, semantic
     )
 
 

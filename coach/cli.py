@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="MAP",
         help="which WAV channel is whose, e.g. rep=0,prospect=1 (needed for mono files)",
     )
+    p.add_argument("--encoder", default=None, metavar="PATH", help="sentence encoder folder")
+    p.add_argument(
+        "--rules-only", action="store_true", help="phrase rules alone, without the semantic layer"
+    )
     p.set_defaults(func=run_analyze)
 
 
@@ -51,12 +55,22 @@ def run_analyze(args: argparse.Namespace) -> int:
     from coach.rules.pack import load_pack
     from coach.rules.yamlmarks import RulePackError
 
+    semantic = None
+    if not args.rules_only:
+        from coach.semantic.service import default_data_dir, load_layer
+
+        loaded = load_layer(default_data_dir(), args.encoder)
+        semantic = loaded.layer
     try:
         pack = load_pack(args.rules) if args.rules else None
-        result = analyze_call(args.call, args.previous_calls, pack, args.model, args.channels)
+        result = analyze_call(
+            args.call, args.previous_calls, pack, args.model, args.channels, semantic
+        )
     except (AnalyzeInputError, RulePackError) as exc:
         print(f"analyze: {exc}", file=sys.stderr)
         return 2
+    if semantic is None and not args.rules_only:
+        print(loaded.message, file=sys.stderr)  # after the result: bad input stays one sentence
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -3,7 +3,8 @@
 v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and call notes
 (external-content tables kept in step by triggers, back-filled for existing rows); v3 comments,
 coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
-the dashboard; v5 an index giving each call's utterance id span (filtered search). The
+the dashboard; v5 an index giving each call's utterance id span (filtered search); v6 the
+examples that teach the coach, and each flag's source (rule or semantic layer). The
 library refers to the softphone's `calls` and `contacts` tables by their SQL
 names only (the schema is the contract; coach never imports softphone), which is why
 `app.db` migrates softphone.history first.
@@ -183,4 +184,29 @@ def _v5(db: Database) -> None:
     db.execute("CREATE INDEX utterances_call_id ON utterances(call_id, id)")
 
 
-MIGRATIONS = (_v1, _v2, _v3, _v4, _v5)
+def _v6(db: Database) -> None:
+    """Teaching the coach: examples a lead or rep marked in Review or a coaching session, and
+    on each flag whether a phrase rule or the semantic layer raised it (and what it resembles)."""
+    db.execute(
+        """CREATE TABLE coach_examples (
+            id INTEGER PRIMARY KEY,
+            kind TEXT,
+            rep_text TEXT NOT NULL,
+            prospect_text TEXT NOT NULL DEFAULT '',
+            previous_calls INTEGER,
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at REAL NOT NULL,
+            call_id INTEGER REFERENCES calls(id) ON DELETE SET NULL,
+            note TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX coach_examples_line ON coach_examples("
+        "rep_text, prospect_text, IFNULL(kind, ''))"
+    )
+    db.execute("ALTER TABLE flags ADD COLUMN source TEXT NOT NULL DEFAULT 'rule'")
+    db.execute("ALTER TABLE flags ADD COLUMN score REAL")
+    db.execute("ALTER TABLE flags ADD COLUMN resembles TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = (_v1, _v2, _v3, _v4, _v5, _v6)

@@ -84,12 +84,15 @@ def _flag_row(call_id: int, f: Any) -> tuple:
         _get(f, "suggestion") or "",
         _get(f, "trigger") or "",
         _get(f, "label") or "",
+        _get(f, "source") or "rule",
+        _get(f, "score"),
+        _get(f, "resembles") or "",
     )
 
 
 _FLAG_SQL = (
-    "INSERT INTO flags(call_id, kind, speaker, start_s, end_s, text, suggestion, trigger, label)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO flags(call_id, kind, speaker, start_s, end_s, text, suggestion, trigger, label,"
+    " source, score, resembles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 

@@ -46,15 +46,17 @@ def fit_logistic(
         w[:-1], w[-1] = start[0], start[1]
     reg = np.full(d + 1, l2)
     reg[-1] = 1e-6  # the bias is not shrunk
+    x32 = xb.astype(np.float32)
     for _ in range(iterations):
         z = xb @ w
         p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         grad = xb.T @ (sw * (p - y)) + reg * w
-        h = (xb * (sw * p * (1.0 - p))[:, None]).T @ xb
+        # The Hessian only steers the step: float32 is plenty and twice as fast to build.
+        h = ((x32 * (sw * p * (1.0 - p)).astype(np.float32)[:, None]).T @ x32).astype(np.float64)
         h[np.diag_indices_from(h)] += reg
         step = np.linalg.solve(h, grad)
         w -= step
-        if np.max(np.abs(step)) < 1e-7:
+        if np.max(np.abs(step)) < 1e-4:  # scores then move by well under 1e-3
             break
     return w[:-1].astype(np.float32), float(w[-1])
 
