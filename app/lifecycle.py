@@ -45,7 +45,9 @@ class Services:
         # waits for the semantic layer and runs retrains (tens of seconds): never blocks io
         self.coach_tasks = TaskRunner(bridge, "coach-tasks")
         self.semantic: Any = None  # coach.semantic.service.BackgroundLayer
-        self.semantic_message = "The coach uses phrase rules alone."
+        self.semantic_message = (
+            "The coach runs on phrase rules alone (the semantic layer is off in this session)."
+        )
         self.on_semantic_changed: list[Callable[[str], None]] = []  # run on the GUI thread
         self.store: Any = None
         self.engine: Any = None
@@ -314,8 +316,8 @@ class Services:
             return retrain(self.semantic_dir(), taught, progress=report)
 
         def done(result: Any) -> None:
-            if self.use_semantic or self.semantic is not None:
-                self.load_semantic()
+            if not self._stopping:
+                self.load_semantic()  # the next call uses what was just taught
             on_done(result)
 
         self.coach_tasks.submit(job, done, on_error)

@@ -5,7 +5,9 @@
 Screens: the dialer (recents, contact search), a live call against a real far end (a second
 engine playing a flite line, the rep's voice a flite WAV) with transcript and coach cards, an
 incoming call from another engine, each settings tab, the Calling page with a contact card, and
-the review/coaching screens when this build has them. Starts its own Xvfb unless DISPLAY is
+the review/coaching screens when this build has them, and teaching the coach: a card the
+semantic layer raised, a line marked in Review and a real retrain with its before/after summary
+(`--only teaching` makes just those, without a far end). Starts its own Xvfb unless DISPLAY is
 set (or --offscreen). Prints JSON.
 """
 
@@ -107,6 +109,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--model", default=os.environ.get("CALLCOACH_MODEL"), help="Vosk model dir")
     ap.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen platform")
+    ap.add_argument("--only", choices=("teaching",), help="only these screenshots")
     args = ap.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -122,6 +125,10 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     saved: list[str] = []
     try:
+        if args.only == "teaching":
+            saved = shoot_teaching_only(out, sizes)
+            print(json.dumps({"out": str(out), "screenshots": saved}, indent=2))
+            return 0
         far = subprocess.Popen(
             [sys.executable, "main.py", "answer", "--port", "0", "--bind", "127.0.0.1",
              "--play", flite(PROSPECT, tmp / "prospect.wav"), "--seconds", "40", "--wait", "120"],
@@ -216,6 +223,7 @@ def shoot(
                     )
                 pump(1)
                 snap(key)
+        shoot_teaching(app, pump, snap, out, saved)
         w.show_page("phone")
         port = app.services.engine.info.sip_port
         caller = subprocess.Popen(
@@ -237,6 +245,143 @@ def shoot(
                     w.incoming.grab().save(str(path))
                 saved.append(path.name)
             w.incoming.reject()
+    finally:
+        app.shutdown()
+    return saved
+
+
+SEMANTIC_FLAG = {
+    "kind": "arguing", "speaker": "rep", "start": 21.0, "end": 24.0,
+    "text": "with respect that is not how this works in your industry",
+    "suggestion": "Ask what they have seen work, then build on it.", "trigger": "",
+    "label": "Arguing", "source": "semantic", "score": 0.91,
+    "resembles": "that's not what our customers tell us",
+}  # fmt: skip
+TEACH_CALL = [
+    ("rep", 1.0, "hi dana this is alex from northwind i'm just checking in"),
+    ("prospect", 5.0, "we already have a vendor for routing and it works fine"),
+    ("rep", 9.0, "everyone in your space has already switched to us"),
+    ("prospect", 14.0, "we have been burned by switching before"),
+    ("rep", 21.0, "with respect that is not how this works in your industry"),
+    ("prospect", 26.0, "well that was our experience"),
+    ("rep", 30.0, "what happened the last time you switched"),
+]
+
+
+def seed_teaching_call() -> int:
+    """A stored call whose flags include one the semantic layer raised (for Review)."""
+    from app.db import open_database
+    from coach.library import store as lib
+    from coach.types import Flag
+    from softphone import history
+
+    db = open_database()
+    now = time.time() - 600
+    cid = history.add_contact(db, "Dana Whitfield (teaching)", "+14155550199", "Northwind")
+    call = history.start_call(db, direction="outbound", remote_number="+14155550199",
+                              contact_id=cid, rep="Alex", started_at=now)  # fmt: skip
+    history.call_connected(db, call, now + 3)
+    for speaker, start, text in TEACH_CALL:
+        lib.add_utterance(db, call, {"speaker": speaker, "start": start, "end": start + 3.5,
+                                     "text": text})  # fmt: skip
+    lib.add_flag(db, call, Flag("vague_language", "rep", 1.0, 4.5, TEACH_CALL[0][2],
+                                "Say why you are calling: the reason, in one sentence.",
+                                "just checking in", "Vague language"))  # fmt: skip
+    lib.add_flag(db, call, Flag(**SEMANTIC_FLAG))
+    history.finish_call(db, call, ended_at=now + 40)
+    db.conn.commit()
+    db.conn.close()
+    return call
+
+
+def shoot_teaching(app, pump, snap, out: Path, saved: list) -> None:
+    """A semantic-layer card in the coach panel; Review with a line taught; a real retrain
+    (progress, then the before/after summary dialog)."""
+    from coach.types import Flag
+
+    w = app.window
+    call = seed_teaching_call()
+    w.show_page("phone")
+    feed = w.phone.coach.feed
+    feed.clear()
+    feed.add_flag(Flag("pressure", "rep", 12.0, 14.0, "i need an answer today",
+                       "Give an easy exit: 'Would it make sense to look at this next week?'",
+                       "answer today", "Pressure"))  # fmt: skip
+    feed.add_flag(Flag(**SEMANTIC_FLAG))
+    pump(0.5)
+    snap("card-semantic")
+    snap("card-semantic-panel", w.phone.coach)
+    if "review" not in w.nav_buttons:
+        return
+    w.show_page("review")
+    screen = w.pages.get("review")
+    screen.open_call(call)
+    pump(5, lambda: (screen.data or {}).get("call", {}).get("id") == call)
+    screen.transcript.setCurrentRow(2)
+    taught = []
+    screen.teach.taught.connect(taught.append)
+    screen.teach.teach_current("pressure")
+    pump(5, lambda: bool(taught))
+    pump(0.5)
+    snap("review-teach")
+    menu = screen.teach.flag_as_menu  # the menu as it opens under the button
+    button = screen.teach.flag_as_button
+    menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+    pump(0.5)
+    path = out / "review-teach-menu.png"
+    menu.grab().save(str(path))
+    saved.append(path.name)
+    menu.hide()
+    done = []
+    screen.teach.retrained.connect(done.append)
+    screen.teach.retrain()
+    pump(8, lambda: screen.teach.progress.maximum() > 0)
+    snap("review-retraining")
+    pump(600, lambda: bool(done))
+    pump(1)
+    if screen.teach.dialog is not None:
+        path = out / "retrain-summary.png"
+        screen.teach.dialog.grab().save(str(path))
+        saved.append(path.name)
+        screen.teach.dialog.close()
+    snap("review-retrained")
+
+
+def shoot_teaching_only(out: Path, sizes: list) -> list[str]:
+    """Just the teaching screenshots: the app without a phone engine or speech model."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.desktop import DesktopApp
+
+    qapp = QApplication.instance() or QApplication([])
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    w = app.window
+    saved: list[str] = []
+
+    def pump(seconds: float, until=None) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            qapp.processEvents()
+            if until is not None and until():
+                return True
+            time.sleep(0.02)
+        return until is None
+
+    def snap(name: str, widget=None) -> None:
+        for wd, ht in sizes:
+            w.resize(wd, ht)
+            pump(0.4)
+            path = out / f"{name}-{wd}x{ht}.png"
+            (widget or w).grab().save(str(path))
+            saved.append(path.name)
+
+    try:
+        app.show()
+        pump(2)
+        shoot_teaching(app, pump, snap, out, saved)
+        w.show_page("settings")
+        w.settings_page.tabs.setCurrentIndex(3)
+        snap("settings-coach")
     finally:
         app.shutdown()
     return saved

@@ -119,6 +119,8 @@ class ReviewScreen(QWidget):
         side_lay.addWidget(flags_title)
         self.flag_list = QListWidget()
         self.flag_list.setWordWrap(True)
+        self.flag_list.setResizeMode(QListWidget.ResizeMode.Adjust)  # wrap, never scroll sideways
+        self.flag_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.flag_list.itemClicked.connect(self._on_flag_item)
         self.flag_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.flag_list.customContextMenuRequested.connect(self._flag_menu)

@@ -66,7 +66,7 @@ class TrainSummaryDialog(QDialog):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Coach retrained")
-        self.resize(980, 360)
+        self.resize(980, 280)
         lay = QVBoxLayout(self)
         head = QLabel(
             "The coach was retrained on the shipped examples and the ones your team taught. "
