@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import pjsua2 as pj
 
+from softphone.engine import unhandled
 from softphone.engine.account import EngineAccount
 from softphone.engine.call import EngineCall, live_calls, offer_is_ipv6_only, split_remote
 from softphone.engine.commands import CommandHandler
@@ -87,6 +88,7 @@ class SipThread:
         self.ep.libCreate()
         self.ep.libInit(endpoint_config(cfg))
         self.transports = create_transports(self.ep, cfg)
+        unhandled.install()  # REGISTER/REFER/stray BYE... get 405/481/501, not silence
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         set_codec_priorities(self.ep, cfg)
