@@ -92,7 +92,7 @@ def test_mute_silences_what_the_far_end_hears_and_taps_carry_audio(voice_a) -> N
 
 def test_blind_transfer_hands_the_call_over() -> None:
     with engine() as (a, alog), engine() as (b, blog), engine() as (c, clog):
-        a_id, _ = _connect(a, alog, b, blog)
+        a_id, b_id = _connect(a, alog, b, blog)
         a.transfer(a_id, f"sip:desk@127.0.0.1:{c.info.sip_port}")
         inc = clog.wait_for(lambda e: isinstance(e, IncomingCall), 5)
         c.answer(inc.call_id)
@@ -101,6 +101,17 @@ def test_blind_transfer_hands_the_call_over() -> None:
         end = alog.wait_for(state(a_id, "disconnected"), 5)
         assert end.sentence == "The call was transferred."
         clog.wait_for(state(inc.call_id, "connected"), 5)  # B and C now talk
+        # the transferee's call to C is a call of its own: it ends cleanly, B lives on
+        # (pjsua2 reused B's first Call object for it and B segfaulted when it ended)
+        new = blog.wait_for(lambda e: isinstance(e, CallStateChanged) and e.state == "connected"
+                            and e.call_id != b_id, 5)  # fmt: skip
+        c.hangup(inc.call_id)
+        end = blog.wait_for(state(new.call_id, "disconnected"), 5)
+        assert end.sentence == "The other side hung up."
+        time.sleep(0.5)
+        assert b.running and not blog.of(EngineCrashed)
+        _, b2 = _connect(a, alog, b, blog)  # and takes the next call
+        b.hangup(b2)
 
 
 def test_peer_vanishing_mid_call_ends_the_call_within_the_media_timeout() -> None:

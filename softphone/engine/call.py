@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 import weakref
 from typing import TYPE_CHECKING, Literal
 
@@ -85,6 +86,7 @@ class EngineCall(pj.Call):
     ) -> None:
         super().__init__(acc, pj_call_id)
         self.sip = sip
+        self.acc = acc  # a transfer's new call goes out on the same account
         self.call_id = call_id
         self.direction = direction
         self.remote_uri = ""
@@ -286,6 +288,18 @@ class EngineCall(pj.Call):
             prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO
             self.sendDtmf(prm)
             return "info"
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # pjsua2 API
+        """The far end transfers us (REFER): the call to the transfer target is a new
+        EngineCall with an id of its own, held by the SipThread like any call. Without it pjsua2
+        reuses this object for both calls and the engine segfaulted when the new one ended."""
+        try:
+            new = EngineCall(self.sip, self.acc, uuid.uuid4().hex[:12], "outgoing")
+            new.remote_uri = split_remote(str(prm.dstUri))[1]
+            self.sip.calls[new.call_id] = new
+            prm.newCall = new
+        except Exception:  # never into SWIG
+            self.sip.log.exception("onCallTransferRequest failed")
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
         try:
