@@ -26,7 +26,7 @@ def _utterance_index(starts: list[float], flag_start: float) -> int | None:
     return best
 
 
-def evaluate(corpus: str | Path, pack: RulePack | None = None) -> dict:
+def evaluate(corpus: str | Path, pack: RulePack | None = None, semantic=None) -> dict:
     """{"kinds": {kind: {tp, fp, fn, precision, recall}}, "misses": [...], "false_alarms": [...]}"""
     # A corpus folder may keep its scores beside the calls (e.g. rules_only_score.json).
     files = sorted(f for f in Path(corpus).glob("*.json") if not f.stem.endswith("_score"))
@@ -45,7 +45,7 @@ def evaluate(corpus: str | Path, pack: RulePack | None = None) -> dict:
                 expected.add((f.stem, i, kind))
         for kind in raw.get("expect_call", []):
             expected.add((f.stem, None, kind))
-        result = analyze_utterances([utts[i] for i in ordered], prev, pack)
+        result = analyze_utterances([utts[i] for i in ordered], prev, pack, semantic)
         starts = [utts[i].start for i in ordered]
         for flag in result.flags:
             if flag.kind in CALL_KINDS:

@@ -9,6 +9,7 @@ naming the labelled example it is closest to.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import OrderedDict
@@ -20,7 +21,8 @@ import numpy as np
 
 from coach.semantic.classifier import features, predict
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+KNN = 5  # neighbours averaged on each side of the margin
 SHIPPED_LAYER = Path(__file__).resolve().parents[2] / "resources" / "rules" / "semantic_layer.npz"
 
 
@@ -34,11 +36,17 @@ class LayerError(ValueError):
 
 @dataclass(frozen=True)
 class KindModel:
+    """One kind: a linear model over the features, and a nearest-neighbour margin (how much
+    closer the line is to the kind's positive examples than to its negatives) mapped to a
+    probability; the score is their mean. `labels` marks each of the layer's stored example
+    lines as positive (1), negative (0) or not judged for this kind (-1)."""
+
     weights: np.ndarray
     bias: float
     threshold: float
-    examples: tuple[str, ...]  # positive rep lines, for "resembles ..."
-    example_vectors: np.ndarray  # (n, 384) float32, unit length
+    labels: np.ndarray  # int8, one per stored example
+    knn_scale: float = 0.0
+    knn_offset: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,8 @@ class Score:
 @dataclass
 class SemanticLayer:
     kinds: dict[str, KindModel]
+    vectors: np.ndarray  # (n, 384) unit rep-line embeddings of the labelled examples
+    texts: tuple[str, ...]  # their rep lines ("resembles ...")
     meta: dict = field(default_factory=dict)
     encoder: Encoder | None = None
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -89,39 +99,42 @@ class SemanticLayer:
 
     def score_vectors(self, er: np.ndarray, ep: np.ndarray) -> dict[str, Score]:
         x = features(er, ep)[0]
+        sims = self.vectors @ np.asarray(er, dtype=np.float32)
         out = {}
         for kind, m in self.kinds.items():
-            p = float(predict(x[None, :], m.weights, m.bias)[0])
-            if len(m.examples):
-                sims = m.example_vectors @ er
-                i = int(np.argmax(sims))
-                near, sim = m.examples[i], float(sims[i])
+            p_lr = float(predict(x[None, :], m.weights, m.bias)[0])
+            margin = knn_margin(sims, m.labels)
+            p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * margin + m.knn_offset)))
+            pos = np.flatnonzero(m.labels == 1)
+            if pos.size:
+                i = int(pos[np.argmax(sims[pos])])
+                near, sim = self.texts[i], float(sims[i])
             else:
                 near, sim = "", 0.0
-            out[kind] = Score(kind, p, m.threshold, near, sim)
+            out[kind] = Score(kind, 0.5 * (p_lr + float(p_nn)), m.threshold, near, sim)
         return out
 
     def with_thresholds(self, thresholds: dict[str, float]) -> SemanticLayer:
         kinds = {
-            k: KindModel(m.weights, m.bias, float(thresholds.get(k, m.threshold)), m.examples,
-                         m.example_vectors)
+            k: dataclasses.replace(m, threshold=float(thresholds.get(k, m.threshold)))
             for k, m in self.kinds.items()
         }
-        return SemanticLayer(kinds, dict(self.meta), self.encoder)
+        return SemanticLayer(kinds, self.vectors, self.texts, dict(self.meta), self.encoder)
 
     # ------------------------------------------------------------------ file
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {}
-        meta = dict(self.meta, format=FORMAT_VERSION, kinds={})
+        arrays: dict[str, np.ndarray] = {"vectors": self.vectors.astype(np.float16)}
+        meta = dict(self.meta, format=FORMAT_VERSION, kinds={}, texts=list(self.texts))
         for kind, m in self.kinds.items():
             arrays[f"w_{kind}"] = m.weights.astype(np.float32)
-            arrays[f"x_{kind}"] = m.example_vectors.astype(np.float16)
+            arrays[f"y_{kind}"] = m.labels.astype(np.int8)
             meta["kinds"][kind] = {
                 "bias": m.bias,
                 "threshold": m.threshold,
-                "examples": list(m.examples),
+                "knn_scale": m.knn_scale,
+                "knn_offset": m.knn_offset,
             }
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         tmp = path.with_name(path.name + ".part.npz")
@@ -140,26 +153,61 @@ class SemanticLayer:
                         f"{path} is a semantic layer of format {meta.get('format')}; "
                         f"this version reads format {FORMAT_VERSION}: run 'coach train'."
                     )
-                kinds = {}
-                for kind, k in meta["kinds"].items():
-                    vecs = z[f"x_{kind}"].astype(np.float32)
-                    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-                    vecs = vecs / np.maximum(norms, np.float32(1e-6))
-                    kinds[kind] = KindModel(
+                vecs = z["vectors"].astype(np.float32)
+                vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), np.float32(1e-6))
+                kinds = {
+                    kind: KindModel(
                         z[f"w_{kind}"].astype(np.float32),
                         float(k["bias"]),
                         float(k["threshold"]),
-                        tuple(k["examples"]),
-                        vecs,
+                        z[f"y_{kind}"].astype(np.int8),
+                        float(k["knn_scale"]),
+                        float(k["knn_offset"]),
                     )
+                    for kind, k in meta["kinds"].items()
+                }
         except LayerError:
             raise
         except FileNotFoundError:
-            raise LayerError(f"No semantic layer at {path}: run 'python main.py coach train'.") from None
+            raise LayerError(
+                f"No semantic layer at {path}: run 'python main.py coach train'."
+            ) from None
         except Exception as exc:  # noqa: BLE001 - any damage reads as one sentence
             raise LayerError(
                 f"{path} is not a readable semantic layer ({type(exc).__name__}); "
                 "run 'python main.py coach train' to rebuild it."
             ) from None
+        texts = tuple(meta.pop("texts", ()))
         meta.pop("kinds", None)
-        return cls(kinds, meta, encoder)
+        return cls(kinds, vecs, texts, meta, encoder)
+
+
+def knn_margin(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> float:
+    """Mean of the k highest similarities to positives minus the same for negatives."""
+    pos, neg = sims[labels == 1], sims[labels == 0]
+    if pos.size == 0 or neg.size == 0:
+        return 0.0
+    kp, kn = min(k, pos.size), min(k, neg.size)
+    return float(np.partition(pos, -kp)[-kp:].mean() - np.partition(neg, -kn)[-kn:].mean())
+
+
+def knn_margins(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> np.ndarray:
+    """`knn_margin` for many lines at once: sims is (lines, examples)."""
+    pos, neg = sims[:, labels == 1], sims[:, labels == 0]
+    if pos.shape[1] == 0 or neg.shape[1] == 0:
+        return np.zeros(sims.shape[0], dtype=np.float32)
+    kp, kn = min(k, pos.shape[1]), min(k, neg.shape[1])
+    top_p = np.partition(pos, -kp, axis=1)[:, -kp:].mean(axis=1)
+    top_n = np.partition(neg, -kn, axis=1)[:, -kn:].mean(axis=1)
+    return (top_p - top_n).astype(np.float32)
+
+
+def score_matrix(layer: SemanticLayer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
+    """Every kind's score for many (rep, prospect) embedding pairs (training reports)."""
+    x = features(er, ep)
+    sims = np.asarray(er, dtype=np.float32) @ layer.vectors.T
+    out = {}
+    for kind, m in layer.kinds.items():
+        p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * knn_margins(sims, m.labels) + m.knn_offset)))
+        out[kind] = (0.5 * (predict(x, m.weights, m.bias) + p_nn)).astype(np.float32)
+    return out

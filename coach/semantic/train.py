@@ -24,7 +24,7 @@ from coach.semantic.classifier import features, fit_logistic, predict
 from coach.semantic.combine import HISTORY_KINDS
 from coach.semantic.embeddings import EmbeddingStore
 from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe
-from coach.semantic.layer import KindModel, SemanticLayer
+from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, score_matrix
 from coach.types import Utterance
 
 CALIBRATION = Path(__file__).resolve().parents[2] / "resources" / "coach" / "calibration" / "json"
@@ -144,8 +144,7 @@ def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]
 def _layer_scores(layer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
     if isinstance(layer, _OutOfFold):
         return layer.scores()
-    x = features(er, ep)
-    return {k: predict(x, m.weights, m.bias) for k, m in layer.kinds.items()}
+    return score_matrix(layer, er, ep)
 
 
 def evaluate_lines(
@@ -215,26 +214,37 @@ def train(
     kinds: dict[str, KindModel] = {}
     operating: dict[str, dict] = {}
     oof_all: dict[str, np.ndarray] = {}
+    sims = er @ er.T
     for kind in PHRASE_KINDS:
         idx, y = _labels(pool, kind)
         if y.sum() < 2 or (1 - y).sum() < 2:
             continue  # nothing to learn from
+        labels = np.full(len(pool), -1, dtype=np.int8)
+        labels[idx] = y.astype(np.int8)
         w, b = fit_logistic(x[idx], y, L2)
-        oof = np.full(len(pool), np.nan, dtype=np.float32)
+        oof_lr = np.full(len(pool), np.nan, dtype=np.float32)
+        oof_m = np.zeros(len(pool), dtype=np.float32)
         for k in range(folds):
             tr, te = fold[idx] != k, fold[idx] == k
-            if te.any() and 0 < y[tr].sum() < tr.sum():
-                wk, bk = fit_logistic(x[idx][tr], y[tr], L2, iterations=4, start=(w, b))
-                oof[idx[te]] = predict(x[idx][te], wk, bk)
+            if not te.any() or not 0 < y[tr].sum() < tr.sum():
+                continue
+            wk, bk = fit_logistic(x[idx][tr], y[tr], L2, iterations=4, start=(w, b))
+            oof_lr[idx[te]] = predict(x[idx][te], wk, bk)
+            train_labels = np.full(len(pool), -1, dtype=np.int8)
+            train_labels[idx[tr]] = y[tr].astype(np.int8)
+            oof_m[idx[te]] = knn_margins(sims[idx[te]], train_labels)
+        # The neighbour margin becomes a probability by a one-feature fit on held-out margins.
+        a, c = fit_logistic(oof_m[idx, None], y, 1e-3)
+        scale, offset = float(a[0]), float(c)
+        oof_nn = 1.0 / (1.0 + np.exp(-(scale * oof_m + offset)))
+        oof = (0.5 * (np.nan_to_num(oof_lr, nan=0.0) + oof_nn)).astype(np.float32)
+        oof[np.isnan(oof_lr)] = np.nan
         oof_all[kind] = oof
-        positive = idx[y > 0.5]
         sc = np.nan_to_num(oof[cal_rows], nan=0.0)
         want = np.array([kind in ln.example.kinds for ln in cal])
         rule = np.array([kind in ln.rule_kinds for ln in cal])
         t, at, rules_only = choose_threshold(sc, rule, want, _gate(cal, kind), target)
-        kinds[kind] = KindModel(
-            w, b, t, tuple(pool[i].rep for i in positive), er[positive]
-        )
+        kinds[kind] = KindModel(w, b, t, labels, scale, offset)
         operating[kind] = {
             "threshold": t,
             "examples": {"positive": int(y.sum()), "negative": int((1 - y).sum())},
@@ -248,7 +258,7 @@ def train(
         "target_precision": target,
         "features": "rep, prospect, rep*prospect (all-MiniLM-L6-v2)",
     }
-    layer = SemanticLayer(kinds, meta)
+    layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta)
     oof_layer = _OutOfFold(layer, oof_all)
     report = {
         "examples": len(pool),

@@ -1,0 +1,204 @@
+"""The semantic layer with the real encoder on real text: training determinism, the layer file,
+how rules and layer combine in the live coach, bad input, and the encoder missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.engine import LiveCoach, analyze_utterances
+from coach.semantic.classifier import features, fit_logistic, predict
+from coach.semantic.embeddings import EmbeddingStore
+from coach.semantic.examples import Example, ExampleError, read_line_file, shipped_examples
+from coach.semantic.layer import SHIPPED_LAYER, LayerError, SemanticLayer
+from coach.semantic.service import load_layer
+from coach.semantic.train import calibration_calls, choose_threshold, train
+from coach.types import Utterance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from coach.semantic.encoder import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="module")
+def layer(encoder) -> SemanticLayer:
+    return SemanticLayer.load(SHIPPED_LAYER, encoder)
+
+
+def test_fit_is_deterministic_and_separates() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 20)).astype(np.float32)
+    y = (x[:, 0] + 0.3 * x[:, 1] > 0).astype(float)
+    a = fit_logistic(x, y, 0.3)
+    b = fit_logistic(x, y, 0.3)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1]
+    acc = np.mean((predict(x, *a) > 0.5) == (y > 0.5))
+    assert acc > 0.95
+
+
+def test_training_twice_gives_the_same_layer(encoder, tmp_path: Path) -> None:
+    examples = shipped_examples()[::7]  # a slice keeps it quick; the code path is the full one
+    calls = calibration_calls()[:6]
+    store = EmbeddingStore.load(SHIPPED_LAYER.with_name("semantic_embeddings.npz"))
+    one = train(examples, calls, encoder.encode, store).layer
+    two = train(examples, calls, encoder.encode, store).layer
+    for kind, m in one.kinds.items():
+        assert np.array_equal(m.weights, two.kinds[kind].weights)
+        assert m.threshold == two.kinds[kind].threshold
+    one.save(tmp_path / "l.npz")
+    back = SemanticLayer.load(tmp_path / "l.npz", encoder)
+    assert set(back.kinds) == set(one.kinds)
+    s1 = back.score("with respect you're wrong about that", "our vendor is fine")
+    s2 = one.with_thresholds({}).score_vectors(
+        encoder.encode(["with respect you're wrong about that"])[0],
+        encoder.encode(["our vendor is fine"])[0],
+    )
+    for kind in s1:
+        assert abs(s1[kind].score - s2[kind].score) < 1e-3
+
+
+def test_shipped_layer_covers_the_five_kinds(layer: SemanticLayer) -> None:
+    assert set(layer.kinds) == {
+        "arguing", "pressure", "vague_language", "false_familiarity", "content_dump"
+    }
+    assert len(layer.texts) == len(layer.vectors) > 1000
+    for m in layer.kinds.values():
+        assert 0.5 <= m.threshold <= 1.01
+        assert len(m.labels) == len(layer.texts)
+        assert (m.labels == 1).sum() > 100 and (m.labels == 0).sum() > 1000
+        assert m.knn_scale > 0  # closer to the positives than the negatives: more likely
+
+
+def test_a_damaged_layer_file_is_one_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "semantic_layer.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(LayerError, match="coach train"):
+        SemanticLayer.load(bad)
+    with pytest.raises(LayerError, match="No semantic layer"):
+        SemanticLayer.load(tmp_path / "missing.npz")
+
+
+def test_threshold_keeps_precision_on_calibration_lines() -> None:
+    scores = np.array([0.99, 0.97, 0.9, 0.8, 0.7, 0.6, 0.2])
+    want = np.array([True, True, False, True, False, False, False])
+    rule = np.zeros(7, dtype=bool)
+    gate = np.ones(7, dtype=bool)
+    t, at, _ = choose_threshold(scores, rule, want, gate, 0.95)
+    assert 0.9 < t < 0.97  # takes the two sure ones, stops before the harmless 0.9
+    assert at["fp"] == 0 and at["tp"] == 2
+    t_all_quiet, _, _ = choose_threshold(scores, rule, np.zeros(7, dtype=bool), gate, 0.95)
+    assert t_all_quiet > 0.99  # nothing to gain: only above every harmless line
+
+
+def test_rule_hits_keep_words_and_the_layer_adds_what_rules_miss(layer) -> None:
+    coach = LiveCoach(previous_calls=0, semantic=layer)
+    coach.add_utterance(Utterance("prospect", 0, 3, "we tried a tool like yours and it failed"))
+    got = coach.add_utterance(Utterance("rep", 3.5, 6, "that's not true"))
+    assert got and got[0].kind == "arguing" and got[0].source == "rule" and got[0].trigger
+    coach.add_utterance(Utterance("prospect", 7, 9, "we have never been hacked"))
+    line = "i mean that is a pretty naive way to look at security"
+    no_layer = LiveCoach(previous_calls=0)
+    no_layer.add_utterance(Utterance("prospect", 7, 9, "we have never been hacked"))
+    assert not no_layer.add_utterance(Utterance("rep", 9.5, 13, line))  # no rule has "naive"
+    got = coach.add_utterance(Utterance("rep", 9.5, 13, line))
+    assert [f.kind for f in got] == ["arguing"]
+    f = got[0]
+    assert f.source == "semantic" and f.score >= layer.kinds["arguing"].threshold
+    assert f.resembles and f.suggestion and f.label == "Arguing"
+    assert json.loads(json.dumps(f.to_json()))["source"] == "semantic"
+
+
+def test_familiarity_from_the_layer_needs_a_first_call(layer) -> None:
+    line = "great to reconnect with you again it's been a while since we chatted"
+    first = analyze_utterances([Utterance("rep", 0, 3, line)], 0, semantic=layer)
+    later = analyze_utterances([Utterance("rep", 0, 3, line)], 2, semantic=layer)
+    unknown = analyze_utterances([Utterance("rep", 0, 3, line)], None, semantic=layer)
+    assert "false_familiarity" in {f.kind for f in first.flags}
+    assert "false_familiarity" not in {f.kind for f in later.flags}
+    assert "false_familiarity" not in {f.kind for f in unknown.flags}
+
+
+def test_good_corpus_calls_stay_quiet_with_the_layer(layer) -> None:
+    from coach.analyze import read_transcript
+
+    for f in sorted((ROOT / "tests" / "corpus").glob("*good*.json")):
+        utts, prev = read_transcript(f)
+        flags = analyze_utterances(utts, prev, semantic=layer).flags
+        assert not [x for x in flags if x.source == "semantic"], (f.name, flags)
+
+
+def test_a_lead_threshold_in_the_pack_wins(layer, tmp_path: Path) -> None:
+    import shutil
+
+    from coach.rules.pack import load_pack
+
+    pack_dir = tmp_path / "rules"
+    shutil.copytree(ROOT / "resources" / "rules", pack_dir)
+    text = (pack_dir / "semantic.yaml").read_text()
+    (pack_dir / "semantic.yaml").write_text(
+        text.replace("    label: Arguing\n", "    label: Arguing\n    threshold: 0.999999\n")
+    )
+    coach = LiveCoach(load_pack(pack_dir), previous_calls=0, semantic=layer)
+    assert coach.semantic.kinds["arguing"].threshold == pytest.approx(0.999999)
+    assert coach.semantic.kinds["pressure"].threshold == layer.kinds["pressure"].threshold
+
+
+def test_broken_example_files_are_one_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lines:\n  - {rep: 'fine', kinds: [shouting]}\n")
+    with pytest.raises(ExampleError, match="Unknown kind 'shouting'"):
+        read_line_file(bad)
+    bad.write_text("lines:\n  - {rep: '   ', kinds: []}\n")
+    with pytest.raises(ExampleError, match="must be a line of text"):
+        read_line_file(bad)
+    bad.write_text("lines: [")
+    with pytest.raises(ExampleError, match="cannot be read"):
+        read_line_file(bad)
+
+
+def test_familiarity_labels_only_count_on_first_calls() -> None:
+    assert Example("as we discussed", "", frozenset(), 2).labels("false_familiarity") is None
+    assert Example("as we discussed", "", frozenset(), None).labels("false_familiarity") is None
+    assert Example("as we discussed", "", frozenset(), 0).labels("false_familiarity") is False
+    assert Example("x", "", frozenset({"arguing"}), 3).labels("arguing") is True
+
+
+def test_without_an_encoder_the_coach_says_so_and_runs_on_rules(tmp_path: Path) -> None:
+    env = dict(os.environ, CALLCOACH_ENCODER=str(tmp_path / "nowhere"),
+               CALLCOACH_DATA_DIR=str(tmp_path / "data"), CALLCOACH_MODELS_DIR=str(tmp_path / "m"))
+    loaded = subprocess.run(
+        [sys.executable, "-c",
+         "from coach.semantic.service import load_layer; l = load_layer(); "
+         "print(l.layer is None); print(l.message)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    none, message = loaded.stdout.strip().splitlines()
+    assert none == "True" and message.startswith("The coach runs on")
+    assert message.count(".") >= 1 and "\n" not in message
+    r = subprocess.run(
+        [sys.executable, "main.py", "analyze", "tests/corpus/06_arguing.json", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 0
+    assert {f["source"] for f in json.loads(r.stdout)["flags"]} == {"rule"}
+    assert r.stderr.strip().startswith("The coach runs on")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_load_layer_prefers_the_retrained_one(tmp_path: Path, layer) -> None:
+    layer.save(tmp_path / "semantic_layer.npz")
+    got = load_layer(tmp_path)
+    assert got.layer is not None and got.path == tmp_path / "semantic_layer.npz"
+    assert "retrained" in got.message
+    assert load_layer(tmp_path / "empty").path == SHIPPED_LAYER
