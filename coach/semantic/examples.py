@@ -128,3 +128,27 @@ def dedupe(examples: Iterable[Example]) -> list[Example]:
     for e in examples:
         seen[(e.rep.lower(), e.prospect.lower(), e.previous_calls == 0)] = e
     return list(seen.values())
+
+
+_LEAD_WORDS = frozenset(
+    {"okay", "ok", "well", "so", "yes", "yeah", "alright", "look", "and", "anyway", "listen",
+     "honestly", "basically", "like", "um", "uh", "hmm", "right", "now"}
+)
+_LEAD_PAIRS = (("i", "mean"), ("you", "know"))
+
+
+def semantic_text(text: str) -> str:
+    """The words the encoder should weigh: lower case, without the run-up a recogniser hands
+    over at the start of a turn ("okay well honestly ...", "yeah i mean ..."). Mean pooling
+    gives every word a vote, so the run-up dilutes the part that matters. "no", "sure" and
+    "oh" stay: "no that's wrong" argues and "oh sure because ..." is sarcasm."""
+    words = text.lower().split()
+    i = 0
+    while i < len(words) - 3:
+        if words[i] in _LEAD_WORDS:
+            i += 1
+        elif tuple(words[i : i + 2]) in _LEAD_PAIRS:
+            i += 2
+        else:
+            break
+    return " ".join(words[i:])

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from coach.semantic.classifier import features, predict
+from coach.semantic.examples import semantic_text
 
 FORMAT_VERSION = 2
 KNN = 5  # neighbours averaged on each side of the margin
@@ -76,7 +77,7 @@ class SemanticLayer:
     def embed(self, text: str) -> np.ndarray:
         """One line's embedding, remembered for a while (the prospect's line is scored with
         every rep line that follows it)."""
-        key = " ".join(text.lower().split())
+        key = semantic_text(text)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:

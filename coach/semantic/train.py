@@ -23,7 +23,7 @@ from coach.rules.pack import RulePack
 from coach.semantic.classifier import features, fit_logistic, predict
 from coach.semantic.combine import HISTORY_KINDS
 from coach.semantic.embeddings import EmbeddingStore
-from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe
+from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe, semantic_text
 from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, score_matrix
 from coach.types import Utterance
 
@@ -197,12 +197,11 @@ def train(
         ln.example = replace(ln.example, source=f"call:{ln.call}")
     pool = dedupe([*examples, *(ln.example for ln in cal)])
     lab = example_rule_lines(pool, pack)
-    texts = [e.rep for e in pool] + [e.prospect for e in pool]
-    store.embed(texts + [ln.example.rep for ln in cal] + [ln.example.prospect for ln in cal],
-                encode, progress=progress)
+    texts = [semantic_text(e.rep) for e in pool] + [semantic_text(e.prospect) for e in pool]
+    store.embed(texts, encode, progress=progress)
     t_embed = time.perf_counter() - t0
-    er = store.embed([e.rep for e in pool], encode)
-    ep = store.embed([e.prospect for e in pool], encode)
+    er = store.embed([semantic_text(e.rep) for e in pool], encode)
+    ep = store.embed([semantic_text(e.prospect) for e in pool], encode)
     x = features(er, ep)
     fold = np.array([_fold(e, folds) for e in pool])
     row = {(e.rep.lower(), e.prospect.lower(), e.previous_calls == 0): i for i, e in enumerate(pool)}
