@@ -106,17 +106,26 @@ def test_rule_hits_keep_words_and_the_layer_adds_what_rules_miss(layer) -> None:
     coach.add_utterance(Utterance("prospect", 0, 3, "we tried a tool like yours and it failed"))
     got = coach.add_utterance(Utterance("rep", 3.5, 6, "that's not true"))
     assert got and got[0].kind == "arguing" and got[0].source == "rule" and got[0].trigger
-    coach.add_utterance(Utterance("prospect", 7, 9, "we have never been hacked"))
-    line = "i mean that is a pretty naive way to look at security"
+    assert got[0].score is not None  # the layer scored the rule hit too
+    prospect, line = "we have never been hacked", "i mean that is a pretty naive way to look at security"
     no_layer = LiveCoach(previous_calls=0)
-    no_layer.add_utterance(Utterance("prospect", 7, 9, "we have never been hacked"))
+    no_layer.add_utterance(Utterance("prospect", 7, 9, prospect))
     assert not no_layer.add_utterance(Utterance("rep", 9.5, 13, line))  # no rule has "naive"
+    score = layer.score(line, prospect)["arguing"]
+    assert score.score > 0.5  # the layer sees it; where it cuts is the calibrated threshold
+    # A cut just below this line's score: the card is the layer's, with what it resembles.
+    low = layer.with_thresholds({"arguing": score.score - 1e-3})
+    coach = LiveCoach(previous_calls=0, semantic=low)
+    coach.add_utterance(Utterance("prospect", 7, 9, prospect))
     got = coach.add_utterance(Utterance("rep", 9.5, 13, line))
     assert [f.kind for f in got] == ["arguing"]
     f = got[0]
-    assert f.source == "semantic" and f.score >= layer.kinds["arguing"].threshold
-    assert f.resembles and f.suggestion and f.label == "Arguing"
+    assert f.source == "semantic" and f.score == pytest.approx(score.score, abs=1e-3)
+    assert f.resembles == score.resembles and f.suggestion and f.label == "Arguing"
+    assert f.trigger == ""  # no highlighted words: the card names the example instead
     assert json.loads(json.dumps(f.to_json()))["source"] == "semantic"
+    coach.add_utterance(Utterance("prospect", 14, 16, "we have about forty people on the team"))
+    assert not coach.add_utterance(Utterance("rep", 16.5, 19, "what does a normal week look like"))
 
 
 def test_familiarity_from_the_layer_needs_a_first_call(layer) -> None:
@@ -202,3 +211,94 @@ def test_load_layer_prefers_the_retrained_one(tmp_path: Path, layer) -> None:
     assert got.layer is not None and got.path == tmp_path / "semantic_layer.npz"
     assert "retrained" in got.message
     assert load_layer(tmp_path / "empty").path == SHIPPED_LAYER
+
+
+TEACH = [
+    ("arguing", "your whole way of scheduling is pretty old fashioned to be honest",
+     "we do the schedule on a whiteboard"),
+    ("arguing", "honestly that approach to rostering is way out of date", "we plan shifts on paper"),
+    ("arguing", "your scheduling process is really behind the times",
+     "we use a spreadsheet for the schedule"),
+    ("pressure", "practices that wait on this tend to regret it by the summer", "maybe next year"),
+    ("pressure", "the clinics that put this off usually end up sorry by summer",
+     "we'll revisit in the fall"),
+    ("pressure", "offices that hold off on this nearly always regret it come summer",
+     "not this quarter"),
+]
+MISSED = [  # what the coach misses today; never taught itself, only paraphrased above
+    ("arguing", "honestly your whole approach to scheduling is just outdated",
+     "we schedule with a whiteboard"),
+    ("pressure", "you know the clinics that wait on this usually regret it by summer",
+     "we'll look at it next year"),
+]
+
+
+def _kinds_on(layer, rep: str, prospect: str) -> set[str]:
+    coach = LiveCoach(previous_calls=0, semantic=layer)
+    coach.add_utterance(Utterance("prospect", 0, 2, prospect))
+    return {f.kind for f in coach.add_utterance(Utterance("rep", 3, 5, rep))}
+
+
+def test_teaching_paraphrases_makes_missed_lines_fire(encoder, layer, tmp_path: Path) -> None:
+    """The lead's path: `coach examples add` a few paraphrases, `coach train`, and the lines
+    the coach missed now get a card; the good calls of the corpus stay quiet."""
+    for kind, rep, _ in MISSED:
+        assert kind not in _kinds_on(layer, rep, _)
+    env = dict(os.environ, CALLCOACH_DATA_DIR=str(tmp_path))
+    for kind, rep, prospect in TEACH:
+        r = subprocess.run(
+            [sys.executable, "main.py", "coach", "examples", "add", "--kind", kind, rep,
+             "--prospect", prospect, "--by", "lead"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert r.returncode == 0, r.stderr
+    r = subprocess.run(
+        [sys.executable, "main.py", "coach", "train", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["seconds"]["total"] < 60
+    assert set(report["labelled_lines"]) >= {"before", "after"}
+    taught = SemanticLayer.load(tmp_path / "semantic_layer.npz", encoder)
+    for kind, rep, prospect in MISSED:
+        assert kind in _kinds_on(taught, rep, prospect), (kind, rep)
+        assert taught.score(rep, prospect)[kind].resembles in {t[1] for t in TEACH}
+    from coach.analyze import read_transcript
+
+    for f in sorted((ROOT / "tests" / "corpus").glob("*good*.json")):
+        utts, prev = read_transcript(f)
+        flags = analyze_utterances(utts, prev, semantic=taught).flags
+        assert not [x for x in flags if x.source == "semantic"], (f.name, flags)
+    # analyze (a new process) now uses the retrained layer from the data folder
+    out = subprocess.run(
+        [sys.executable, "main.py", "analyze", "tests/corpus/01_good_discovery.json", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0 and not out.stderr.strip(), out.stderr
+
+
+def test_coach_examples_bad_input_changes_nothing(tmp_path: Path) -> None:
+    env = dict(os.environ, CALLCOACH_DATA_DIR=str(tmp_path))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "main.py", "coach", "examples", *args], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    bad_kind = run("add", "--kind", "shouting", "you are wrong")
+    empty = run("add", "--kind", "arguing", "   ")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("lines:\n  - {rep: 'fine line', kinds: []}\n  - {rep: 'x', kinds: [nope]}\n")
+    imported = run("import", str(broken))
+    for r in (bad_kind, empty, imported):
+        assert r.returncode == 2
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Unknown kind" in bad_kind.stderr and "line of text" in empty.stderr
+    listed = run("list", "--json")
+    assert json.loads(listed.stdout) == []
+    ok = run("add", "--quiet", "sure thing talk thursday")
+    assert ok.returncode == 0
+    exported = tmp_path / "team.yaml"
+    assert run("export", str(exported)).returncode == 0
+    again = run("import", str(exported))
+    assert again.returncode == 0 and "0 examples added, 1 already there" in again.stdout

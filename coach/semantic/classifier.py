@@ -1,10 +1,9 @@
 """Per-kind linear classifiers over sentence embeddings: the features and the fit.
 
-A rep line is judged together with the prospect's line just before it (arguing often lives
-in the pair: "then you set it up wrong" only argues after "we tried a tool like that"). The
-features are the rep line's embedding, the prospect line's, and their element-wise product
-(how the two relate); an L2-regularised logistic regression per kind is fitted by Newton's
-method, so the same data always gives the same weights, in well under a second per kind.
+The features are the rep line's embedding (optionally with the prospect's line before it and
+their element-wise product, see `features`); an L2-regularised logistic regression per kind is
+fitted by Newton's method, so the same data always gives the same weights, in well under a
+second per kind.
 """
 
 from __future__ import annotations
@@ -14,9 +13,20 @@ import numpy as np
 DIM = 384
 
 
-def features(rep: np.ndarray, prospect: np.ndarray) -> np.ndarray:
-    """(n, 384) rep and prospect embeddings -> (n, 3 * 384) float32 features."""
+FEATURES = "rep"  # or "rep+prospect"; chosen by held-out measurement, see below
+
+
+def features(rep: np.ndarray, prospect: np.ndarray, mode: str = FEATURES) -> np.ndarray:
+    """(n, 384) rep and prospect embeddings -> float32 features for the linear model.
+
+    "rep+prospect" adds the prospect line's embedding and the element-wise product of the two
+    (how they relate). Measured on the calibration calls (out of fold) and a blind set, it did
+    not rank better than the rep line alone with this encoder (arguing AP .76 vs .70, the other
+    kinds lower, blind recall equal, more false alarms), so the rep line alone is the default;
+    the examples keep their prospect lines for a model that can use them."""
     rep = np.atleast_2d(rep).astype(np.float32, copy=False)
+    if mode == "rep":
+        return rep
     prospect = np.atleast_2d(prospect).astype(np.float32, copy=False)
     # The product is scaled up so its weights need no larger L2 budget than the others'.
     return np.hstack([rep, prospect, rep * prospect * np.float32(np.sqrt(DIM))])

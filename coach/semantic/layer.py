@@ -23,7 +23,23 @@ from coach.semantic.classifier import features, predict
 from coach.semantic.examples import semantic_text
 
 FORMAT_VERSION = 2
-KNN = 5  # neighbours averaged on each side of the margin
+# Chosen on the calibration calls (out of fold) and blind set 1 (tuned on since): k 3-10 and
+# weights 0-1 gave the same calibration precision; k 8 with a quarter linear model kept the
+# most held-out precision (cross-validated labelled lines P .947) at equal recall.
+KNN = 8  # neighbours averaged on each side of the margin
+LR_WEIGHT = 0.25  # the score: this much of the linear model, the rest of the neighbour margin
+
+
+def feature_mode(layer: SemanticLayer) -> str:
+    """What the layer's linear models read (files before the mode was recorded: by size)."""
+    if "feature_mode" in layer.meta:
+        return layer.meta["feature_mode"]
+    any_model = next(iter(layer.kinds.values()), None)
+    return "rep" if any_model is None or any_model.weights.size == 384 else "rep+prospect"
+
+
+def mix(p_lr, p_nn):
+    return LR_WEIGHT * p_lr + (1.0 - LR_WEIGHT) * p_nn
 SHIPPED_LAYER = Path(__file__).resolve().parents[2] / "resources" / "rules" / "semantic_layer.npz"
 
 
@@ -99,7 +115,7 @@ class SemanticLayer:
         return self.score_vectors(er, ep)
 
     def score_vectors(self, er: np.ndarray, ep: np.ndarray) -> dict[str, Score]:
-        x = features(er, ep)[0]
+        x = features(er, ep, feature_mode(self))[0]
         sims = self.vectors @ np.asarray(er, dtype=np.float32)
         out = {}
         for kind, m in self.kinds.items():
@@ -112,7 +128,7 @@ class SemanticLayer:
                 near, sim = self.texts[i], float(sims[i])
             else:
                 near, sim = "", 0.0
-            out[kind] = Score(kind, 0.5 * (p_lr + float(p_nn)), m.threshold, near, sim)
+            out[kind] = Score(kind, mix(p_lr, float(p_nn)), m.threshold, near, sim)
         return out
 
     def with_thresholds(self, thresholds: dict[str, float]) -> SemanticLayer:
@@ -205,10 +221,10 @@ def knn_margins(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> np.ndarra
 
 def score_matrix(layer: SemanticLayer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
     """Every kind's score for many (rep, prospect) embedding pairs (training reports)."""
-    x = features(er, ep)
+    x = features(er, ep, feature_mode(layer))
     sims = np.asarray(er, dtype=np.float32) @ layer.vectors.T
     out = {}
     for kind, m in layer.kinds.items():
         p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * knn_margins(sims, m.labels) + m.knn_offset)))
-        out[kind] = (0.5 * (predict(x, m.weights, m.bias) + p_nn)).astype(np.float32)
+        out[kind] = mix(predict(x, m.weights, m.bias), p_nn).astype(np.float32)
     return out

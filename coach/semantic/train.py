@@ -20,16 +20,17 @@ import numpy as np
 
 from coach.engine import LiveCoach
 from coach.rules.pack import RulePack
-from coach.semantic.classifier import features, fit_logistic, predict
+from coach.semantic.classifier import FEATURES, features, fit_logistic, predict
 from coach.semantic.combine import HISTORY_KINDS
 from coach.semantic.embeddings import EmbeddingStore
 from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe, semantic_text
-from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, score_matrix
+from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, mix, score_matrix
 from coach.types import Utterance
 
 CALIBRATION = Path(__file__).resolve().parents[2] / "resources" / "coach" / "calibration" / "json"
 TARGET_PRECISION = 0.95
 MIN_THRESHOLD = 0.5
+TAUGHT_WEIGHT = 8  # = the neighbours averaged: one close taught example can carry a margin
 L2 = 0.3  # chosen by out-of-fold average precision on the calibration calls (0.03-10 tried)
 
 
@@ -172,6 +173,18 @@ def evaluate_lines(
     return out
 
 
+def layer_knn() -> int:
+    from coach.semantic import layer
+
+    return layer.KNN
+
+
+def layer_lr_weight() -> float:
+    from coach.semantic import layer
+
+    return layer.LR_WEIGHT
+
+
 def _fold(e: Example, folds: int) -> int:
     # Lines of one call stay together (they share a scenario); single lines spread by text.
     group = e.source if e.source.startswith("call:") else e.rep
@@ -196,13 +209,16 @@ def train(
     for ln in cal:
         ln.example = replace(ln.example, source=f"call:{ln.call}")
     pool = dedupe([*examples, *(ln.example for ln in cal)])
+    # What a lead taught counts TAUGHT_WEIGHT times (in the linear fit and among the nearest
+    # neighbours): a handful of their examples must be able to move the coach.
+    pool += [e for e in pool if e.source == "taught" for _ in range(TAUGHT_WEIGHT - 1)]
     lab = example_rule_lines(pool, pack)
     texts = [semantic_text(e.rep) for e in pool] + [semantic_text(e.prospect) for e in pool]
     store.embed(texts, encode, progress=progress)
     t_embed = time.perf_counter() - t0
     er = store.embed([semantic_text(e.rep) for e in pool], encode)
     ep = store.embed([semantic_text(e.prospect) for e in pool], encode)
-    x = features(er, ep)
+    x = features(er, ep, FEATURES)
     fold = np.array([_fold(e, folds) for e in pool])
     row = {(e.rep.lower(), e.prospect.lower(), e.previous_calls == 0): i for i, e in enumerate(pool)}
     cal_rows = np.array([
@@ -236,7 +252,7 @@ def train(
         a, c = fit_logistic(oof_m[idx, None], y, 1e-3)
         scale, offset = float(a[0]), float(c)
         oof_nn = 1.0 / (1.0 + np.exp(-(scale * oof_m + offset)))
-        oof = (0.5 * (np.nan_to_num(oof_lr, nan=0.0) + oof_nn)).astype(np.float32)
+        oof = mix(np.nan_to_num(oof_lr, nan=0.0), oof_nn).astype(np.float32)
         oof[np.isnan(oof_lr)] = np.nan
         oof_all[kind] = oof
         sc = np.nan_to_num(oof[cal_rows], nan=0.0)
@@ -255,7 +271,10 @@ def train(
         "examples": len(pool),
         "calibration_calls": len(calls),
         "target_precision": target,
-        "features": "rep, prospect, rep*prospect (all-MiniLM-L6-v2)",
+        "feature_mode": FEATURES,
+        "neighbours": layer_knn(),
+        "linear_weight": layer_lr_weight(),
+        "encoder": "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
     }
     layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta)
     oof_layer = _OutOfFold(layer, oof_all)
