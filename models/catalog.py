@@ -5,12 +5,14 @@ sentence encoders (repository pinned to a revision, and size + SHA-256 of every 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from models.errors import ModelError
 
-CATALOG_PATH = Path(__file__).with_name("catalog.json")
+CATALOG_PATH = Path(os.fspath(files("models").joinpath("catalog.json")))
 OFFICIAL_URL = "https://alphacephei.com/vosk/models/{name}.zip"
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import yaml
 
-OPENERS_FILE = Path(__file__).resolve().parents[1] / "resources" / "calling" / "openers.yaml"
+import resources
+
+OPENERS_FILE = resources.path("calling", "openers.yaml")
 _REQUIRED = ("with_action", "without_action", "without_company", "when", "rewrites", "forbidden")
 
 

@@ -29,7 +29,9 @@ from pathlib import Path
 
 import yaml
 
-SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "resources" / "practice"
+import resources
+
+SCRIPTS_DIR = resources.path("practice")
 VOICES = ("slt", "awb", "rms", "kal16", "kal")
 _TOP = {"title", "prospect", "start", "nodes", "description"}
 _NODE = {"say", "listen", "branches", "default", "end"}

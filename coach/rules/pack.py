@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import resources
 from coach.rules.grammar import GrammarError, compile_phrase, compile_phrases, padded
 from coach.rules.kinds import PhraseRule, Rule, build_rule
 from coach.rules.yamlmarks import LineDict, RulePackError, load_yaml
 
-DEFAULT_PACK = Path(__file__).resolve().parents[2] / "resources" / "rules"
+DEFAULT_PACK = resources.path("rules")
 
 THRESHOLD_KEYS = (
     "talk_ratio_target",  # rep share of talk time to aim for

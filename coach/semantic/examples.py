@@ -20,8 +20,10 @@ from pathlib import Path
 
 import yaml
 
+import resources
+
 PHRASE_KINDS = ("arguing", "pressure", "vague_language", "false_familiarity", "content_dump")
-SHIPPED_EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "coach" / "examples"
+SHIPPED_EXAMPLES = resources.path("coach", "examples")
 
 
 class ExampleError(ValueError):

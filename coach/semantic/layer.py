@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+import resources
 from coach.semantic.classifier import features, predict
 from coach.semantic.examples import semantic_text
 
@@ -40,7 +41,7 @@ def feature_mode(layer: SemanticLayer) -> str:
 
 def mix(p_lr, p_nn):
     return LR_WEIGHT * p_lr + (1.0 - LR_WEIGHT) * p_nn
-SHIPPED_LAYER = Path(__file__).resolve().parents[2] / "resources" / "rules" / "semantic_layer.npz"
+SHIPPED_LAYER = resources.path("rules", "semantic_layer.npz")
 
 
 class Encoder(Protocol):

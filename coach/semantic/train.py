@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+import resources
 from coach.engine import LiveCoach
 from coach.rules.pack import RulePack
 from coach.semantic.classifier import FEATURES, features, fit_logistic, predict
@@ -27,7 +28,7 @@ from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe
 from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, mix, score_matrix
 from coach.types import Utterance
 
-CALIBRATION = Path(__file__).resolve().parents[2] / "resources" / "coach" / "calibration" / "json"
+CALIBRATION = resources.path("coach", "calibration", "json")
 TARGET_PRECISION = 0.95
 MIN_THRESHOLD = 0.5
 TAUGHT_WEIGHT = 8  # = the neighbours averaged: one close taught example can carry a margin

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-STYLE_DIR = Path(__file__).resolve().parents[2] / "resources" / "style"
+import resources
+
+STYLE_DIR = resources.path("style")
 INK = "#1f2937"
 
 
