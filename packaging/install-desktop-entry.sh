@@ -14,9 +14,9 @@ exec "$ROOT/.venv/bin/python" "$ROOT/main.py" "\$@"
 LAUNCHER
 chmod 755 "$BIN/callcoach"
 sed "s|^Exec=callcoach|Exec=$BIN/callcoach|; s|^TryExec=callcoach|TryExec=$BIN/callcoach|" \
-  packaging/callcoach.desktop > "$DATA/applications/callcoach.desktop"
-cp packaging/callcoach.svg "$DATA/icons/hicolor/scalable/apps/callcoach.svg"
-cp packaging/callcoach.metainfo.xml "$DATA/metainfo/callcoach.metainfo.xml"
+  resources/desktop/callcoach.desktop > "$DATA/applications/callcoach.desktop"
+cp resources/desktop/callcoach.svg "$DATA/icons/hicolor/scalable/apps/callcoach.svg"
+cp resources/desktop/callcoach.metainfo.xml "$DATA/metainfo/callcoach.metainfo.xml"
 if command -v update-desktop-database >/dev/null; then
   update-desktop-database "$DATA/applications" || true
 fi

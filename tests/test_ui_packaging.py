@@ -19,12 +19,12 @@ def _entry(path: Path) -> configparser.SectionProxy:
 
 
 def test_desktop_entry_handles_tel_and_sip_links() -> None:
-    e = _entry(ROOT / "packaging" / "callcoach.desktop")
+    e = _entry(ROOT / "resources" / "desktop" / "callcoach.desktop")
     mimes = set(filter(None, e["MimeType"].split(";")))
     assert {"x-scheme-handler/tel", "x-scheme-handler/sip", "x-scheme-handler/sips"} <= mimes
     assert e["Exec"].endswith("%u")  # the link is passed as one URI argument
     assert e["Type"] == "Application" and e["Icon"] == "callcoach"
-    assert (ROOT / "packaging" / "callcoach.svg").read_text().startswith("<svg")
+    assert (ROOT / "resources" / "desktop" / "callcoach.svg").read_text().startswith("<svg")
 
 
 def test_installer_writes_launcher_and_entry(tmp_path: Path) -> None:
