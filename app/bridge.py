@@ -3,14 +3,14 @@
 Engine listeners, ASR workers, the live coach and background tasks call `Bridge.post(event)`
 from whatever thread they run on. The event crosses to the GUI thread through one queued
 connection (so order is kept) and is re-emitted there as a typed signal. Widgets connect only
-to these signals, never to engine or coach objects. Events are matched by class name so this
-module depends on the vocabulary, not on the modules that define it.
+to these signals, never to engine or coach objects. Events are matched by type: the engine's
+(softphone.protocol) and a call session's (calling.events).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -27,11 +27,13 @@ class Bridge(QObject):
     callMediaChanged = Signal(object)
     dtmfReceived = Signal(object)
     audioStatsUpdated = Signal(object)
-    # live coach
+    # a call session (calling.events)
+    sessionStateChanged = Signal(object)
+    coachStarted = Signal(object)
     utteranceFinalized = Signal(object)
     flagRaised = Signal(object)
     positiveMarked = Signal(object)
-    callAnalyzed = Signal(object)
+    callEnded = Signal(object)
     # app
     modelStateChanged = Signal(str, str)  # state: "loading"|"ready"|"missing"|"error", sentence
     contactLoaded = Signal(object)  # ContactSummary for the card at call start
@@ -41,29 +43,11 @@ class Bridge(QObject):
 
     _posted = Signal(object)
 
-    _BY_NAME: ClassVar[dict[str, str]] = {
-        "EngineStarted": "engineStarted",
-        "EngineCrashed": "engineCrashed",
-        "_EngineOff": "engineCrashed",
-        "RegistrationChanged": "registrationChanged",
-        "IncomingCall": "incomingCall",
-        "CallStateChanged": "callStateChanged",
-        "CallMediaChanged": "callMediaChanged",
-        "DtmfReceived": "dtmfReceived",
-        "AudioStatsUpdated": "audioStatsUpdated",
-        "UtteranceFinalized": "utteranceFinalized",
-        "Utterance": "utteranceFinalized",
-        "FlagRaised": "flagRaised",
-        "Flag": "flagRaised",
-        "PositiveMark": "positiveMarked",
-        "PositiveMarked": "positiveMarked",
-        "CallAnalyzed": "callAnalyzed",
-    }
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._posted.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.delivered = 0
+        self._signals = _signals_by_type(self)
 
     def post(self, event: Any) -> None:
         """Thread-safe: hand a core event to the GUI thread. Never raises into the sender."""
@@ -90,17 +74,42 @@ class Bridge(QObject):
             elif isinstance(event, _Call):
                 event.fn(*event.args)
             else:
-                name = self._BY_NAME.get(type(event).__name__)
-                if name is None:
+                signal = self._signals.get(type(event))
+                if signal is None:
                     log.debug("bridge: no signal for %s", type(event).__name__)
                     return
-                getattr(self, name).emit(event)
+                signal.emit(event)
         except Exception:  # a widget that raises must not stop the next event
             log.exception("bridge: a receiver of %s raised", type(event).__name__)
 
     def call_soon(self, fn: Any, *args: Any) -> None:
         """Thread-safe: run fn(*args) on the GUI thread (results of background work)."""
         self.post(_Call(fn, args))
+
+
+def _signals_by_type(b: Bridge) -> dict[type, Any]:
+    """Each core event type and the signal that carries it to the GUI thread."""
+    from app.lifecycle import EngineUnavailable
+    from calling import events as ev
+    from softphone import protocol as p
+
+    return {
+        p.EngineStarted: b.engineStarted,
+        p.EngineCrashed: b.engineCrashed,
+        EngineUnavailable: b.engineCrashed,
+        p.RegistrationChanged: b.registrationChanged,
+        p.IncomingCall: b.incomingCall,
+        p.CallStateChanged: b.callStateChanged,
+        p.CallMediaChanged: b.callMediaChanged,
+        p.DtmfReceived: b.dtmfReceived,
+        p.AudioStatsUpdated: b.audioStatsUpdated,
+        ev.SessionStateChanged: b.sessionStateChanged,
+        ev.LiveCoachStarted: b.coachStarted,
+        ev.UtteranceFinalized: b.utteranceFinalized,
+        ev.FlagRaised: b.flagRaised,
+        ev.PositiveMarkRaised: b.positiveMarked,
+        ev.CallEnded: b.callEnded,
+    }
 
 
 class _Problem:

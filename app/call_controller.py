@@ -1,7 +1,10 @@
 """What the window does: dial, answer, hang up, hold, mute, DTMF, transfer — and what it shows.
 
-Connects the bridge's signals to the widgets and the widgets' requests to the engine. Every
-engine command runs on the `engine-commands` worker and every history read on the `ui-io`
+A call is a headless `calling.session.CallSession`: it writes the history row, records, runs
+the live coach and ends the call. This controller only starts one per call (dialled, ringing,
+or handed over by the dialer queue through `show_queue_call`) and shows it: the session's
+events reach it through the bridge (by type), its partials, levels and metrics are polled at
+~15 Hz. Engine commands run on the `engine-commands` worker and history reads on the `ui-io`
 worker, so nothing here waits on SIP, audio, Vosk or SQLite. One call at a time is shown; a
 second incoming call while busy is declined with 486 (busy here).
 """
@@ -9,30 +12,19 @@ second incoming call while busy is declined with 486 (busy here).
 from __future__ import annotations
 
 import logging
-import time
-import uuid as uuidlib
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
 from app import history_rows
-from app.call_records import (
-    finalize_recording,
-    finish_row,
-    mark_connected,
-    save_session,
-    set_recording,
-    start_call_row,
-)
-from app.live_session import LiveSession, make_coach
 from app.ringer import Ringer
 from app.settings import Settings
-from coach.library.store import record_live
+from calling.session import CallSession
+from softphone.protocol import EngineCrashed
 from softphone.ui.numbers import number_from_uri
 
 log = logging.getLogger(__name__)
-
-LIVE_STATES = ("calling", "ringing", "early", "connected", "held", "incoming")
 
 
 class CallController(QObject):
@@ -40,27 +32,25 @@ class CallController(QObject):
         super().__init__(window)
         self.w, self.bridge, self.sv, self.settings = window, bridge, services, settings
         self.page = window.phone
-        self.call_id: str | None = None  # the engine's id of the call on screen
-        self.pending_dial = False  # make_call sent, id not back yet
-        self.db_uuid: str | None = None
+        self.session: CallSession | None = None  # the call on screen, until it disconnects
         self.last_uuid: str | None = None  # the call that ended last (for "Review this call")
         self.remote = ("", "")  # (number or uri, name)
-        self.previous_calls: int | None = None
-        self.session: LiveSession | None = None
-        self.state = "idle"
+        self._ending: dict[str, CallSession] = {}  # disconnected, still writing its rows
         self.poll = QTimer(self)
         self.poll.setInterval(66)  # ~15 Hz: partials, gauges, levels
         self.poll.timeout.connect(self._poll)
         self.ringer = Ringer()
 
         b = bridge
-        b.callStateChanged.connect(self._on_call_state)
+        b.sessionStateChanged.connect(self._on_session_state)
+        b.coachStarted.connect(self._on_coach_started)
+        b.callEnded.connect(self._on_call_ended)
         b.callMediaChanged.connect(self._on_media)
         b.incomingCall.connect(self._on_incoming)
         b.engineCrashed.connect(self._on_engine_crashed)
         b.utteranceFinalized.connect(self._on_utterance)
         b.flagRaised.connect(self._on_flag)
-        b.positiveMarked.connect(self.page.coach.add_positive)
+        b.positiveMarked.connect(self._on_positive)
         b.problemOccurred.connect(self._on_problem)
         b.dialRequested.connect(self.dial_text)
 
@@ -83,6 +73,29 @@ class CallController(QObject):
         self._apply_live_kinds()
         self.refresh_history()
 
+    # -- what is on screen -----------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        """The state of the call on screen ("idle" when there is none)."""
+        return self.session.state if self.session is not None else "idle"
+
+    @property
+    def call_id(self) -> str | None:
+        """The engine's id of the call on screen."""
+        return self.session.call_id if self.session is not None else None
+
+    @property
+    def db_uuid(self) -> str | None:
+        """The history row of the call on screen."""
+        return self.session.uuid if self.session is not None else None
+
+    def busy(self, except_call: str | None = None) -> bool:
+        """Is a call (other than `except_call`) on screen?"""
+        return self.session is not None and self.session.call_id != except_call
+
+    def _mine(self, event: Any) -> bool:
+        return self.session is not None and event.call == self.session.uuid
+
     # -- commands --------------------------------------------------------------------------
     def _command(self, fn: Any, on_error: Any = None) -> None:
         engine = self.sv.engine
@@ -96,6 +109,35 @@ class CallController(QObject):
         if cid is not None:
             self._command(lambda e: fn(e, cid))
 
+    def _report(self, fut: Future) -> None:
+        """A session command's failure becomes a sentence in the status bar."""
+
+        def done(f: Future) -> None:
+            e = f.exception()
+            if e is not None:
+                from app.tasks import sentence_for
+
+                self.bridge.problem(sentence_for(e))
+
+        fut.add_done_callback(done)
+
+    def _new_session(self) -> CallSession:
+        from app.db import data_dir
+
+        sv = self.sv
+        session = CallSession(
+            sv.engine,
+            store=sv.store,
+            data_dir=data_dir() if sv.store is not None else None,
+            model=lambda: sv.model,  # it may finish loading before the call connects
+            semantic=sv.semantic_layer,
+            coach_settings=self.settings,
+            rep=self.settings.rep_name,
+        )
+        session.add_listener(self.bridge.post)
+        self.session = session
+        return session
+
     def dial_text(self, text: str) -> None:
         """A tel:/sip: handed over by another process (or a test)."""
         self.w.show_page("phone")
@@ -103,7 +145,7 @@ class CallController(QObject):
         self.page.dialer.dial()
 
     def dial(self, target: Any, name: str) -> None:
-        if self.state in LIVE_STATES:
+        if self.session is not None:
             self._on_problem("Finish the current call before dialling another.")
             return
         acct = self.settings.account()
@@ -115,58 +157,49 @@ class CallController(QObject):
             self._on_problem("The phone engine is still starting — try again in a moment.")
             return
         number = target.dial
-        self._begin_call(number, name, "calling", "outbound", uri)
+        session = self._new_session()
+        self._show_call(number, name, "calling")
         self.page.dialer.clear()  # the list below goes back to recents for the next call
-        self.pending_dial = True
         acct_id = acct.id if acct and not target.is_uri else None
+        session.dial(uri, number, name, acct_id)  # a failure ends the session with a sentence
 
-        def started(call_id: str) -> None:
-            self.pending_dial = False
-            if self.call_id is None and self.state in LIVE_STATES:
-                self.call_id = call_id
+    def show_queue_call(self, call_id: str, uuid: str | None, number: str, name: str) -> bool:
+        """Show (and coach) a call the dialer queue placed, on the queue's history row.
+        False when another call is on screen."""
+        if self.session is not None:
+            return False
+        self._new_session().adopt(call_id, uuid, number, name)
+        self._show_call(number, name, "calling")
+        return True
 
-        def failed(sentence: str) -> None:
-            self.pending_dial = False
-            self._ended(sentence, status="failed")
+    def queue_call_connected(self, call_id: str) -> None:
+        """The queue saw its call connect (the session may have been handed it too late to)."""
+        if self.session is not None and self.session.call_id == call_id:
+            self.session.mark_connected()
 
-        record = self._record_path()
-        self.sv.commands.submit(
-            lambda: self.sv.engine.make_call(uri, acct_id, record), started, failed
-        )
+    def release_queue_call(self, call_id: str, sentence: str) -> None:
+        """The queue is done with its call: if it is still on screen, it ends now."""
+        if self.session is not None and self.session.call_id == call_id:
+            self.session.end(sentence or "Call ended.")
 
     def answer(self, call_id: str) -> None:
         self.ringer.stop()
-        self.call_id = call_id
-        record = self._record_path()
-        self._command(lambda e: e.answer(call_id, record))
-
-    def _record_path(self) -> str | None:
-        """Where the engine writes this call's stereo WAV (converted to FLAC after the call)."""
-        if self.sv.store is None or not self.db_uuid:
-            return None
-        from app.db import data_dir
-
-        path = data_dir() / "recordings" / f"live-{self.db_uuid}.wav"
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        self.sv.store.submit(set_recording, self.db_uuid, str(path))
-        return str(path)
+        if self.session is not None and self.session.call_id == call_id:
+            self._report(self.session.answer())
 
     def reject(self, call_id: str) -> None:
         self.ringer.stop()
-        self._command(lambda e: e.reject(call_id, 486))
-        if self.call_id == call_id:
-            self._ended("You declined the call.")
+        if self.session is not None and self.session.call_id == call_id:
+            self._report(self.session.reject(486))
+        else:
+            self._command(lambda e: e.reject(call_id, 486))
 
     def hangup(self) -> None:
         if self.w.incoming.isVisible():
             self.w.incoming.reject()
             return
-        if self.state not in LIVE_STATES:
-            return
-        if self.call_id is None:
-            self._ended("Call cancelled.")
-            return
-        self._on_call(lambda e, cid: e.hangup(cid))
+        if self.session is not None:
+            self._report(self.session.hangup())
 
     def _hold(self, on: bool) -> None:
         self._on_call(lambda e, cid: e.hold(cid) if on else e.resume(cid))
@@ -181,27 +214,32 @@ class CallController(QObject):
             return
         self._on_call(lambda e, cid: e.transfer(cid, uri))
 
+    def shutdown(self) -> None:
+        """At exit: end the call on screen and any still writing; no session thread is left."""
+        self.poll.stop()
+        sessions = [s for s in (self.session, *self._ending.values()) if s is not None]
+        self.session = None
+        self._ending.clear()
+        for s in sessions:
+            s.remove_listener(self.bridge.post)
+            s.end("Call Coach closed.")
+            s.close()
+
     # -- call view -------------------------------------------------------------------------
-    def _begin_call(self, number: str, name: str, state: str, direction: str, uri: str) -> None:
-        self.state = state
+    def _show_call(self, number: str, name: str, state: str) -> None:
         self.remote = (number, name)
-        self.previous_calls = None
         self.page.transcript.clear()
         self.page.coach.reset()
         self.page.contact.hide()
         self.page.controls.show_call(name, number)
         self.page.controls.set_state(state)
         self.page.show_call_view(True)
-        self.db_uuid = str(uuidlib.uuid4())
-        if self.sv.store is not None:
-            self.sv.store.submit(start_call_row, self.db_uuid, direction, number, uri, name,
-                                 time.time(), self.settings.rep_name)  # fmt: skip
         self.sv.read(lambda db: history_rows.summary(db, number, name), self._show_summary)
 
     def _show_summary(self, summary: Any) -> None:
-        if summary.number != self.remote[0]:
+        if self.session is None or summary.number != self.remote[0]:
             return
-        self.previous_calls = summary.previous_calls
+        self.session.previous_calls = summary.previous_calls  # the coach starts on connect
         if summary.name and not self.remote[1]:
             self.remote = (self.remote[0], summary.name)
             self.page.controls.show_call(summary.name, self.remote[0])
@@ -221,90 +259,47 @@ class CallController(QObject):
         if ev.call_id == self.call_id and ev.security:
             self.page.controls.set_security(ev.security, ev.srtp)
 
-    def _on_call_state(self, ev: Any) -> None:
-        if self.call_id is None and (self.pending_dial or self.state in LIVE_STATES):
-            self.call_id = ev.call_id
-        if ev.call_id != self.call_id:
+    def _on_session_state(self, ev: Any) -> None:
+        if not self._mine(ev):
             return
-        state = ev.state
-        if ev.direction == "incoming" and state in ("calling", "ringing", "early"):
-            state = "incoming"  # the rep's side of a ringing inbound call
-        self.state = state
-        self.page.controls.set_state(state, ev.sentence)
-        if ev.state == "connected":
-            if self.db_uuid and self.sv.store is not None:
-                self.sv.store.submit(mark_connected, self.db_uuid, time.time())
-            self._start_session()
-        elif ev.state == "disconnected":
-            self._ended(ev.sentence, ev.status_code, ev.reason)
+        self.page.controls.set_state(ev.state, ev.sentence)
+        if ev.state == "disconnected":
+            self._disconnected()
 
-    def _ended(self, sentence: str, code: int | None = None, reason: str = "",
-               status: str | None = None) -> None:  # fmt: skip
-        self.state = "disconnected"
-        self.page.controls.set_state("disconnected", sentence)
+    def _disconnected(self) -> None:
+        """The call is over on screen; its session finishes writing in the background."""
+        session, self.session = self.session, None
         self.w.incoming.hide()
         self.sv.io.submit(self.ringer.stop)
-        self.call_id = None
         self.poll.stop()
-        session, self.session = self.session, None
-        uuid, self.db_uuid = self.db_uuid, None
-        self.last_uuid = uuid or self.last_uuid
-        store = self.sv.store
-
-        def finish() -> None:
-            if session is not None:
-                session.stop()
-            if uuid and store is not None:
-                store.submit(finish_row, uuid, time.time(), code, reason, status)
-                store.submit(finalize_recording, uuid)
-                if session is not None and session.persist is None:
-                    store.submit(save_session, uuid, session)
-                store.flush(10)  # so the recents read that follows sees this call
-
-        self.sv.io.submit(finish, lambda _: self.refresh_history())
+        self.page.transcript.set_partials({})
         if session is not None:
-            self.page.transcript.set_partials({})
+            self.last_uuid = session.uuid
+            self._ending[session.uuid] = session
 
-    def _start_session(self) -> None:
-        if self.session is not None or self.sv.engine is None:
+    def _on_call_ended(self, ev: Any) -> None:
+        session = self._ending.pop(ev.call, None)
+        if session is None:
             return
-        kinds = set(self.settings.live_flags) or None
-        persist = None
-        if self.sv.store is not None and self.db_uuid:
-            store, uuid = self.sv.store, self.db_uuid
+        self.sv.io.submit(session.close, lambda _: self.refresh_history())
 
-            def persist(**rows: Any) -> None:  # on the live-coach thread, as results come
-                store.submit(record_live, uuid, **rows)
-
-        session = LiveSession(
-            self.sv.engine, self.bridge, model=self.sv.model, live_kinds=kinds, persist=persist
-        )
-        self.session = session
-        settings, previous = self.settings, self.previous_calls
-        semantic = self.sv.semantic_layer()  # None while it loads: the rules alone
-
-        def start() -> float:
-            session.coach, limit = make_coach(settings, previous, semantic)
-            session.start()
-            return limit
-
-        self.sv.io.submit(start, lambda limit: self._session_started(session, limit))
-        self.poll.start()
-
-    def _session_started(self, session: LiveSession, monologue_limit: float) -> None:
-        self.page.coach.gauges.monologue_limit = monologue_limit
-        if session.error:
-            self._on_problem(session.error)
-        elif self.sv.model is None:
+    def _on_coach_started(self, ev: Any) -> None:
+        if not self._mine(ev):
+            return
+        self.page.coach.gauges.monologue_limit = ev.monologue_limit
+        if ev.error:
+            self._on_problem(ev.error)
+        elif not ev.transcribing:
             self.page.transcript.empty.setText(
                 "The live transcript is off until the speech model is installed (Settings)."
             )
+        self.poll.start()
 
     def _poll(self) -> None:
         s = self.session
-        if s is None:
+        snap = s.snapshot() if s is not None else None
+        if snap is None:
             return
-        snap = s.snapshot()
         self.page.transcript.set_partials(snap["partials"])
         self.page.controls.set_levels(snap["levels"])
         m = snap["metrics"]
@@ -320,22 +315,32 @@ class CallController(QObject):
                 mono += max(0.0, snap["call_time"] - float(monos[-1]["end"]))
             self.page.coach.update_metrics(m, mono)
 
-    def _on_utterance(self, u: Any) -> None:
-        self.page.transcript.add_final(u.speaker, u.text, u.start)
+    def _shown(self, ev: Any) -> bool:
+        """An event of the call on screen, or of the one that just ended (its last lines)."""
+        return self._mine(ev) or ev.call == self.last_uuid
 
-    def _on_flag(self, f: Any) -> None:
-        if self.page.coach.add_flag(f):
-            self.page.transcript.mark_flagged(f.speaker, f.start)
+    def _on_utterance(self, ev: Any) -> None:
+        if self._shown(ev):
+            u = ev.utterance
+            self.page.transcript.add_final(u.speaker, u.text, u.start)
+
+    def _on_flag(self, ev: Any) -> None:
+        if self._shown(ev) and self.page.coach.add_flag(ev.flag):
+            self.page.transcript.mark_flagged(ev.flag.speaker, ev.flag.start)
+
+    def _on_positive(self, ev: Any) -> None:
+        if self._shown(ev):
+            self.page.coach.add_positive(ev.mark)
 
     # -- incoming, status ------------------------------------------------------------------
     def _on_incoming(self, ev: Any) -> None:
-        if self.state in LIVE_STATES:
+        if self.session is not None:
             self._command(lambda e: e.reject(ev.call_id, 486))
             return
         number = number_from_uri(ev.remote_uri)
         name = ev.display_name or self.page.dialer.contact_name_for(number)
-        self.call_id = ev.call_id
-        self._begin_call(number, name, "incoming", "inbound", ev.remote_uri)
+        self._new_session().ring(ev.call_id, number, name, ev.remote_uri)
+        self._show_call(number, name, "incoming")
         self.w.incoming.ring(ev.call_id, name, number)
         self.w.tray.incoming(name, number)
         self.ringer.start(self.settings.ring_device)
@@ -343,17 +348,17 @@ class CallController(QObject):
     def _on_engine_crashed(self, ev: Any) -> None:
         reason = getattr(ev, "reason", "") or "The phone engine stopped."
         self.w.status.set_registration("Phone engine stopped — restarting…", "bad")
-        if self.state in LIVE_STATES:
-            self._ended(reason)
+        if self.session is not None:
+            self.session.end(reason)
         self._on_problem(reason)
-        if type(ev).__name__ == "EngineCrashed" and self.sv.engine is not None:
+        if isinstance(ev, EngineCrashed) and self.sv.engine is not None:
             # the window, coach and history carry on; the engine comes back with its accounts
             self.sv.commands.submit(self.sv.restart_engine)
 
     def _on_problem(self, sentence: str) -> None:
         log.info("shown to the rep: %s", sentence)
         self.w.statusBar().showMessage(sentence, 8000)
-        if self.state not in LIVE_STATES:
+        if self.session is None:
             self.page.idle.show_last_call(sentence)
 
     def _on_dismissed(self, flag: Any, count: int) -> None:
@@ -367,7 +372,7 @@ class CallController(QObject):
         engine = self.sv.engine
         if engine is None:
             return
-        if self.state not in LIVE_STATES and self.sv.engine_config_changed():
+        if self.session is None and self.sv.engine_config_changed():
             # transport, SRTP or devices changed: the engine restarts (between calls only)
             self.w.status.set_registration("Applying the new phone settings…", "warn")
             self.sv.commands.submit(self.sv.apply_engine_config, None, self._on_problem)

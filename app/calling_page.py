@@ -3,9 +3,10 @@ on it and work it in the queue view; the practice partner is one button away.
 
 The queue (`softphone.dialer_queue.DialerQueue`) dials with the app's running engine and
 writes from its own worker thread through its own database connection. Its calls are handed
-to the call controller as they start ("adopted"): the Phone page shows the live call view and
-the coach runs, with its transcript and flags stored on the queue's call row, and a call on
-the Phone page is refused while a queue call is up (and the other way round).
+to the call controller as they start (`CallController.show_queue_call`): a CallSession takes
+the call over on the queue's call row, the Phone page shows the live call view and the coach
+runs, and a call on the Phone page is refused while a queue call is up (and the other way
+round).
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.dialer_queue import IN_CALL
 from softphone.errors import SoftphoneError
 
 log = logging.getLogger(__name__)
-
-IN_CALL = ("dialing", "ringing", "connected")
 
 
 def list_rows(db: Any) -> list[dict]:
@@ -268,6 +268,7 @@ class CallingPage(QWidget):
         """On the queue's worker, between its call row and make_call: where the engine writes
         the call's stereo WAV (the controller turns it into the library's FLAC at the end)."""
         from app.db import data_dir
+        from calling.records import recording_path
         from softphone import history
 
         if q.call_db_id is None:
@@ -275,8 +276,7 @@ class CallingPage(QWidget):
         row = q.db.execute("SELECT uuid FROM calls WHERE id = ?", [q.call_db_id]).fetchone()
         if row is None:
             return None
-        path = data_dir() / "recordings" / f"live-{row[0]}.wav"
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path = recording_path(data_dir(), row[0])
         with q.db.atomic():
             history.set_recording(q.db, q.call_db_id, str(path))
         return str(path)
@@ -285,9 +285,7 @@ class CallingPage(QWidget):
 
     def _controller_busy(self) -> bool:
         c = self.controller
-        from app.call_controller import LIVE_STATES
-
-        return c is not None and c.state in LIVE_STATES and c.call_id != self._adopted
+        return c is not None and c.busy(except_call=self._adopted)
 
     def _on_queue_event(self, event: Any) -> None:
         """On the queue's worker thread: hand what the GUI needs over to it."""
@@ -304,37 +302,24 @@ class CallingPage(QWidget):
             self.sv.bridge.call_soon(self._release, event.sentence)
 
     def _adopt(self, call_id: str, number: str, name: str, uuid: str | None) -> None:
-        from app import history_rows
-        from app.call_controller import LIVE_STATES
-
         c, q = self.controller, self.queue
-        if c is None or q is None or q.engine_call != call_id or c.state in LIVE_STATES:
+        if c is None or q is None or q.engine_call != call_id:
             return
-        # What CallController._begin_call does, on the queue's call row instead of a new one.
-        c.state, c.remote, c.previous_calls = "calling", (number, name), None
-        page = c.page
-        page.transcript.clear()
-        page.coach.reset()
-        page.contact.hide()
-        page.controls.show_call(name, number)
-        page.controls.set_state("calling")
-        page.show_call_view(True)
-        c.db_uuid, c.call_id = uuid, call_id
-        self._adopted = call_id
-        c.sv.read(lambda db: history_rows.summary(db, number, name), c._show_summary)
+        if c.show_queue_call(call_id, uuid, number, name):
+            self._adopted = call_id
 
     def _connected(self) -> None:
+        if self._adopted and self.controller is not None:
+            self.controller.queue_call_connected(self._adopted)
         if self._adopted and self.coach_box.isChecked() and self.main is not None:
             self._showing_coach = True
             self.main.show_page("phone")
 
     def _release(self, sentence: str) -> None:
-        from app.call_controller import LIVE_STATES
-
         c, adopted = self.controller, self._adopted
         self._adopted = None
-        if c is not None and adopted and c.call_id == adopted and c.state in LIVE_STATES:
-            c._ended(sentence or "Call ended.")  # its disconnected event came before the hand-over
+        if c is not None and adopted:
+            c.release_queue_call(adopted, sentence)  # if its disconnected event came first
         if self._showing_coach and self.main is not None:
             self._showing_coach = False
             self.main.show_page("calling")  # the outcome is chosen here

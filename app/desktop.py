@@ -181,9 +181,7 @@ class DesktopApp:
                 calling.shutdown()
             except Exception:
                 log.exception("stopping the calling session failed")
-        if c.session is not None:
-            c.session.stop()
-            c.session = None
+        c.shutdown()  # the call's session writes its last rows before the store stops
         try:
             self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64()).decode()
             save_settings(self.settings)

@@ -68,7 +68,7 @@ class Services:
         if self.use_engine:
             self.commands.submit(self._start_engine)
         else:
-            self.bridge.post(_EngineOff("No phone engine in this session."))
+            self.bridge.post(EngineUnavailable("No phone engine in this session."))
         if self.use_model:
             self._start_model()
         else:
@@ -131,7 +131,9 @@ class Services:
                 self.bridge.call_soon(fn)
         except Exception as e:
             log.exception("the phone engine did not start")
-            self.bridge.post(_EngineOff(f"The phone engine did not start: {sentence_for(e)}"))
+            self.bridge.post(
+                EngineUnavailable(f"The phone engine did not start: {sentence_for(e)}")
+            )
 
     def engine_config_changed(self) -> bool:
         """Would the settings give the engine a different configuration? (Never when the
@@ -166,7 +168,9 @@ class Services:
         if engine is None or self._stopping:
             return
         if self.restarts >= MAX_RESTARTS:  # a crash loop: stop trying, say so once
-            self.bridge.post(_EngineOff("The phone engine keeps stopping; restart Call Coach."))
+            self.bridge.post(
+                EngineUnavailable("The phone engine keeps stopping; restart Call Coach.")
+            )
             return
         self.engine_ready.clear()
         try:
@@ -174,7 +178,9 @@ class Services:
             engine.start()
         except Exception as e:
             log.exception("the phone engine could not be restarted")
-            self.bridge.post(_EngineOff(f"The phone engine could not restart: {sentence_for(e)}"))
+            self.bridge.post(
+                EngineUnavailable(f"The phone engine could not restart: {sentence_for(e)}")
+            )
             return
         self.engine_ready.set()
         self.restarts += 1
@@ -381,8 +387,9 @@ def _on(runner: TaskRunner, fn: Callable[[], Any], timeout: float = 30.0) -> Any
     return fut.result(timeout)
 
 
-class _EngineOff:
-    """The engine is not running; carries a sentence for the status bar."""
+class EngineUnavailable:
+    """The engine is not running (never started, or gave up restarting); carries a sentence
+    for the status bar. The bridge shows it like an engine crash."""
 
     def __init__(self, sentence: str) -> None:
         self.reason = sentence

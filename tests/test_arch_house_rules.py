@@ -1,4 +1,9 @@
-"""House rules that keep the core headless and the packages apart (STYLE.md 1, DESIGN.md)."""
+"""House rules that keep the core headless and the packages apart (STYLE.md 1, DESIGN.md).
+
+softphone/ and coach/ never import each other nor calling/; calling/ (the calling domain,
+where the two meet during a call) may import both but never Qt nor the app layer; none of
+the three imports Qt outside a ui/ folder.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_PACKAGES = ("softphone", "coach")
+CORE_PACKAGES = ("softphone", "coach", "calling")
 QT_NAMES = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
 
 
@@ -41,6 +46,20 @@ def test_softphone_and_coach_do_not_import_each_other() -> None:
     offenders = []
     for pkg, other in (("softphone", "coach"), ("coach", "softphone")):
         offenders += [str(p.relative_to(ROOT)) for p in _modules(pkg) if other in _imports(p)]
+    assert not offenders, offenders
+
+
+def test_calling_sits_between_the_core_and_the_app() -> None:
+    """softphone/ and coach/ never import calling/; calling/ never imports the app layer."""
+    offenders = [
+        f"{p.relative_to(ROOT)} imports calling"
+        for pkg in ("softphone", "coach")
+        for p in _modules(pkg)
+        if "calling" in _imports(p)
+    ]
+    offenders += [
+        f"{p.relative_to(ROOT)} imports app" for p in _modules("calling") if "app" in _imports(p)
+    ]
     assert not offenders, offenders
 
 

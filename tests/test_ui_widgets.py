@@ -176,8 +176,8 @@ def test_contact_summary_sentence_and_uri_numbers() -> None:
 
 
 def test_rep_monologue_setting_overrides_the_rule_pack_limit() -> None:
-    from app.live_session import make_coach
     from app.settings import Settings
+    from calling.live import make_coach
     from coach.rules.kinds import MonologueRule
 
     coach, limit = make_coach(Settings(), previous_calls=0)

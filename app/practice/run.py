@@ -92,22 +92,17 @@ class PeerProcess:
                 self.proc.wait()
 
 
-class _FlagForwarder:
-    """The live session's bridge: coach flags become practice events."""
+def _flag_events(on_event: Callable[[Event], None]) -> Callable[[Any], None]:
+    """The live pipeline's listener: coach flags become practice events."""
+    from calling.events import FlagRaised
 
-    def __init__(self, on_event: Callable[[Event], None]) -> None:
-        self.on_event = on_event
+    def publish(event: Any) -> None:
+        if isinstance(event, FlagRaised):
+            f = event.flag
+            on_event({"event": "flag", "kind": f.kind, "text": f.text,
+                      "suggestion": f.suggestion})  # fmt: skip
 
-    def post(self, item: Any) -> None:
-        if type(item).__name__ == "Flag":
-            self.on_event(
-                {
-                    "event": "flag",
-                    "kind": item.kind,
-                    "text": item.text,
-                    "suggestion": item.suggestion,
-                }
-            )
+    return publish
 
 
 class PracticeRun:
@@ -155,7 +150,7 @@ class PracticeRun:
         return self.path_taken
 
     def _start_live(self) -> Any:
-        from app.live_session import LiveSession
+        from calling.live import LivePipeline
         from coach.asr_model import load_model
         from coach.engine import LiveCoach
         from models.lookup import resolve_model_path
@@ -170,9 +165,9 @@ class PracticeRun:
             from app.library_import import semantic_for
 
             self.semantic = semantic_for(data_dir())
-        live = LiveSession(
+        live = LivePipeline(
             self.client,
-            _FlagForwarder(self.on_event),
+            _flag_events(self.on_event),
             model=model,
             coach=LiveCoach(previous_calls=0, semantic=self.semantic),
         )

@@ -1,12 +1,14 @@
-"""The call's rows in the history and the library, written as StoreWriter jobs.
+"""A call's rows in the history and the library, written as StoreWriter jobs, and where its
+recording goes.
 
-Each function runs on the single writer thread as `fn(db, ...)`. Calls are keyed by the UUID
-the controller makes at dial/ring time, so nothing on the GUI thread waits for a row id.
+Each `fn(db, ...)` runs on the single writer thread. Calls are keyed by the UUID the
+CallSession makes at dial/ring time, so nobody waits for a row id.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,14 @@ def start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, na
                        contact_id=contact_id, started_at=started, uuid=uuid, rep=rep)  # fmt: skip
 
 
+def recording_path(data_dir: str | Path, uuid: str) -> Path:
+    """Where the engine writes a call's stereo WAV (left rep, right prospect); the folder is
+    made private. `finalize_recording` turns it into the library's FLAC after the call."""
+    path = Path(data_dir) / "recordings" / f"live-{uuid}.wav"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def set_recording(db: Any, uuid: str, path: str) -> None:
     from softphone import history
 
@@ -29,9 +39,8 @@ def set_recording(db: Any, uuid: str, path: str) -> None:
         history.set_recording(db, cid, path)
 
 
-def finalize_recording(db: Any, uuid: str) -> None:
+def finalize_recording(db: Any, uuid: str, data_dir: str | Path) -> None:
     """The live WAV becomes the library's FLAC (a damaged one keeps its transcript anyway)."""
-    from app.db import data_dir
     from coach.library.recordings import finalize_call_recording
     from softphone import history
 
@@ -39,7 +48,7 @@ def finalize_recording(db: Any, uuid: str) -> None:
     if cid is None:
         return
     try:
-        finalize_call_recording(db, cid, data_dir())
+        finalize_call_recording(db, cid, data_dir)
     except (OSError, ValueError, RuntimeError) as e:
         log.warning("the recording of call %s could not be converted: %s", cid, e)
 
@@ -60,18 +69,3 @@ def finish_row(db: Any, uuid: str, at: float, code: int | None, reason: str,
     if cid is not None:
         history.finish_call(db, cid, ended_at=at, sip_code=code, sip_reason=reason or None,
                             status=status)  # fmt: skip
-
-
-def save_session(db: Any, uuid: str, session: Any) -> None:
-    from coach.library import store as lib
-    from softphone import history
-
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is None:
-        return
-    lib.add_utterances(db, cid, sorted(session.utterances, key=lambda u: u.start))
-    lib.add_flags(db, cid, list(session.flags))
-    for m in session.positives:
-        lib.add_positive(db, cid, m)
-    if session.metrics:
-        lib.save_metrics(db, cid, session.metrics)

@@ -1,16 +1,17 @@
-"""Wiring during one call: audio taps → two transcribers → live coach → bridge (and the store).
+"""The live pipeline of one call: audio taps → two transcribers → live coach → events.
 
-`LiveSession.start()` opens the engine's rep and prospect taps and starts two named threads:
+`LivePipeline.start()` opens the engine's rep and prospect taps and starts two named threads:
 `tap-reader` drains both taps every 50 ms into the two `ChannelTranscriber`s (and the level
 meters), and `live-coach` owns the `LiveCoach` (which has no threads of its own): it takes
 final utterances from a queue in arrival order, ticks the coach once a second for timing
-flags, and posts utterances, flags and positive marks to the bridge as events.
+flags, and publishes `UtteranceFinalized`, `FlagRaised` and `PositiveMarkRaised` events (every
+flag: which kinds the rep sees is the coach panel's business) and hands each result to
+`persist` as it comes, so a crash loses at most the last fraction of a second.
 
-The UI does not get a signal per partial or audio block: it polls `snapshot()` at 10–20 Hz
+The UI does not get an event per partial or audio block: it polls `snapshot()` at 10–20 Hz
 for the latest partial of each lane, the levels and the metrics. `stop()` flushes the
-transcribers and asks the coach for its end-of-call flags; the
-caller saves the results (utterances, flags, metrics) through the StoreWriter. No thread
-is left behind.
+transcribers and asks the coach for its end-of-call flags. No thread is left behind.
+Times are seconds of call audio since the taps opened (at the call's connection).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from app.settings import Settings
+from calling.events import FlagRaised, PositiveMarkRaised, UtteranceFinalized
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +32,27 @@ RATE = 16000
 _STOP = object()
 
 
-class LiveSession:
+@dataclasses.dataclass(frozen=True)
+class CoachSettings:
+    """What the live coach takes from the rep's settings (app.settings.Settings has both)."""
+
+    rule_pack: str = ""  # a rule pack file or folder; "" = the built-in pack
+    monologue_seconds: float = 0.0  # the rep's own monologue limit; 0 = the pack's
+
+
+class LivePipeline:
     def __init__(
         self,
         engine: Any,
-        bridge: Any,
+        publish: Callable[[Any], None],
         *,
+        call: str = "",
         model: Any = None,
         coach: Any = None,
-        live_kinds: set[str] | None = None,
         persist: Any = None,
     ) -> None:
-        self.engine, self.bridge, self.model, self.coach = engine, bridge, model, coach
-        self.live_kinds = live_kinds
+        self.engine, self.publish, self.model, self.coach = engine, publish, model, coach
+        self.call = call  # the session's UUID, carried by every event
         self.persist = persist  # persist(utterances=, flags=, positives=, metrics=) or None
         self.partials: dict[str, str] = {"rep": "", "prospect": ""}
         self.levels: dict[str, float] = {"rep": -120.0, "prospect": -120.0}
@@ -106,6 +116,14 @@ class LiveSession:
                 log.debug("closing a tap failed", exc_info=True)
         self._taps.clear()
         return self.metrics
+
+    def result(self) -> Any:
+        """What the coach made of the call so far, as `analyze` gives it (after `stop()`)."""
+        from coach.results import AnalysisResult
+
+        ordered = sorted(self.utterances, key=lambda u: (u.start, u.end))
+        flags = sorted(self.flags, key=lambda f: (f.start, f.kind))
+        return AnalysisResult(ordered, flags, dict(self.metrics), list(self.positives))
 
     def call_time(self) -> float:
         """Seconds of call audio seen (the clock the utterance times use)."""
@@ -171,7 +189,7 @@ class LiveSession:
                 break
             if item is not None:
                 self.utterances.append(item)
-                self.bridge.post(item)
+                self.publish(UtteranceFinalized(self.call, item))
                 flags, marks = self._raise(self._coach_call("add_utterance", item))
                 self._persist(utterances=[item], flags=flags, positives=marks)
             if time.monotonic() >= next_tick:
@@ -204,15 +222,14 @@ class LiveSession:
             return []
 
     def _raise(self, flags: list) -> tuple[list, list]:
-        """Record and post new flags and positive marks; returns (flags, new marks)."""
+        """Record and publish new flags and positive marks; returns (flags, new marks)."""
         for f in flags:
             self.flags.append(f)
-            if self.live_kinds is None or f.kind in self.live_kinds:
-                self.bridge.post(f)
+            self.publish(FlagRaised(self.call, f))
         marks = list(getattr(self.coach, "positives", []) or [])
         for m in marks[self._positives_seen :]:
             self.positives.append(m)
-            self.bridge.post(m)
+            self.publish(PositiveMarkRaised(self.call, m))
         new_marks = marks[self._positives_seen :]
         self._positives_seen = len(marks)
         return flags, new_marks
@@ -227,11 +244,12 @@ class LiveSession:
 
 
 def make_coach(
-    settings: Settings, previous_calls: int | None, semantic: Any = None
+    settings: Any, previous_calls: int | None, semantic: Any = None
 ) -> tuple[Any, float]:
-    """The live coach for one call and its monologue limit (runs on the io worker: it parses
-    the rule pack). The rep's own monologue setting, when set, overrides the pack's.
-    `semantic` is the loaded semantic layer (`Services.semantic_layer()`), None: rules alone."""
+    """The live coach for one call and its monologue limit (it parses the rule pack: not on
+    the GUI thread). `settings` has `rule_pack` and `monologue_seconds` (`CoachSettings`, or
+    the app's Settings); the rep's own monologue setting, when set, overrides the pack's.
+    `semantic` is the loaded semantic layer, None: rules alone."""
     try:
         from coach.engine import LiveCoach
         from coach.rules.kinds import MonologueRule
