@@ -8,13 +8,14 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # Runtime: PortAudio + PulseAudio for the headset, Qt's xcb libraries for the window.
-# Test peers and tools: sipp, kamailio, openssl (test certificates), flite/espeak-ng (TTS), sox, Xvfb, poppler (pdftoppm).
+# Test peers and tools: sipp, kamailio, baresip and linphonec (third-party phones), openssl (test
+# certificates), flite/espeak-ng (TTS), sox, Xvfb, poppler (pdftoppm).
 APT_PACKAGES=(
   libportaudio2 pulseaudio pulseaudio-utils alsa-utils libasound2-plugins
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libegl1 libgl1
   libfontconfig1 libdbus-1-3
-  sip-tester kamailio openssl flite espeak-ng sox xvfb poppler-utils
+  sip-tester kamailio baresip linphone-cli openssl flite espeak-ng sox xvfb poppler-utils
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

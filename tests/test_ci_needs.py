@@ -72,6 +72,8 @@ def test_no_test_skips_on_its_own() -> None:
 TOOL_PACKAGES = {
     "sipp": "sip-tester",
     "kamailio": "kamailio",
+    "baresip": "baresip",
+    "linphonec": "linphone-cli",
     "openssl": "openssl",
     "parec": "pulseaudio-utils",
     "parecord": "pulseaudio-utils",
