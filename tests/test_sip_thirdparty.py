@@ -194,7 +194,7 @@ def _even_port() -> int:
         ("we_call", "optional", False, False),
         # "mandatory" offers RTP/SAVP, which linphonec accepts -> SRTP
         ("we_call", "mandatory", False, True),
-        # linphonec's best-effort offer (RTP/AVP + a=crypto) to our "optional" -> measured below
+        # linphonec with media_encryption=srtp offers RTP/SAVP (even when not mandatory) -> SRTP
         ("it_calls", "optional", False, True),
     ],
 )
