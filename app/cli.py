@@ -12,6 +12,9 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the app layer's subcommands to main.py's parser."""
+    from calling import cli as coached_calls
+
+    coached_calls.extend(sub)  # --coach on the softphone's call and answer
     from app import library_cli
 
     library_cli.register(sub)

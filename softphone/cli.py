@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ans.add_argument("--wait", type=float, help="give up if no call arrives within this time")
     ans.set_defaults(func=run_answer)
 
+    st = sub.add_parser("sip-stack", help="start the engine and print which SIP stack it runs")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    st.set_defaults(func=run_sip_stack)
+
 
 def _media_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--play", metavar="WAV", help="play this file as the rep's voice")
@@ -50,7 +54,7 @@ def _media_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
 
 
-def _config(args: argparse.Namespace, sip_port: int = 0):  # -> EngineConfig
+def engine_config(args: argparse.Namespace, sip_port: int = 0):  # -> EngineConfig
     from softphone.protocol import DEFAULT_CODECS, EngineConfig
 
     audio = "file" if args.play else ("headset" if args.headset else "null")
@@ -66,7 +70,7 @@ def _config(args: argparse.Namespace, sip_port: int = 0):  # -> EngineConfig
     )
 
 
-def _check_media_args(args: argparse.Namespace) -> str | None:
+def check_media_args(args: argparse.Namespace) -> str | None:
     if args.play:
         import soundfile
 
@@ -96,15 +100,16 @@ def _play_seconds(args: argparse.Namespace) -> float | None:
     return soundfile.info(args.play).duration
 
 
-class _Session:
-    """Runs one call on an EngineClient and collects its outcome."""
+class HeadlessCall:
+    """Runs one call on an EngineClient and collects its outcome (also what `call --coach`
+    and `answer --coach` run their CallSession on, see calling.cli)."""
 
     def __init__(self, args: argparse.Namespace, sip_port: int = 0) -> None:
         from softphone.client import EngineClient, EventLog
 
         self.args = args
         self.log = EventLog()
-        self.client = EngineClient(_config(args, sip_port))
+        self.client = EngineClient(engine_config(args, sip_port))
         self.client.add_listener(self.log)
         self.stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
@@ -180,10 +185,10 @@ def run_call(args: argparse.Namespace) -> int:
         uri = normalize_uri(args.uri)
     except InvalidUri as e:
         return _fail(str(e), EXIT_BAD_INPUT)
-    problem = _check_media_args(args)
+    problem = check_media_args(args)
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
-    session = _Session(args)
+    session = HeadlessCall(args)
     try:
         session.client.start()
         try:
@@ -201,16 +206,35 @@ def run_call(args: argparse.Namespace) -> int:
         session.client.stop()
 
 
+def run_sip_stack(args: argparse.Namespace) -> int:
+    """Start an engine (loopback, any port, no audio), print its SIP stack, stop it."""
+    from softphone.client import EngineClient
+    from softphone.engine.stack import summary
+    from softphone.errors import EngineError
+    from softphone.protocol import EngineConfig
+
+    client = EngineClient(EngineConfig(bind_address="127.0.0.1", sip_port=0, transports=("udp",)))
+    try:
+        client.start()
+        info = dict(client.info.stack or {})
+    except EngineError as e:
+        return _fail(str(e), EXIT_ENGINE)
+    finally:
+        client.stop()
+    print(json.dumps(info) if args.json else summary(info))
+    return EXIT_OK
+
+
 def run_answer(args: argparse.Namespace) -> int:
     from softphone.errors import EngineError, EngineNotRunning
     from softphone.protocol import IncomingCall
 
-    problem = _check_media_args(args)
+    problem = check_media_args(args)
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
     if not 0 <= args.port < 65536:
         return _fail(f"The port {args.port} is out of range (0-65535).", EXIT_BAD_INPUT)
-    session = _Session(args, sip_port=args.port)
+    session = HeadlessCall(args, sip_port=args.port)
     try:
         try:
             session.client.start()
