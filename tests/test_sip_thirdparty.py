@@ -33,7 +33,9 @@ pytestmark = pytest.mark.sip
 
 RATE = {"PCMU": 8000, "G722": 16000}
 SPEECH_S = 3.5  # the first seconds of each voice are scored; the call lasts a bit longer
-sniffer_ok = needs_that(RtpSniffer.available(), "a raw socket on lo (CAP_NET_RAW) for the RTP sniffer")
+sniffer_ok = needs_that(
+    RtpSniffer.available(), "a raw socket on lo (CAP_NET_RAW) for the RTP sniffer"
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,7 @@ def voices(tmp_path_factory, voice_a, voice_b) -> dict:
     return out
 
 
-def _run_call(client, log, *, dial: str | None, record: Path, incoming_from=None) -> CallMediaChanged:
+def _run_call(client, log, *, dial: str | None, record: Path) -> CallMediaChanged:
     """One call between our engine and a peer: we dial `dial`, or we answer the next incoming
     call; speech plays for a while; we hang up (unless the peer did). Returns our media event."""
     if dial:
@@ -100,7 +102,8 @@ def _report(scores: dict) -> None:
     """The figures, for `pytest -s` (the README quotes them)."""
     print(
         "  ".join(
-            f"{k}: median {np.median(v):.3f} min {v.min():.2f} n {len(v)}" for k, v in scores.items()
+            f"{k}: median {np.median(v):.3f} min {v.min():.2f} n {len(v)}"
+            for k, v in scores.items()
         )
     )
 
@@ -203,19 +206,20 @@ def test_linphonec_srtp_state_matches_the_wire(
 ) -> None:
     theirs = tmp_path / "theirs.wav"
     port = _even_port()
-    with _srtp_engine(voices, ours, port) as (a, alog), RtpSniffer(port) as sniff:
-        with Linphonec(
-            tmp_path,
-            play=voices["far", 16000],
-            record=theirs,
-            encryption="srtp",
-            mandatory=theirs_mandatory,
-            codecs=("PCMU",),
-        ) as lp:
-            if direction == "it_calls":
-                lp.call(f"sip:rep@127.0.0.1:{a.info.sip_port}")
-            media = _run_call(a, alog, dial=lp.uri if direction == "we_call" else None,
-                              record=tmp_path / "ours.wav")  # fmt: skip
+    lp = Linphonec(
+        tmp_path,
+        play=voices["far", 16000],
+        record=theirs,
+        encryption="srtp",
+        mandatory=theirs_mandatory,
+        codecs=("PCMU",),
+    )
+    with _srtp_engine(voices, ours, port) as (a, alog), RtpSniffer(port) as sniff, lp:
+        if direction == "it_calls":
+            lp.call(f"sip:rep@127.0.0.1:{a.info.sip_port}")
+        dial = lp.uri if direction == "we_call" else None
+        media = _run_call(a, alog, dial=dial, record=tmp_path / "ours.wav")
+        lp.wait_output("ended", 5)  # its recording is complete
     assert media.srtp is encrypted, (media, lp.log()[-3000:])
     assert media.security == ("Encrypted (SRTP)" if encrypted else "Not encrypted")
     _wire_check(sniff, voices, encrypted)

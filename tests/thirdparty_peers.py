@@ -332,7 +332,7 @@ class RtpSniffer:
         except (PermissionError, OSError):
             return False
 
-    def __enter__(self) -> RtpSniffer:
+    def __enter__(self):  # -> RtpSniffer
         self._thread.start()
         return self
 
