@@ -8,6 +8,7 @@ or a corrupt archive leaves nothing that lookup would pick up (it skips dot-fold
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -67,6 +68,14 @@ def _tqdm_progress(desc: str) -> tuple[ProgressFn, Callable[[], None]]:
     return update, close
 
 
+def _cut_off(url: str, done: int, total: int | None) -> str:
+    of = f" of {total / 1e6:.1f} MB" if total else ""
+    return (
+        f"Downloading {url} was cut off after {done / 1e6:.1f} MB{of}: nothing was "
+        "installed; check the network and run the install again."
+    )
+
+
 def download(
     url: str,
     dest: Path,
@@ -78,6 +87,7 @@ def download(
     """Stream `url` into `dest`, returning its SHA-256; stops early on an oversize body."""
     h = hashlib.sha256()
     done = 0
+    total = expected_size
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp, open(dest, "wb") as out:
             header = resp.headers.get("Content-Length")
@@ -98,12 +108,20 @@ def download(
                 out.write(block)
                 if progress:
                     progress(done, total)
+    except http.client.HTTPException as e:
+        # IncompleteRead and friends: the server (or the network) dropped the connection
+        # mid-body; not an OSError, so it needs its own sentence.
+        raise ModelError(_cut_off(url, done, total)) from e
     except (urllib.error.URLError, OSError, TimeoutError) as e:
+        if done and isinstance(e, (ConnectionError, TimeoutError)):  # broke mid-body
+            raise ModelError(_cut_off(url, done, total)) from e
         raise ModelError(
             f"Downloading {url} failed ({getattr(e, 'reason', e)}): nothing was installed; "
             "check the network, or install from a zip you have with "
             "`python main.py models install FILE.zip`."
         ) from e
+    if total and done < total:  # a clean close before Content-Length: cut off too
+        raise ModelError(_cut_off(url, done, total))
     if expected_size and done != expected_size:
         raise ModelError(
             f"{url} gave {done} bytes but the catalog says {expected_size}: nothing was "

@@ -222,6 +222,15 @@ class CallMediaChanged(Event):
 
 
 @dataclass(frozen=True)
+class RecordingFailed(Event):
+    """The call's recording stopped (e.g. the disk is full); the call itself goes on."""
+
+    call_id: str
+    path: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class DtmfReceived(Event):
     call_id: str
     digit: str

@@ -97,7 +97,7 @@ class CommandHandler:
         call.remote_uri = cmd.uri
         self.sip.calls[cmd.call_id] = call
         if cmd.record_path:
-            self.sip.media.record(cmd.call_id, cmd.record_path)
+            self.sip.media.record(cmd.call_id, cmd.record_path, self.sip.emit)
         try:
             call.makeCall(cmd.uri, pj.CallOpParam(True))
         except pj.Error as e:
@@ -126,7 +126,7 @@ class CommandHandler:
             call.end(488, "Not Acceptable Here", IPV6_ONLY_SENTENCE)
             raise EngineError(IPV6_ONLY_SENTENCE)
         if cmd.record_path:
-            self.sip.media.record(cmd.call_id, cmd.record_path)
+            self.sip.media.record(cmd.call_id, cmd.record_path, self.sip.emit)
         prm = pj.CallOpParam()
         prm.statusCode = pj.PJSIP_SC_OK
         call.answering = True

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.engine.media_port import BridgePort
-from softphone.protocol import AudioStatsUpdated, EngineConfig, Event
+from softphone.protocol import AudioStatsUpdated, EngineConfig, Event, RecordingFailed
 
 RATE = 16000
 
@@ -62,10 +62,17 @@ class EngineMedia:
         if self.bridge is not None:
             self.bridge.set_muted(muted)
 
-    def record(self, call_id: str, path: str) -> None:
+    def record(
+        self, call_id: str, path: str, emit: Callable[[Event], None] | None = None
+    ) -> None:
         from softphone.audio.recorder import StereoRecorder
 
-        rec = StereoRecorder(path)
+        def failed(sentence: str) -> None:  # on the housekeeper thread; emit is a queue put
+            self.log.warning("%s", sentence)
+            if emit is not None:
+                emit(RecordingFailed(call_id, path, sentence))
+
+        rec = StereoRecorder(path, on_error=failed)
         self.recorders[call_id] = rec
         if self.bridge is not None:
             self.bridge.recorder = rec
