@@ -192,7 +192,8 @@ def test_retrain_button_refits_the_layer_and_shows_the_summary(qtbot, library, m
             assert screen.teach.progress.isVisible()
         assert screen.teach.dialog is not None and screen.teach.dialog.isVisible()
         text = screen.teach.dialog.text.toPlainText()
-        assert text.startswith("Trained on ") and "arguing" in text and "all" in text
+        assert text.startswith("Retrained on ") and "(1 taught by your team)" in text
+        assert "Arguing" in text and "All five" in text
         assert (tmp_path / "semantic_layer.npz").exists()
         assert "retrained on" in screen.teach.status.text()
         # the layer reloads for the next call

@@ -212,6 +212,7 @@ def train(
     pool = dedupe([*examples, *(ln.example for ln in cal)])
     # What a lead taught counts TAUGHT_WEIGHT times (in the linear fit and among the nearest
     # neighbours): a handful of their examples must be able to move the coach.
+    taught = sum(e.source == "taught" for e in pool)
     pool += [e for e in pool if e.source == "taught" for _ in range(TAUGHT_WEIGHT - 1)]
     lab = example_rule_lines(pool, pack)
     texts = [semantic_text(e.rep) for e in pool] + [semantic_text(e.prospect) for e in pool]
@@ -280,7 +281,8 @@ def train(
     layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta)
     oof_layer = _OutOfFold(layer, oof_all)
     report = {
-        "examples": len(pool),
+        "examples": len(pool) - taught * (TAUGHT_WEIGHT - 1),
+        "taught": taught,
         "calibration_calls": len(calls),
         "calibration_rep_lines": len(cal),
         "target_precision": target,
@@ -336,28 +338,49 @@ def veto_study(lines: list[Line], layer, er: np.ndarray, ep: np.ndarray) -> dict
     return out
 
 
-def _pr(c: dict) -> str:
-    p = "-" if c["precision"] is None else f"{c['precision']:.2f}"
-    r = "-" if c["recall"] is None else f"{c['recall']:.2f}"
-    return f"P {p} R {r} ({c['tp']}/{c['fp']}/{c['fn']})"
+def _pct(v: float | None) -> str:
+    return "  -" if v is None else f"{v * 100:3.0f} %"
+
+
+_NAMES = {
+    "arguing": "Arguing",
+    "pressure": "Pressure",
+    "vague_language": "Vague language",
+    "false_familiarity": "False familiarity",
+    "content_dump": "Content dump",
+    "all": "All five",
+}
 
 
 def summary(report: dict) -> str:
-    """The report as a few readable lines: per kind, the operating point and before/after."""
-    out = [
-        f"Trained on {report['examples']} labelled lines; thresholds chosen on "
-        f"{report['calibration_calls']} calibration calls ({report['calibration_rep_lines']} rep "
-        f"lines) for precision >= {report['target_precision']:.2f}.",
-        "kind               threshold  calibration: rules only -> rules+layer"
-        "           labelled lines: before -> after   (tp/fp/fn)",
-    ]
+    """The report in words a team lead reads: per kind, how much the coach catches and how
+    often it is right on realistic calls, with the phrase rules alone and with the layer."""
     cal, lab = report["calibration"], report["labelled_lines"]
+    taught = report.get("taught", 0)
+    out = [
+        f"Retrained on {report['examples']:,} labelled lines"
+        + (f" ({taught} taught by your team)" if taught else "")
+        + f" in {report['seconds']['total']:.0f} s.",
+        f"On {report['calibration_calls']} realistic calls ({report['calibration_rep_lines']:,} rep "
+        f"lines), each cut set so the coach is right at least "
+        f"{report['target_precision'] * 100:.0f} % of the time (or as often as the rules alone):",
+        "",
+        f"{'':18} {'catches (recall)':>22}   {'right when it flags':>22}   {'cut':>5}",
+        f"{'':18} {'rules':>10} {'+ layer':>11}   {'rules':>10} {'+ layer':>11}",
+    ]
     for kind in [*report["operating_points"], "all"]:
+        r, a = cal["rules_only"][kind], cal["after"][kind]
         t = report["operating_points"].get(kind, {}).get("threshold")
-        ts = "" if t is None else f"{t:.3f}"
         out.append(
-            f"{kind:<18} {ts:>9}  {_pr(cal['rules_only'][kind]):<24} -> "
-            f"{_pr(cal['after'][kind]):<24} {_pr(lab['before'][kind]):<24} -> "
-            f"{_pr(lab['after'][kind])}"
+            f"{_NAMES.get(kind, kind):18} {_pct(r['recall']):>10} {_pct(a['recall']):>11}   "
+            f"{_pct(r['precision']):>10} {_pct(a['precision']):>11}   "
+            + ("" if t is None else f"{t:5.2f}")
         )
+    b, f = lab["before"]["all"], lab["after"]["all"]
+    out += [
+        "",
+        f"On the labelled lines themselves: before {_pct(b['recall']).strip()} caught, "
+        f"{_pct(b['precision']).strip()} right; now {_pct(f['recall']).strip()} caught, "
+        f"{_pct(f['precision']).strip()} right.",
+    ]
     return "\n".join(out)
