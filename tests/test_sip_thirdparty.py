@@ -191,28 +191,25 @@ def _even_port() -> int:
 @needs("linphonec", "flite")
 @sniffer_ok
 @pytest.mark.parametrize(
-    ("direction", "ours", "theirs_mandatory", "encrypted"),
+    ("direction", "ours", "theirs", "encrypted"),
     [
-        # our "optional" puts a=crypto in a plain RTP/AVP offer: linphonec ignores it -> plain
-        ("we_call", "optional", False, False),
-        # "mandatory" offers RTP/SAVP, which linphonec accepts -> SRTP
-        ("we_call", "mandatory", False, True),
-        # linphonec with media_encryption=srtp offers RTP/SAVP (even when not mandatory) -> SRTP
-        ("it_calls", "optional", False, True),
+        # our "optional" puts a=crypto in a plain RTP/AVP offer: linphonec ignores it, whether
+        # its own SRTP is off (stock) or on -> plain, and the engine must say so
+        ("we_call", "optional", None, False),
+        ("we_call", "optional", "srtp", False),
+        # "mandatory" offers RTP/SAVP, which even a stock linphonec (encryption off) accepts
+        ("we_call", "mandatory", None, True),
+        # linphonec with media_encryption=srtp offers RTP/SAVP (even when not mandatory)
+        ("it_calls", "optional", "srtp", True),
     ],
 )
 def test_linphonec_srtp_state_matches_the_wire(
-    tmp_path, voices, direction, ours, theirs_mandatory, encrypted
+    tmp_path, voices, direction, ours, theirs, encrypted
 ) -> None:
-    theirs = tmp_path / "theirs.wav"
+    got = tmp_path / "theirs.wav"
     port = _even_port()
     lp = Linphonec(
-        tmp_path,
-        play=voices["far", 16000],
-        record=theirs,
-        encryption="srtp",
-        mandatory=theirs_mandatory,
-        codecs=("PCMU",),
+        tmp_path, play=voices["far", 16000], record=got, encryption=theirs, codecs=("PCMU",)
     )
     with _srtp_engine(voices, ours, port) as (a, alog), RtpSniffer(port) as sniff, lp:
         if direction == "it_calls":
@@ -223,7 +220,7 @@ def test_linphonec_srtp_state_matches_the_wire(
     assert media.srtp is encrypted, (media, lp.log()[-3000:])
     assert media.security == ("Encrypted (SRTP)" if encrypted else "Not encrypted")
     _wire_check(sniff, voices, encrypted)
-    _check_audio(voices, "PCMU", tmp_path / "ours.wav", theirs)
+    _check_audio(voices, "PCMU", tmp_path / "ours.wav", got)
 
 
 @needs("baresip", "flite")
