@@ -6,4 +6,5 @@ export CALLCOACH_MODEL="${CALLCOACH_MODEL:-$(cd .. && pwd)/shared/models/vosk-mo
 export CALLCOACH_ENCODER="${CALLCOACH_ENCODER:-$(cd .. && pwd)/shared/models/all-MiniLM-L6-v2}"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 bash scripts/virtual-headset.sh
-exec .venv/bin/python -m pytest -q "$@"
+# CALLCOACH_VENV: run the suite in another venv (e.g. one with a different pjsua2 build).
+exec "${CALLCOACH_VENV:-.venv}/bin/python" -m pytest -q "$@"
