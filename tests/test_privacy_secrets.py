@@ -4,7 +4,14 @@ CSV and coaching-session PDF — with a known, unique SIP password, HOME, the co
 folders in a temp folder. Afterwards no file under them, and no log line of the app or the
 engine (pjsua logging turned up), holds the password: not as text, UTF-16, hex or base64, and
 not inside zip members or compressed PDF streams. The password only lives in keyring (the test
-backend in tests/sip_keyring.py)."""
+backend in tests/sip_keyring.py).
+
+The same session checks what goes on the network (loopback, default namespace; not a network
+namespace): strace follows the app's engine process (every connect/sendto/sendmsg, SIP and RTP
+are sent from there) and a Python audit hook follows the app process itself (socket connect,
+sendto and every name lookup: a model library phoning home, telemetry, DNS). Every destination
+must be the registrar (kamailio) or the far end's own RTP/RTCP ports; the app process must not
+open a network socket or look up a name at all."""
 
 from __future__ import annotations
 
@@ -25,10 +32,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.needs import needs
+from tests.needs import needs, tool_path
 from tests.sip_support import FIXTURES, engine, free_port
 
-pytestmark = [pytest.mark.sip, pytest.mark.ui, pytest.mark.asr, needs("kamailio", "flite")]
+pytestmark = [pytest.mark.sip, pytest.mark.ui, pytest.mark.asr, needs("kamailio", "flite", "strace")]
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, USER2 = "alice", "1002"
@@ -98,6 +105,43 @@ def test_forms_find_a_planted_secret(tmp_path: Path) -> None:
     hits = leaks(tmp_path, secret)
     assert any("b.zip!settings.json" in h for h in hits) and any("c.pdf@" in h for h in hits)
     assert len({h.split(":")[0] for h in hits}) >= 6, hits
+
+
+_NET_EVENTS = ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+               "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo")  # fmt: skip
+_net_seen: list[tuple] = []
+_net_on = threading.Event()
+
+
+def _audit(event: str, args: tuple) -> None:
+    # an audit hook cannot be removed: it records only while a test switches it on
+    if _net_on.is_set() and event in _NET_EVENTS:
+        sock = args[0] if event.startswith("socket.send") or event == "socket.connect" else None
+        family = getattr(sock, "family", None)
+        if family is not None and family not in (2, 10):  # AF_INET, AF_INET6; not AF_UNIX pipes
+            return
+        _net_seen.append((event, repr(args[1:] if sock is not None else args)[:200]))
+
+
+sys.addaudithook(_audit)
+
+_DEST = re.compile(r"sin6?_port=htons\((\d+)\), (?:sin_addr=inet_addr\(\"([^\"]+)\"\)|"
+                   r"inet_pton\(AF_INET6, \"([^\"]+)\")")  # fmt: skip
+
+
+def _destinations(strace_out: str) -> set[tuple[str, int]]:
+    out = set()
+    for line in strace_out.splitlines():
+        if "AF_INET" not in line:
+            continue
+        for m in _DEST.finditer(line):
+            out.add((m.group(2) or m.group(3), int(m.group(1))))
+    return out
+
+
+def _udp_ports(pid: int) -> set[int]:
+    lines = subprocess.run(["ss", "-uanpH"], capture_output=True, text=True).stdout
+    return {int(ln.split()[3].rsplit(":", 1)[1]) for ln in lines.splitlines() if f"pid={pid}," in ln}
 
 
 class _Records(logging.Handler):
@@ -202,20 +246,45 @@ def test_a_whole_session_never_writes_the_sip_password(
                 app.show()
                 qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
                 qtbot.waitUntil(lambda: app.services.model is not None, timeout=30000)
+                engine_pid = app.services.engine._proc.pid  # noqa: SLF001 - the test traces it
+                trace = subprocess.Popen(
+                    [tool_path("strace"), "-f", "-qq", "-s", "0", "-e", "signal=none",
+                     "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", str(tmp_path / "net.trace"),
+                     "-p", str(engine_pid)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                )  # fmt: skip
+                time.sleep(1.0)  # attached to every thread before the call starts
+                _net_on.set()
                 states: list[str] = []
                 app.bridge.callStateChanged.connect(lambda ev: states.append(ev.state))
                 app.controller.dial_text(USER2)
                 qtbot.waitUntil(lambda: "connected" in states, timeout=20000)
+                far_ports = _udp_ports(far._proc.pid)  # noqa: SLF001 - its SIP and RTP/RTCP
                 feed = app.window.phone.coach.feed
                 qtbot.waitUntil(lambda: len(feed.flag_cards()) > 0, timeout=30000)
                 app.controller.hangup()
                 qtbot.waitUntil(lambda: "disconnected" in states, timeout=10000)
                 time.sleep(1.0)  # the store writer finishes the call's rows
+                # a review in the window (the call's page reads the library), still watched
+                app.controller.review_last_call()
+                qtbot.wait(1000)
+                _net_on.clear()
+                trace.terminate()
+                trace.wait(10)
             finally:
+                _net_on.clear()
                 app.shutdown()  # (leftover threads: the far end's client lives in this process)
     finally:
         root_log.removeHandler(records)
         root_log.setLevel(old_level)
+
+    # on the network: only the registrar and the far end's RTP, nothing from the app process
+    sent = _destinations((tmp_path / "net.trace").read_text())
+    allowed = {("127.0.0.1", registrar)} | {("127.0.0.1", p) for p in far_ports}
+    assert sent, "strace saw the engine send (SIP and RTP)"
+    assert ("127.0.0.1", registrar) in sent and sent - {("127.0.0.1", registrar)}, sent
+    assert sent <= allowed, sent - allowed
+    assert _net_seen == [], _net_seen
 
     # review, bundle, CSV and a coaching session's PDF, from the command line as a lead would
     today = dt.date.today().isoformat()
