@@ -172,7 +172,7 @@ class LiveCoach:
 
     def _prospect_seen(self, u: Utterance) -> None:
         self._prospect_text = u.text
-        if self.semantic is not None and u.text.strip():
+        if self.semantic is not None and self.semantic.needs_prospect and u.text.strip():
             try:  # embed now, so the rep's answer only waits for its own line
                 self.semantic.embed(u.text)
             except Exception:  # noqa: BLE001 - the layer failing leaves the rules working

@@ -109,10 +109,16 @@ class SemanticLayer:
                 self._cache.popitem(last=False)
         return vec
 
+    @property
+    def needs_prospect(self) -> bool:
+        """Whether the linear models read the prospect's line (else it is never encoded)."""
+        return feature_mode(self) != "rep"
+
     def score(self, rep: str, prospect: str = "") -> dict[str, Score]:
         """Every kind's score for a rep line said after `prospect`."""
         er = self.embed(rep)
-        ep = self.embed(prospect) if prospect.strip() else np.zeros_like(er)
+        use_prospect = self.needs_prospect and prospect.strip()
+        ep = self.embed(prospect) if use_prospect else np.zeros_like(er)
         return self.score_vectors(er, ep)
 
     def score_vectors(self, er: np.ndarray, ep: np.ndarray) -> dict[str, Score]:
