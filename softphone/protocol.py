@@ -44,6 +44,10 @@ class EngineConfig:
     media_timeout_s: float = 30.0  # a connected call without incoming RTP this long is ended
     no_response_timeout_s: float = 15.0  # an outgoing call with no reply at all this long ends
     rtp_port: int = 0  # first RTP port; 0 = let pjsua pick from 4000 upwards
+    media_address: str = ""  # RTP address put in the SDP when not the bound one (NAT, relay)
+    rx_drop_pct: int = 0  # pjmedia drops this % of received RTP (simulated loss, tests)
+    tx_drop_pct: int = 0  # ... and of sent RTP
+    jitter_min_ms: int = -1  # the jitter buffer keeps at least this much audio; -1 = pjsua's
     tap_seconds: float = 30.0  # capacity of each shared-memory tap ring
     user_agent: str = "CallCoach/0.1"
     log_level: int = 1  # pjsua log level on the engine's stderr (0..6)

@@ -254,6 +254,35 @@ class EngineCall(pj.Call):
                 f"{cfg.media_timeout_s:g} seconds.",
             )
 
+    def stream_stats(self) -> dict:
+        """What the network did to this call's audio so far (receive side and jitter buffer):
+        RTP packets received, lost, reordered, duplicated, discarded; interarrival jitter (ms);
+        the jitter buffer's delay and its own lost/discarded/empty frame counts. {} before
+        media or after the stream is gone."""
+        if self.audio_idx < 0 or self.disconnected:
+            return {}
+        try:
+            st = self.getStreamStat(self.audio_idx)
+        except pj.Error:
+            return {}
+        rx, jb = st.rtcp.rxStat, st.jbuf
+        return {
+            "rx_packets": int(rx.pkt),
+            "rx_lost": int(rx.loss),
+            "rx_reordered": int(rx.reorder),
+            "rx_duplicates": int(rx.dup),
+            "rx_discarded": int(rx.discard),
+            "rx_jitter_ms_mean": round(rx.jitterUsec.mean / 1000, 1),
+            "rx_jitter_ms_max": round(rx.jitterUsec.max / 1000, 1),
+            "tx_packets": int(st.rtcp.txStat.pkt),
+            "jb_delay_ms_avg": int(jb.avgDelayMsec),
+            "jb_delay_ms_max": int(jb.maxDelayMsec),
+            "jb_prefetch_frames": int(jb.prefetch),
+            "jb_lost_frames": int(jb.lost),
+            "jb_discarded_frames": int(jb.discard),
+            "jb_empty_frames": int(jb.empty),
+        }
+
     def end(self, code: int, reason: str, sentence: str) -> None:
         """Hang up with our own reason (timeouts, finished transfer)."""
         self.end_reason = (code, reason, sentence)

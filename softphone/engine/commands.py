@@ -191,6 +191,7 @@ class CommandHandler:
         stats["calls"] = len(self.sip.calls)
         stats["call_objects"] = len(live_calls())  # pjsua2 Calls Python still holds
         stats["accounts"] = {k: a.registered for k, a in self.sip.accounts.items()}
+        stats["streams"] = {cid: c.stream_stats() for cid, c in self.sip.calls.items()}
         return stats
 
     def _ResetStats(self, cmd: ResetStats) -> None:

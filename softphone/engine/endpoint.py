@@ -50,6 +50,12 @@ def endpoint_config(cfg: EngineConfig) -> pj.EpConfig:
     ec.medConfig.channelCount = 1
     ec.medConfig.ecTailLen = 0  # no echo canceller: the headset has none to cancel
     ec.medConfig.noVad = True
+    # pjmedia's own loss simulation (0 in real use): the bad-network tests and benchmark
+    ec.medConfig.rxDropPct = cfg.rx_drop_pct
+    ec.medConfig.txDropPct = cfg.tx_drop_pct
+    if cfg.jitter_min_ms >= 0:  # pjsua's adaptive buffer, with a floor (msec)
+        ec.medConfig.jbMinPre = cfg.jitter_min_ms
+        ec.medConfig.jbInit = cfg.jitter_min_ms
     return ec
 
 
@@ -106,5 +112,7 @@ def apply_media_config(acfg: pj.AccountConfig, cfg: EngineConfig) -> None:
     if cfg.bind_address:
         mc.transportConfig.boundAddress = cfg.bind_address
     mc.transportConfig.port = cfg.rtp_port
+    if cfg.media_address:  # advertised in c=/m= in place of the bound address
+        mc.transportConfig.publicAddress = cfg.media_address
     mc.srtpUse = _SRTP[cfg.srtp]
     mc.srtpSecureSignaling = 0  # SDES keys over plain UDP too, not only over TLS
