@@ -47,8 +47,27 @@ def _system_problems(args: argparse.Namespace | None) -> list[str]:
     return []
 
 
+def _run_module(argv: list[str]) -> int:
+    """The desktop bundle's `callcoach -m MODULE ARGS`: there sys.executable is the bundle, so
+    the helpers the app starts as `python -m` (the engine, the practice prospect) come here."""
+    import runpy
+
+    sys.argv = [argv[1], *argv[2:]]
+    try:
+        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()  # its resource tracker (shared memory) runs through us
+        if len(argv) > 1 and argv[0] == "-m":
+            return _run_module(argv)
     parser = build_parser()
     commands = set(parser._subparsers._group_actions[0].choices)
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help")):
