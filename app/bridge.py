@@ -27,6 +27,7 @@ class Bridge(QObject):
     callMediaChanged = Signal(object)
     dtmfReceived = Signal(object)
     audioStatsUpdated = Signal(object)
+    audioNotice = Signal(object)  # RecordingFailed, HeadsetChanged: a sentence for the call view
     # a call session (calling.events)
     sessionStateChanged = Signal(object)
     coachStarted = Signal(object)
@@ -103,6 +104,8 @@ def _signals_by_type(b: Bridge) -> dict[type, Any]:
         p.CallMediaChanged: b.callMediaChanged,
         p.DtmfReceived: b.dtmfReceived,
         p.AudioStatsUpdated: b.audioStatsUpdated,
+        p.RecordingFailed: b.audioNotice,
+        p.HeadsetChanged: b.audioNotice,
         ev.SessionStateChanged: b.sessionStateChanged,
         ev.LiveCoachStarted: b.coachStarted,
         ev.UtteranceFinalized: b.utteranceFinalized,

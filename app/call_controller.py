@@ -46,6 +46,7 @@ class CallController(QObject):
         b.coachStarted.connect(self._on_coach_started)
         b.callEnded.connect(self._on_call_ended)
         b.callMediaChanged.connect(self._on_media)
+        b.audioNotice.connect(self._on_audio_notice)
         b.incomingCall.connect(self._on_incoming)
         b.engineCrashed.connect(self._on_engine_crashed)
         b.utteranceFinalized.connect(self._on_utterance)
@@ -258,6 +259,20 @@ class CallController(QObject):
     def _on_media(self, ev: Any) -> None:
         if ev.call_id == self.call_id and ev.security:
             self.page.controls.set_security(ev.security, ev.srtp)
+
+    def _on_audio_notice(self, ev: Any) -> None:
+        """The recording stopped (RecordingFailed) or the headset went/came back
+        (HeadsetChanged): one sentence in the call view, and in the status bar."""
+        if hasattr(ev, "call_id"):  # a recording belongs to one call
+            if ev.call_id != self.call_id:
+                return
+            topic, tone = "recording", "warn"
+        else:
+            topic, tone = "headset", "good" if ev.state == "back" else "warn"
+        log.info("shown to the rep: %s", ev.sentence)
+        self.w.statusBar().showMessage(ev.sentence, 8000)
+        if self.session is not None:
+            self.page.controls.set_audio_note(topic, ev.sentence, tone)
 
     def _on_session_state(self, ev: Any) -> None:
         if not self._mine(ev):

@@ -235,6 +235,15 @@ class RecordingFailed(Event):
 
 
 @dataclass(frozen=True)
+class HeadsetChanged(Event):
+    """The headset was unplugged mid-call (the call goes on through the fallback device, or in
+    silence) or came back (the audio is on it again); not tied to one call."""
+
+    state: Literal["unplugged", "silent", "back"]
+    sentence: str
+
+
+@dataclass(frozen=True)
 class DtmfReceived(Event):
     call_id: str
     digit: str

@@ -45,6 +45,11 @@ class PrivateHeadset:
         _unload_orphans()
         tag = f"cc_audio_{os.getpid()}_{uuid.uuid4().hex[:4]}"
         self.sink, self.feed, self.source = f"{tag}_ear", f"{tag}_feed", f"{tag}_mic"
+        self._plug()
+        self._env = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}
+        os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = self.sink, self.source
+
+    def _plug(self) -> None:
         self._modules = [
             _pactl("load-module", "module-null-sink", f"sink_name={self.sink}", "rate=48000"),
             _pactl("load-module", "module-null-sink", f"sink_name={self.feed}", "rate=48000"),
@@ -79,8 +84,24 @@ class PrivateHeadset:
         for s in (self.sink, self.feed):
             _pactl("suspend-sink", s, "1")
             _pactl("suspend-sink", s, "0")
-        self._env = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}
-        os.environ["PULSE_SINK"], os.environ["PULSE_SOURCE"] = self.sink, self.source
+
+    def unplug(self) -> None:
+        """The headset's devices disappear (its PulseAudio modules are unloaded), as when a USB
+        headset is pulled out: PulseAudio moves the streams on it to the fallback devices."""
+        self._stop_keepalive()
+        for m in reversed(self._modules):
+            _pactl("unload-module", m)
+        self._modules = []
+
+    def replug(self) -> None:
+        """The same headset (same device names) comes back."""
+        self._plug()
+
+    def _stop_keepalive(self) -> None:
+        for p in self._keepalive:
+            p.kill()
+            p.wait()
+        self._keepalive = []
 
     def inject(self, wav: Path) -> subprocess.Popen:
         """Play a WAV into this headset's mic (the rep speaking)."""
@@ -96,11 +117,10 @@ class PrivateHeadset:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        for p in self._keepalive:
-            p.kill()
-            p.wait()
+        self._stop_keepalive()
         for m in reversed(self._modules):
             subprocess.run(["pactl", "unload-module", m], check=False, capture_output=True)
+        self._modules = []
 
 
 def _unload_orphans() -> None:

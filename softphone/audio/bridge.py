@@ -8,7 +8,10 @@ the media thread (``headset_path.py``). The bridge also applies mute, feeds the 
 shared-memory taps (rep, prospect) and hands both channels to the recorder.
 
 A housekeeping thread ("audio-housekeeper", fed by a queue, stopped by a sentinel) writes the
-recording every ~200 ms and reopens a headset stream that PortAudio stopped.
+recording every ~200 ms, reopens a headset stream that PortAudio stopped, and about once a second
+checks which PulseAudio device the streams are really on (``pulse_route.HeadsetRoute``): a
+headset unplugged mid-call (PulseAudio quietly moves the streams to the fallback device) and its
+return (the streams are moved back) each reach ``on_headset(state, sentence)``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from softphone.audio.headset_path import FRAME, RATE, EarPath, MicPath
+from softphone.audio.pulse_route import HeadsetRoute
 from softphone.audio.recorder import StereoRecorder
 from softphone.audio.ring import SampleRing
 from softphone.audio.shm_ring import SharedRingWriter
@@ -66,6 +71,10 @@ class AudioBridge:
         self._push_timing = _Timing()
         self._jobs: queue.Queue = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._route: HeadsetRoute | None = None
+        # Called on the housekeeper thread with ("unplugged"|"silent"|"back", sentence) when
+        # the headset's device disappears mid-call or comes back; must not block (a queue put).
+        self.on_headset: Callable[[str, str], None] | None = None
         self.errors = 0
 
     # -- configuration (app/engine threads, between calls or at call start) ----------------
@@ -99,6 +108,7 @@ class AudioBridge:
         )
         hs.ear_prime = self._ear.prime_level
         self._headset = hs
+        self._route = HeadsetRoute(self._headset_moved)
         self._file = None
         self.warning = warning
         if warning:
@@ -155,6 +165,7 @@ class AudioBridge:
 
     def _close_headset(self) -> None:
         self.mode = "null"  # first: the media thread stops using the old paths
+        self._route = None
         if self._headset is not None:
             self._headset.stop()
             self._headset = None
@@ -224,6 +235,22 @@ class AudioBridge:
                 "The headset stopped working: the call goes on without it (the other side "
                 "hears silence). Plug it back in and choose it again."
             )
+            return
+        route = self._route
+        if route is not None and self.mode == "headset":
+            route.poll()  # ~1 Hz, a few ms of pactl; calls _headset_moved on a change
+
+    def _headset_moved(self, state: str, sentence: str) -> None:
+        """The headset's PulseAudio device went away (the streams play elsewhere now) or came
+        back (the streams were moved back to it). Housekeeper thread."""
+        log.warning("%s", sentence)
+        self.warning = None if state == "back" else sentence
+        notify = self.on_headset
+        if notify is not None:
+            try:
+                notify(state, sentence)
+            except Exception:
+                log.exception("on_headset failed")
 
     def _drain_recording(self, final: bool = False) -> None:
         # The rings are drained whether or not a recorder is set, so no audio from before a
@@ -273,6 +300,7 @@ class AudioBridge:
             "input_callback": hs.in_stats.summary() if headset else None,
             "output_callback": hs.out_stats.summary() if headset else None,
             "stream_restarts": hs.restarts if headset else 0,
+            "route": self._route.summary() if headset and self._route is not None else None,
             "realtime_threads": {"input": hs.rt_input, "output": hs.rt_output} if headset else None,
             "pull": self._pull_timing.summary(),
             "push": self._push_timing.summary(),

@@ -13,7 +13,13 @@ from collections.abc import Callable
 import pjsua2 as pj
 
 from softphone.engine.media_port import BridgePort
-from softphone.protocol import AudioStatsUpdated, EngineConfig, Event, RecordingFailed
+from softphone.protocol import (
+    AudioStatsUpdated,
+    EngineConfig,
+    Event,
+    HeadsetChanged,
+    RecordingFailed,
+)
 
 RATE = 16000
 
@@ -21,9 +27,15 @@ RATE = 16000
 class EngineMedia:
     """One bridge and one port for the engine's lifetime; calls connect to the port."""
 
-    def __init__(self, config: EngineConfig, log: logging.Logger) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        log: logging.Logger,
+        emit: Callable[[Event], None] | None = None,
+    ) -> None:
         self.config = config
         self.log = log
+        self.emit = emit  # events from the audio side (a queue put: any thread may call it)
         self.bridge = None
         self.port: BridgePort | None = None
         self.taps: dict = {}
@@ -47,6 +59,9 @@ class EngineMedia:
             bridge.use_file(cfg.play_file, loop=cfg.loop_play)
         else:
             bridge.use_silence("No headset in use: the call sends silence.")
+        if self.emit is not None:
+            emit = self.emit  # on the bridge's housekeeper thread: a headset unplugged/back
+            bridge.on_headset = lambda state, sentence: emit(HeadsetChanged(state, sentence))
         bridge.start()
         self.bridge = bridge
         self.port = BridgePort(bridge)

@@ -62,7 +62,7 @@ class SipThread:
         self.calls: dict[str, EngineCall] = {}
         self.graveyard: list = []  # pjsua2 objects to drop on the next loop turn, not mid-callback
         self._later: list[Callable[[], None]] = []
-        self.media = EngineMedia(config, self.log)
+        self.media = EngineMedia(config, self.log, emit)
         self.handler = CommandHandler(self)
         self.stopping = False
 

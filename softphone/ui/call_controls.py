@@ -98,6 +98,14 @@ class CallControls(QWidget):
         head.addLayout(right)
         outer.addLayout(head)
 
+        # what happened to the call's audio: the headset unplugged/back, the recording stopped
+        self.audio_note = QLabel("")
+        self.audio_note.setObjectName("CallAudioNote")
+        self.audio_note.setWordWrap(True)
+        self.audio_note.hide()
+        self._notes: dict[str, tuple[str, str]] = {}  # topic -> (sentence, tone)
+        outer.addWidget(self.audio_note)
+
         ended = QHBoxLayout()
         self.reason = QLabel("")
         self.reason.setObjectName("CallReason")
@@ -174,6 +182,8 @@ class CallControls(QWidget):
         self.mute.setIcon(icon("mic", "#374151"))
         self.dtmf_pad.hide()
         self.security.hide()  # unknown until the call's media is up
+        self._notes.clear()
+        self._show_notes()
         self._update_timer()
 
     def set_security(self, text: str, encrypted: bool) -> None:
@@ -187,6 +197,21 @@ class CallControls(QWidget):
         )
         repolish(self.security)
         self.security.show()
+
+    def set_audio_note(self, topic: str, sentence: str, tone: str = "warn") -> None:
+        """One sentence per topic ("headset", "recording") about the call's audio, e.g. "The
+        headset was unplugged: the call goes on through Built-in Audio."; a later sentence on
+        the same topic replaces the earlier one."""
+        self._notes[topic] = (sentence, tone)
+        self._show_notes()
+
+    def _show_notes(self) -> None:
+        notes = [n for n in self._notes.values() if n[0]]
+        self.audio_note.setText("\n".join(s for s, _ in notes))
+        tone = "warn" if any(t != "good" for _, t in notes) else "good"
+        self.audio_note.setProperty("tone", tone)
+        repolish(self.audio_note)
+        self.audio_note.setVisible(bool(notes))
 
     def set_state(self, state: str, sentence: str = "") -> None:
         self.state = state
