@@ -45,6 +45,9 @@ def _tqdm_progress(desc: str) -> tuple[ProgressFn, Callable[[], None]]:
     """A tqdm bar on stderr, drawn from the first received block (not for a failed connect)."""
     from tqdm import tqdm
 
+    # tqdm otherwise starts a monitor thread that outlives the download (and the app's
+    # "no stray threads at shutdown" check); a bar that updates per block does not need it.
+    tqdm.monitor_interval = 0
     bars: list = []
 
     def update(done: int, total: int | None) -> None:
