@@ -15,7 +15,7 @@ APT_PACKAGES=(
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libegl1 libgl1
   libfontconfig1 libdbus-1-3
-  sip-tester kamailio baresip linphone-cli openssl flite espeak-ng sox xvfb poppler-utils strace
+  sip-tester kamailio baresip linphone-cli openssl flite espeak-ng sox xvfb poppler-utils strace mount
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
