@@ -242,6 +242,8 @@ def run_answer(args: argparse.Namespace) -> int:
             return _fail(f"{e} (is port {args.port} already in use?)", EXIT_ENGINE)
         info = session.client.info
         host = args.bind or "0.0.0.0"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address in a SIP URI
         print(f"Listening on sip:callcoach@{host}:{info.sip_port}", flush=True)
         deadline = None if args.wait is None else time.monotonic() + args.wait
         incoming = None

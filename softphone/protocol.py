@@ -18,7 +18,8 @@ SrtpMode = Literal["disabled", "optional", "mandatory"]
 AudioMode = Literal["headset", "null", "file"]
 CallState = Literal["calling", "ringing", "early", "connected", "held", "disconnected"]
 
-DEFAULT_CODECS = ("G722/16000", "PCMU/8000", "PCMA/8000")
+# Opus where both ends have it (the stack scripts/build_pjsua2.sh builds; not the PyPI wheel).
+DEFAULT_CODECS = ("opus/48000", "G722/16000", "PCMU/8000", "PCMA/8000")
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ class EngineStarted(Event):
     sip_port: int
     transports: dict[str, int]  # transport name -> bound port
     taps: dict[str, str]  # "rep"/"prospect" -> shared-memory ring name
+    # the SIP stack: {"build": "callcoach"|"pypi", "pjsip", "openssl", "codecs", "ipv6"}
+    stack: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ class Baresip(_Peer):
                     "jitter_buffer_delay 5-10",
                     "module_path /usr/lib/baresip/modules",
                     *(f"module {m}.so" for m in ("g711", "g722", "aufile", "aubridge", "sndfile")),
+                    *(["module opus.so"] if "opus" in (self.codec or "").lower() else []),
                     *(f"module {m}.so" for m in ("srtp",)),
                     "module_tmp account.so",
                     "module_app menu.so",

@@ -34,7 +34,8 @@ _NAME_RE = re.compile(r'^\s*"?([^"<]*?)"?\s*<')
 def offer_is_ipv6_only(message: str) -> bool:
     """Does this INVITE offer audio on IPv6 addresses only (c=IN IP6, no c=IN IP4)?
 
-    This pjsua2 build has no IPv6 media (PJ_HAS_IPV6=0), so such a call cannot be answered."""
+    The PyPI pjsua2 wheel has no IPv6 media (PJ_HAS_IPV6=0), nor has an engine whose RTP is
+    bound to an IPv4 address, so such a call cannot be answered there."""
     lines = [ln.strip() for ln in message.splitlines()]
     return any(ln.startswith("c=IN IP6") for ln in lines) and not any(
         ln.startswith("c=IN IP4") for ln in lines

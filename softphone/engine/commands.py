@@ -121,7 +121,7 @@ class CommandHandler:
 
     def _Answer(self, cmd: Answer) -> None:
         call = self._call(cmd.call_id)
-        if call.ipv6_only_offer:  # pjsua would fail with 488 and a raw message: say why
+        if call.ipv6_only_offer and not self.sip.ipv6_media:  # pjsua: 488 and a raw message
             call.local_end = True
             call.end(488, "Not Acceptable Here", IPV6_ONLY_SENTENCE)
             raise EngineError(IPV6_ONLY_SENTENCE)

@@ -4,6 +4,9 @@ default), codec priorities and the per-account media settings (RTP address, SRTP
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+
 import pjsua2 as pj
 
 from softphone.protocol import EngineConfig
@@ -12,6 +15,11 @@ _TRANSPORT_TYPES = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
     "tcp": pj.PJSIP_TRANSPORT_TCP,
     "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+_TRANSPORT_TYPES6 = {
+    "udp": pj.PJSIP_TRANSPORT_UDP6,
+    "tcp": pj.PJSIP_TRANSPORT_TCP6,
+    "tls": pj.PJSIP_TRANSPORT_TLS6,
 }
 _SRTP = {
     "disabled": pj.PJMEDIA_SRTP_DISABLED,
@@ -59,10 +67,30 @@ def endpoint_config(cfg: EngineConfig) -> pj.EpConfig:
     return ec
 
 
-def create_transports(ep: pj.Endpoint, cfg: EngineConfig) -> dict[str, tuple[int, int]]:
-    """Create the configured transports; returns name -> (transport id, bound port)."""
+def ip_version(address: str) -> int:
+    """4 or 6 for an IP literal (brackets allowed), 0 for '' (all addresses) or a name."""
+    try:
+        return ipaddress.ip_address(address.strip("[]")).version
+    except ValueError:
+        return 0
+
+
+def host_part(address: str) -> str:
+    """The address as the host part of a SIP URI: IPv6 in brackets."""
+    return f"[{address.strip('[]')}]" if ip_version(address) == 6 else address
+
+
+def create_transports(
+    ep: pj.Endpoint, cfg: EngineConfig, ipv6: bool = False, system_cas: bool = False
+) -> dict[str, tuple[int, int]]:
+    """Create the configured transports; returns name -> (transport id, bound port).
+
+    An IPv6 bind address gets IPv6 transports under the same names. With no bind address
+    and an IPv6-capable stack, IPv6 transports ("udp6", ...) are added on the same ports
+    (dual stack; pjsip picks the one matching the destination); a failure there only logs."""
     transports: dict[str, tuple[int, int]] = {}
     port = cfg.sip_port
+    types = _TRANSPORT_TYPES6 if ip_version(cfg.bind_address) == 6 else _TRANSPORT_TYPES
     for name in cfg.transports:
         tc = pj.TransportConfig()
         tc.boundAddress = cfg.bind_address
@@ -70,31 +98,76 @@ def create_transports(ep: pj.Endpoint, cfg: EngineConfig) -> dict[str, tuple[int
             tc.publicAddress = cfg.bind_address
         if name == "tls":
             tc.port = cfg.tls_port
-            tc.tlsConfig.verifyServer = cfg.tls_verify_server
-            if cfg.tls_ca_file:
-                tc.tlsConfig.CaListFile = cfg.tls_ca_file
-            if cfg.tls_cert_file:
-                tc.tlsConfig.certFile = cfg.tls_cert_file
-                tc.tlsConfig.privKeyFile = cfg.tls_key_file or ""
-            tc.tlsConfig.method = pj.PJSIP_TLSV1_2_METHOD
+            tc.tlsConfig = _tls_config(cfg, system_cas)
         else:
             tc.port = port
         try:
-            tid = ep.transportCreate(_TRANSPORT_TYPES[name], tc)
+            tid = ep.transportCreate(types[name], tc)
         except pj.Error:
             if name == "tls" or tc.port == 0:
                 raise
             tc.port = 0  # the UDP port is taken for TCP: any port will do
-            tid = ep.transportCreate(_TRANSPORT_TYPES[name], tc)
+            tid = ep.transportCreate(types[name], tc)
         bound = int(ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
         if name != "tls" and port == 0:
             port = bound
         transports[name] = (tid, bound)
+    if ipv6 and not cfg.bind_address:
+        for name in cfg.transports:
+            tc = pj.TransportConfig()
+            tc.port = transports[name][1]
+            if name == "tls":
+                tc.tlsConfig = _tls_config(cfg, system_cas)
+            try:
+                tid = ep.transportCreate(_TRANSPORT_TYPES6[name], tc)
+            except pj.Error as e:
+                logging.getLogger("softphone.engine").info(
+                    "no IPv6 %s transport on port %d: %s", name, tc.port, e.info()
+                )
+                continue
+            transports[name + "6"] = (tid, tc.port)
     return transports
 
 
+def _tls_config(cfg: EngineConfig, system_cas: bool = False) -> pj.TlsConfig:
+    """TLS 1.2 or newer, the server verified by default. system_cas: with no CA file given,
+    trust the system's CA bundle (the built stack; the PyPI wheel's OpenSSL 1.0.2 handles a
+    failed verification differently with it loaded, so it keeps its own behaviour)."""
+    tls = pj.TlsConfig()
+    tls.verifyServer = cfg.tls_verify_server
+    ca = cfg.tls_ca_file or (system_ca_file() if system_cas else "")
+    if ca:
+        tls.CaListFile = ca
+    if cfg.tls_cert_file:
+        tls.certFile = cfg.tls_cert_file
+        tls.privKeyFile = cfg.tls_key_file or ""
+    tls.method = pj.PJSIP_TLSV1_2_METHOD  # TLS 1.2 or newer (1.3 where OpenSSL has it)
+    return tls
+
+
+def system_ca_file() -> str:
+    """The system's CA bundle (pjsip loads no default CA paths itself), or ''."""
+    import os
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    for f in (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"):
+        if f and os.path.isfile(f):
+            return f
+    return ""
+
+
 def set_codec_priorities(ep: pj.Endpoint, cfg: EngineConfig) -> None:
-    """G.722 first, then the configured order; the rest low (or off with other_codecs=False)."""
+    """The configured order first (Opus, G.722, G.711 by default; a codec the stack lacks is
+    skipped); the rest low (or off with other_codecs=False). Opus is set up for speech at the
+    bridge's rate: mono, 16 kHz internal sampling (the SDP still says opus/48000/2)."""
+    try:
+        oc = ep.getCodecOpusConfig()  # raises on a stack without Opus (the PyPI wheel)
+        oc.sample_rate = 16000
+        oc.channel_cnt = 1
+        ep.setCodecOpusConfig(oc)
+    except (pj.Error, AttributeError):
+        pass
     wanted = [c.lower() for c in cfg.codecs]
     for ci in ep.codecEnum2():
         cid = ci.codecId.lower()
@@ -106,11 +179,26 @@ def set_codec_priorities(ep: pj.Endpoint, cfg: EngineConfig) -> None:
         ep.codecSetPriority(ci.codecId, prio)
 
 
-def apply_media_config(acfg: pj.AccountConfig, cfg: EngineConfig) -> None:
-    """RTP bound to the engine's address, SRTP as configured (SDES also over plain UDP)."""
+def apply_media_config(acfg: pj.AccountConfig, cfg: EngineConfig, ipv6: bool = False) -> None:
+    """RTP bound to the engine's address, SRTP as configured (SDES also over plain UDP).
+
+    IPv6 (stacks built with it): an IPv6 bind address uses IPv6 only, no bind address is
+    dual stack (IPv4 preferred, an IPv6 offer answered on IPv6), an IPv4 one IPv4 only."""
     mc = acfg.mediaConfig
+    if ipv6:
+        version = ip_version(cfg.bind_address)
+        use = {
+            6: pj.PJSUA_IPV6_ENABLED_USE_IPV6_ONLY,
+            4: pj.PJSUA_IPV6_DISABLED,
+        }.get(version, pj.PJSUA_IPV6_ENABLED_PREFER_IPV4)
+        mc.ipv6Use = use
+        if hasattr(acfg.sipConfig, "ipv6Use"):  # pjsua2 2.13+
+            acfg.sipConfig.ipv6Use = {
+                6: pj.PJSUA_IPV6_ENABLED_USE_IPV6_ONLY,
+                4: pj.PJSUA_IPV6_DISABLED,
+            }.get(version, pj.PJSUA_IPV6_ENABLED_NO_PREFERENCE)
     if cfg.bind_address:
-        mc.transportConfig.boundAddress = cfg.bind_address
+        mc.transportConfig.boundAddress = cfg.bind_address.strip("[]")
     mc.transportConfig.port = cfg.rtp_port
     if cfg.media_address:  # advertised in c=/m= in place of the bound address
         mc.transportConfig.publicAddress = cfg.media_address

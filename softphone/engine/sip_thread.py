@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import pjsua2 as pj
 
-from softphone.engine import unhandled
+from softphone.engine import stack, unhandled
 from softphone.engine.account import EngineAccount
 from softphone.engine.call import EngineCall, live_calls, offer_is_ipv6_only, split_remote
 from softphone.engine.commands import CommandHandler
@@ -32,6 +32,8 @@ from softphone.engine.endpoint import (
     apply_media_config,
     create_transports,
     endpoint_config,
+    host_part,
+    ip_version,
     set_codec_priorities,
 )
 from softphone.engine.media import EngineMedia
@@ -65,6 +67,8 @@ class SipThread:
         self.media = EngineMedia(config, self.log, emit)
         self.handler = CommandHandler(self)
         self.stopping = False
+        self.stack: dict = {}
+        self.ipv6 = False
 
     # ---- lifecycle ----
 
@@ -87,7 +91,10 @@ class SipThread:
         self.ep = SipEndpoint(self)
         self.ep.libCreate()
         self.ep.libInit(endpoint_config(cfg))
-        self.transports = create_transports(self.ep, cfg)
+        self.ipv6 = stack.has_ipv6()  # PJ_HAS_IPV6: the built stack, not the PyPI wheel
+        self.transports = create_transports(
+            self.ep, cfg, self.ipv6, system_cas=stack.build() == "callcoach"
+        )
         unhandled.install()  # REGISTER/REFER/stray BYE... get 405/481/501, not silence
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
@@ -95,16 +102,19 @@ class SipThread:
         self.media.start()
         self.direct = EngineAccount(self, None, "direct")
         acfg = pj.AccountConfig()
-        host = cfg.bind_address or "127.0.0.1"
+        host = host_part(cfg.bind_address) or "127.0.0.1"
         acfg.idUri = f"sip:callcoach@{host}:{self.sip_port}"
         self.apply_media_config(acfg)
         self.direct.create(acfg, True)
+        self.stack = stack.describe(self.ep)
+        self.log.info("SIP stack: %s", stack.summary(self.stack))
         self.emit(
             EngineStarted(
                 os.getpid(),
                 self.sip_port,
                 {k: v[1] for k, v in self.transports.items()},
                 self.media.tap_names,
+                self.stack,
             )
         )
 
@@ -121,7 +131,13 @@ class SipThread:
         return self.transports[name][0]
 
     def apply_media_config(self, acfg: pj.AccountConfig) -> None:
-        apply_media_config(acfg, self.config)
+        apply_media_config(acfg, self.config, self.ipv6)
+
+    @property
+    def ipv6_media(self) -> bool:
+        """Can this engine answer an offer with IPv6 media? (stack built with IPv6, RTP not
+        bound to an IPv4 address)"""
+        return self.ipv6 and ip_version(self.config.bind_address) != 4
 
     # ---- the loop ----
 
