@@ -19,6 +19,7 @@ PJ_VERSION=2.17
 PJ_TAR_SHA256=a56dd79d978ce8d796969ee3f43b6e9e586d38aec7328645504f5b4e6255ad2c
 PJ_URL="https://github.com/pjsip/pjproject/archive/refs/tags/${PJ_VERSION}.tar.gz"
 VENV=${1:-.venv}
+case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
 PYBIN="$VENV/bin/python"
 JOBS=${CALLCOACH_PJ_JOBS:-2}
 
