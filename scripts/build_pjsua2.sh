@@ -120,7 +120,7 @@ need_pkg libssl-dev test -f /usr/include/openssl/ssl.h
 need_pkg libopus-dev test -f /usr/include/opus/opus.h
 need_pkg uuid-dev test -f /usr/include/uuid/uuid.h
 PY_INC=$("$PYBIN" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
-need_pkg "python3-dev (for $PY_INC)" test -f "$PY_INC/Python.h"
+need_pkg python3-dev test -f "$PY_INC/Python.h"  # the venv Python's headers
 
 # --- source ---------------------------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/callcoach-pjsua2.XXXXXX")

@@ -165,6 +165,7 @@ def set_codec_priorities(ep: pj.Endpoint, cfg: EngineConfig) -> None:
         oc = ep.getCodecOpusConfig()  # raises on a stack without Opus (the PyPI wheel)
         oc.sample_rate = 16000
         oc.channel_cnt = 1
+        oc.bit_rate = 32000  # wideband speech close to the source (libopus' auto is ~half)
         ep.setCodecOpusConfig(oc)
     except (pj.Error, AttributeError):
         pass
