@@ -49,7 +49,7 @@ def test_rules_alone_hold_their_blind_score() -> None:
 def test_the_layer_does_not_cost_precision_on_unseen_calls(layer) -> None:
     rules = evaluate(BLIND)
     both = evaluate(BLIND, None, layer)
-    p_rules, r_rules = _pooled(rules)
+    _, r_rules = _pooled(rules)
     p_both, r_both = _pooled(both)
     assert r_both >= r_rules
     assert p_both >= 0.9, both["kinds"]

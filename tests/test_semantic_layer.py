@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from coach.engine import LiveCoach, analyze_utterances
-from coach.semantic.classifier import features, fit_logistic, predict
+from coach.semantic.classifier import fit_logistic, predict
 from coach.semantic.embeddings import EmbeddingStore
 from coach.semantic.examples import Example, ExampleError, read_line_file, shipped_examples
 from coach.semantic.layer import SHIPPED_LAYER, LayerError, SemanticLayer
