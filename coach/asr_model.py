@@ -4,7 +4,6 @@ at once. Which folder is used follows models.lookup (flag, env, settings, instal
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -12,32 +11,30 @@ from pathlib import Path
 import vosk
 
 from models.errors import ModelError
+from models.loaded import LoadedOnce, load_async
 from models.lookup import resolve_model_path
 
 MODEL_RATE = 16000  # what the recognizers are fed; other rates are resampled first
 
-_models: dict[str, vosk.Model] = {}
-_models_lock = threading.Lock()
+def _load_folder(folder: Path) -> vosk.Model:
+    vosk.SetLogLevel(-1)
+    try:
+        model = vosk.Model(str(folder))
+        vosk.KaldiRecognizer(model, MODEL_RATE)  # a corrupt graph fails only here
+    except Exception as e:  # vosk raises a bare Exception
+        raise ModelError(
+            f"The speech model at {folder} could not be loaded: run "
+            f"`python main.py models verify {folder}` and reinstall it if it fails."
+        ) from e
+    return model
+
+
+_models: LoadedOnce[vosk.Model] = LoadedOnce(_load_folder)
 
 
 def load_model(path: str | Path | None = None) -> vosk.Model:
     """The Vosk model (lookup order of models.lookup), loaded once per process."""
-    folder = resolve_model_path(str(path) if path else None).resolve()
-    key = str(folder)
-    with _models_lock:
-        model = _models.get(key)
-        if model is None:
-            vosk.SetLogLevel(-1)
-            try:
-                model = vosk.Model(key)
-                vosk.KaldiRecognizer(model, MODEL_RATE)  # a corrupt graph fails only here
-            except Exception as e:  # vosk raises a bare Exception
-                raise ModelError(
-                    f"The speech model at {key} could not be loaded: run "
-                    f"`python main.py models verify {key}` and reinstall it if it fails."
-                ) from e
-            _models[key] = model
-    return model
+    return _models.get(resolve_model_path(str(path) if path else None))
 
 
 def load_model_async(
@@ -45,15 +42,4 @@ def load_model_async(
     on_done: Callable[[Future], None] | None = None,
 ) -> Future:
     """Load the model on a named background thread; the Future holds the model or ModelError."""
-    fut: Future = Future()
-    if on_done:
-        fut.add_done_callback(on_done)
-
-    def run() -> None:
-        try:
-            fut.set_result(load_model(path))
-        except Exception as e:  # noqa: BLE001 - handed to the caller through the Future
-            fut.set_exception(e)
-
-    threading.Thread(target=run, name="asr-model-loader", daemon=True).start()
-    return fut
+    return load_async(lambda: load_model(path), "asr-model-loader", on_done)

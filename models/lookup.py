@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -92,20 +93,39 @@ def _checked(candidate: str, origin: str) -> Path:
     return path
 
 
+def _resolve(
+    cli_flag: str | None,
+    *,
+    flag: str,
+    env: str,
+    setting: str,
+    checked: Callable[[str, str], Path],
+    installed: Callable[[], list[Path]],
+) -> Path | None:
+    """The one lookup order shared by the speech model and the sentence encoder: the flag,
+    the environment variable, the settings key, then the first installed folder; None when
+    no source names one. A source that is given but broken raises through `checked`."""
+    if cli_flag:
+        return checked(cli_flag, f"the {flag} flag")
+    value = os.environ.get(env)
+    if value:
+        return checked(value, f"the {env} environment variable")
+    configured = _settings_model(setting)
+    if configured:
+        return checked(configured, f"{setting} in {settings_path()}")
+    found = installed()
+    return found[0] if found else None
+
+
 def resolve_model_path(cli_flag: str | None = None) -> Path:
     """The model folder to use, by the documented order; ModelError if there is none."""
-    if cli_flag:
-        return _checked(cli_flag, "the --model flag")
-    env = os.environ.get("CALLCOACH_MODEL")
-    if env:
-        return _checked(env, "the CALLCOACH_MODEL environment variable")
-    configured = _settings_model()
-    if configured:
-        return _checked(configured, f"model_path in {settings_path()}")
-    installed = installed_models()
-    if installed:
-        return installed[0]
-    raise ModelError(f"No speech model is installed: run {INSTALL_HINT}.")
+    path = _resolve(
+        cli_flag, flag="--model", env="CALLCOACH_MODEL", setting="model_path",
+        checked=_checked, installed=installed_models,
+    )
+    if path is None:
+        raise ModelError(f"No speech model is installed: run {INSTALL_HINT}.")
+    return path
 
 
 def installed_encoders(directory: Path | None = None) -> list[Path]:
@@ -142,15 +162,10 @@ def _checked_encoder(candidate: str, origin: str) -> Path:
 def find_encoder(cli_flag: str | None = None) -> Path:
     """The sentence-encoder folder to use, by the documented order; EncoderMissing (a
     ModelError whose one sentence says the coach runs on its rules alone) if there is none."""
-    if cli_flag:
-        return _checked_encoder(cli_flag, "the --encoder flag")
-    env = os.environ.get("CALLCOACH_ENCODER")
-    if env:
-        return _checked_encoder(env, "the CALLCOACH_ENCODER environment variable")
-    configured = _settings_model("encoder_path")
-    if configured:
-        return _checked_encoder(configured, f"encoder_path in {settings_path()}")
-    installed = installed_encoders()
-    if installed:
-        return installed[0]
-    raise rules_only(f"No sentence encoder is installed: run {ENCODER_HINT}.")
+    path = _resolve(
+        cli_flag, flag="--encoder", env="CALLCOACH_ENCODER", setting="encoder_path",
+        checked=_checked_encoder, installed=installed_encoders,
+    )
+    if path is None:
+        raise rules_only(f"No sentence encoder is installed: run {ENCODER_HINT}.")
+    return path

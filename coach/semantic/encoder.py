@@ -1,5 +1,5 @@
 """The sentence encoder all-MiniLM-L6-v2, run without torch: the model's own `tokenizers`
-tokenizer, its weights read with `safetensors` into numpy, and a plain float32 BERT forward
+tokenizer, its weights read from the safetensors file into numpy, and a plain float32 BERT forward
 pass (6 layers, 12 heads, erf GELU), mean pooling over the attention mask and L2 normalisation,
 as sentence-transformers does for this model. Owns loading a model folder and `encode`;
 where the folder comes from is models.lookup's business (`load_encoder` joins the two).
@@ -21,10 +21,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from models.errors import EncoderMissing, ModelError, rules_only
+from models.loaded import LoadedOnce, load_async
 from models.lookup import find_encoder
 
 MODEL_FILE = "model.safetensors"
@@ -155,7 +157,7 @@ class _Weights:
     which set the window's peak memory. The layout is safetensors' own: an 8-byte header size,
     a JSON header (dtype, shape, byte offsets per tensor), then the data."""
 
-    _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    _DTYPES: ClassVar[dict] = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -368,26 +370,22 @@ class SentenceEncoder:
         return self.encode([text])[0]
 
 
-_encoders: dict[str, SentenceEncoder] = {}
-_encoders_lock = threading.Lock()
+def _load_folder(folder: Path) -> SentenceEncoder:
+    try:
+        return SentenceEncoder.load(folder)
+    except EncoderMissing:
+        raise
+    except ModelError as e:
+        raise rules_only(str(e)) from e
+
+
+_encoders: LoadedOnce[SentenceEncoder] = LoadedOnce(_load_folder)
 
 
 def load_encoder(path: str | Path | None = None) -> SentenceEncoder:
     """The sentence encoder (lookup order of models.lookup.find_encoder), loaded once per
     process; EncoderMissing (one sentence: rules alone, and what to run) if there is none."""
-    folder = find_encoder(str(path) if path else None).resolve()
-    key = str(folder)
-    with _encoders_lock:
-        encoder = _encoders.get(key)
-        if encoder is None:
-            try:
-                encoder = SentenceEncoder.load(folder)
-            except EncoderMissing:
-                raise
-            except ModelError as e:
-                raise rules_only(str(e)) from e
-            _encoders[key] = encoder
-    return encoder
+    return _encoders.get(find_encoder(str(path) if path else None))
 
 
 def load_encoder_async(
@@ -396,15 +394,4 @@ def load_encoder_async(
 ) -> Future:
     """Load the encoder on a named background thread (start-up must not wait ~0.2-1 s for it);
     the Future holds the SentenceEncoder or EncoderMissing."""
-    fut: Future = Future()
-    if on_done:
-        fut.add_done_callback(on_done)
-
-    def run() -> None:
-        try:
-            fut.set_result(load_encoder(path))
-        except Exception as e:  # noqa: BLE001 - handed to the caller through the Future
-            fut.set_exception(e)
-
-    threading.Thread(target=run, name="encoder-loader", daemon=True).start()
-    return fut
+    return load_async(lambda: load_encoder(path), "encoder-loader", on_done)
