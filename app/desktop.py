@@ -50,6 +50,7 @@ class DesktopApp:
                  use_model: bool = True, listen: bool = True) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
+        from app import first_run
         from app.bridge import Bridge
         from app.call_controller import CallController
         from app.lifecycle import Services
@@ -75,6 +76,11 @@ class DesktopApp:
         self.controller = CallController(self.window, self.bridge, self.services, self.settings)
         self.settings_wiring = SettingsWiring(self.window, self.bridge, self.services)
         self.status_wiring = StatusWiring(self.window, self.bridge, self.services, self.settings)
+        self.first_run = None
+        if first_run.is_due(self.settings):  # a fresh install: name, model, headset, account
+            from app.first_run_wiring import FirstRunWiring
+
+            self.first_run = FirstRunWiring(self.window, self.services, self.settings_wiring)
         self.pending_uri = ""
         self.services.on_engine_ready.append(self._engine_ready)
         self.server = self._listen() if listen else None
@@ -89,6 +95,8 @@ class DesktopApp:
         else:
             self.window.resize(1280, 760)
         self.window.show()
+        if self.first_run is not None and not self.first_run.closed:
+            self.first_run.show()
 
     def dial_when_ready(self, uri: str) -> None:
         if self.services.engine_ready.is_set():
@@ -182,6 +190,10 @@ class DesktopApp:
             except Exception:
                 log.exception("stopping the calling session failed")
         c.shutdown()  # the call's session writes its last rows before the store stops
+        if self.first_run is not None:  # quitting during the first run ends it too
+            self.first_run.closed = True
+            self.first_run.flow.finish(save=False)
+            self.first_run.dialog.hide()
         try:
             self.settings.window_geometry = bytes(self.window.saveGeometry().toBase64()).decode()
             save_settings(self.settings)

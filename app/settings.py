@@ -73,6 +73,7 @@ class Settings:
     calling_hours: str = "8-20"  # contacts' local window for power dialing ("8:30-17:30")
     window_geometry: str = ""
     dismissals: dict[str, int] = field(default_factory=dict)
+    first_run_done: bool = False  # the first-run flow (app/first_run.py) was shown once
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +82,8 @@ class Settings:
     def from_json(cls, data: dict[str, Any]) -> Settings:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
+        # a settings file from before the first-run flow belongs to a rep already set up
+        kwargs.setdefault("first_run_done", True)
         accounts = []
         for a in kwargs.pop("accounts", []) or []:
             if isinstance(a, dict):

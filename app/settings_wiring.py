@@ -67,11 +67,14 @@ class SettingsWiring(QObject):
         self.audio.meterWanted.connect(self._meter)
         self.audio.testToneRequested.connect(self._tone)
         self.audio.refreshRequested.connect(lambda: self.load_devices(refresh=True))
-        self.model_page.downloadRequested.connect(self._download)
-        self.model_page.installFileRequested.connect(self._install)
+        self.model_page.downloadRequested.connect(lambda: self._download())
+        self.model_page.installFileRequested.connect(lambda source: self._install(source))
         self.load_devices()
 
-    def load_devices(self, refresh: bool = False) -> None:
+    def load_devices(self, refresh: bool = False, page: Any = None) -> None:
+        """List the devices into `page` (an AudioPage; the Settings tab by default)."""
+        audio = page or self.audio
+
         def scan() -> tuple[list[str], list[str]]:
             from softphone.audio import devices
 
@@ -83,46 +86,57 @@ class SettingsWiring(QObject):
             s = self.sv.settings
             chosen = {"input_device": s.input_device, "output_device": s.output_device,
                       "ring_device": s.ring_device}  # fmt: skip
-            self.audio.set_devices(result[0], result[1], chosen)
+            audio.set_devices(result[0], result[1], chosen)
             n = len(result[0])
-            self.audio.set_status(
+            audio.set_status(
                 f"{n} microphone{'s' if n != 1 else ''} found."
                 if n
                 else "No microphone found — plug in a headset and press Find new devices."
             )
 
-        self.sv.io.submit(scan, show, self.audio.set_status)
+        self.sv.io.submit(scan, show, audio.set_status)
 
-    def _meter(self, on: bool) -> None:
-        device = self.audio.input.currentData() or None
+    def wire_audio(self, page: Any) -> None:
+        """Another AudioPage (the first-run headset step) with the same meter, tone and scan."""
+        page.level_fn = lambda: self.meter.level
+        page.meterWanted.connect(lambda on: self._meter(on, page))
+        page.testToneRequested.connect(lambda device: self._tone(device, page))
+        page.refreshRequested.connect(lambda: self.load_devices(refresh=True, page=page))
+
+    def _meter(self, on: bool, page: Any = None) -> None:
+        audio = page or self.audio
+        device = audio.input.currentData() or None
         if on:
-            self.sv.io.submit(lambda: self.meter.start(device), None, self.audio.set_status)
+            self.sv.io.submit(lambda: self.meter.start(device), None, audio.set_status)
         else:
             self.sv.io.submit(self.meter.stop)
 
-    def _tone(self, device: str) -> None:
+    def _tone(self, device: str, page: Any = None) -> None:
         from softphone.audio.devices import play_test_tone
 
-        self.audio.set_status("Playing a test tone…")
+        audio = page or self.audio
+        audio.set_status("Playing a test tone…")
         self.sv.io.submit(
             lambda: play_test_tone(device or None),
-            lambda _: self.audio.set_status("You should have heard a short beep."),
-            self.audio.set_status,
+            lambda _: audio.set_status("You should have heard a short beep."),
+            audio.set_status,
         )
 
-    def _download(self) -> None:
+    def _download(self, page: Any = None) -> None:
         from models.catalog import load_catalog
 
         entries = load_catalog()
         if not entries:
-            self.model_page.set_state("No model is listed in the catalog.")
+            (page or self.model_page).set_state("No model is listed in the catalog.")
             return
-        self._install(entries[0].name)
+        self._install(entries[0].name, page)
 
-    def _install(self, source: str) -> None:
+    def _install(self, source: str, page: Any = None, on_installed: Any = None) -> None:
+        """Install `source` (catalog name, zip or folder) showing progress on `page` (the
+        Settings tab by default, or the first-run model step); `on_installed(path)` after."""
         from models.install import install_model
 
-        page = self.model_page
+        page = page or self.model_page
         page.set_progress(0.0)
         page.set_state("Installing…")
         last = [-1]
@@ -138,6 +152,10 @@ class SettingsWiring(QObject):
             page.set_state("Installed — it is used from the next call.", str(path))
             self.sv.settings.model_path = str(path)
             self.sv.reload_model(str(path))
+            if page is not self.model_page:
+                self.model_page.set_state("Installed.", str(path))
+            if on_installed is not None:
+                on_installed(path)
 
         def failed(sentence: str) -> None:
             page.set_progress(None)
