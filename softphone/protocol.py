@@ -14,6 +14,7 @@ from typing import Any, Literal
 from softphone.accounts import AccountConfig
 
 Transport = Literal["udp", "tcp", "tls"]
+TlsVersion = Literal["1.2", "1.3"]
 SrtpMode = Literal["disabled", "optional", "mandatory"]
 AudioMode = Literal["headset", "null", "file"]
 CallState = Literal["calling", "ringing", "early", "connected", "held", "disconnected"]
@@ -34,9 +35,11 @@ class EngineConfig:
     tls_ca_file: str | None = None
     tls_cert_file: str | None = None  # only needed to accept TLS connections
     tls_key_file: str | None = None
+    tls_min_version: TlsVersion = "1.2"  # "1.3": refuse TLS 1.2 peers (needs OpenSSL 1.1.1+)
     codecs: tuple[str, ...] = DEFAULT_CODECS  # in priority order; prefixes like "PCMU" work
     other_codecs: bool = True  # False: only the codecs listed above are offered
     srtp: SrtpMode = "optional"
+    srtp_keys_only_over_tls: bool = False  # True: SDES keys only in SIP carried over TLS
     audio: AudioMode = "null"
     play_file: str | None = None  # audio == "file": this WAV is the rep's voice
     loop_play: bool = False
@@ -195,6 +198,16 @@ class RegistrationChanged(Event):
     reason: str
     sentence: str
     retry_in_s: float | None = None
+
+
+@dataclass(frozen=True)
+class TlsConnectionEstablished(Event):
+    """A TLS connection (either direction) finished its handshake."""
+
+    remote: str  # "host:port" of the far end
+    protocol: str  # what was negotiated: "TLSv1.3", "TLSv1.2", ...
+    cipher: str  # e.g. "TLS_AES_256_GCM_SHA384"
+    verified: bool  # the peer's certificate chain was verified (a server always is, by default)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import logging
 
 import pjsua2 as pj
 
-from softphone.protocol import EngineConfig
+from softphone.protocol import EngineConfig, TlsConnectionEstablished
 
 _TRANSPORT_TYPES = {
     "udp": pj.PJSIP_TRANSPORT_UDP,
@@ -39,8 +39,33 @@ class SipEndpoint(pj.Endpoint):
         try:
             if prm.state == pj.PJSIP_TP_STATE_DISCONNECTED:
                 self.sip.later(self.sip.transport_lost)
+            elif prm.state == pj.PJSIP_TP_STATE_CONNECTED and prm.tlsInfo.established:
+                event = tls_connection_event(prm.tlsInfo)
+                self.sip.log.info(
+                    "TLS connection with %s: %s, %s", event.remote, event.protocol, event.cipher
+                )
+                self.sip.emit(event)
         except Exception:  # never into SWIG
             self.sip.log.exception("onTransportState failed")
+
+
+_TLS_PROTOCOLS = {  # pj_ssl_sock_proto bits -> the name OpenSSL uses
+    pj.PJ_SSL_SOCK_PROTO_TLS1_3: "TLSv1.3",
+    pj.PJ_SSL_SOCK_PROTO_TLS1_2: "TLSv1.2",
+    pj.PJ_SSL_SOCK_PROTO_TLS1_1: "TLSv1.1",
+    pj.PJ_SSL_SOCK_PROTO_TLS1: "TLSv1",
+}
+
+
+def tls_connection_event(info: pj.TlsInfo) -> TlsConnectionEstablished:
+    """What pjsip reports about a finished TLS handshake, as the engine's event."""
+    protocol = next(
+        (name for bit, name in _TLS_PROTOCOLS.items() if info.protocol & bit),
+        f"unknown ({info.protocol})",
+    )
+    return TlsConnectionEstablished(
+        info.remoteAddr, protocol, info.cipherName, info.verifyStatus == 0
+    )
 
 
 def endpoint_config(cfg: EngineConfig) -> pj.EpConfig:
@@ -130,9 +155,10 @@ def create_transports(
 
 
 def _tls_config(cfg: EngineConfig, system_cas: bool = False) -> pj.TlsConfig:
-    """TLS 1.2 or newer, the server verified by default. system_cas: with no CA file given,
-    trust the system's CA bundle (the built stack; the PyPI wheel's OpenSSL 1.0.2 handles a
-    failed verification differently with it loaded, so it keeps its own behaviour)."""
+    """TLS 1.2 or 1.3 (only 1.3 with tls_min_version "1.3"), the server verified by default.
+    system_cas: with no CA file given, trust the system's CA bundle (the built stack; the PyPI
+    wheel's OpenSSL 1.0.2 handles a failed verification differently with it loaded, so it
+    keeps its own behaviour)."""
     tls = pj.TlsConfig()
     tls.verifyServer = cfg.tls_verify_server
     ca = cfg.tls_ca_file or (system_ca_file() if system_cas else "")
@@ -141,7 +167,15 @@ def _tls_config(cfg: EngineConfig, system_cas: bool = False) -> pj.TlsConfig:
     if cfg.tls_cert_file:
         tls.certFile = cfg.tls_cert_file
         tls.privKeyFile = cfg.tls_key_file or ""
-    tls.method = pj.PJSIP_TLSV1_2_METHOD  # TLS 1.2 or newer (1.3 where OpenSSL has it)
+    # pjsip takes `proto` (a bit set) over `method` whenever it is non-zero, and pjsua2's
+    # default is TLS 1.0 | 1.1 | 1.2: without this, TLS 1.3 is never offered or accepted.
+    # (OpenSSL 1.0.2 in the PyPI wheel ignores the 1.3 bit: TLS 1.2 there.)
+    if cfg.tls_min_version == "1.3":
+        tls.method = pj.PJSIP_TLSV1_3_METHOD
+        tls.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_3
+    else:
+        tls.method = pj.PJSIP_TLSV1_2_METHOD
+        tls.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2 | pj.PJ_SSL_SOCK_PROTO_TLS1_3
     return tls
 
 
@@ -204,4 +238,6 @@ def apply_media_config(acfg: pj.AccountConfig, cfg: EngineConfig, ipv6: bool = F
     if cfg.media_address:  # advertised in c=/m= in place of the bound address
         mc.transportConfig.publicAddress = cfg.media_address
     mc.srtpUse = _SRTP[cfg.srtp]
-    mc.srtpSecureSignaling = 0  # SDES keys over plain UDP too, not only over TLS
+    # SDES puts the SRTP keys in the SDP: by default over plain UDP too (most phone systems
+    # run SIP over UDP); srtp_keys_only_over_tls requires TLS on the first hop (pjsua's 1).
+    mc.srtpSecureSignaling = 1 if cfg.srtp_keys_only_over_tls else 0
