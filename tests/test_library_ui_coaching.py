@@ -61,7 +61,7 @@ def test_coaching_session_end_to_end(qtbot, services, tmp_path):
     qtbot.addWidget(screen)
     screen.resize(1280, 760)
     screen.show()
-    qtbot.waitUntil(lambda: screen.rep_combo.count() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: screen.rep_combo.count() == 3, timeout=5000)  # All reps + 2
     screen.rep_combo.setCurrentText("alice")
     start = dt.date.fromtimestamp(T0)
     screen.set_period(start, start + dt.timedelta(days=13))
@@ -145,8 +145,9 @@ def test_lead_imports_a_bundle_twice_without_duplicates(qtbot, services, tmp_pat
             screen.import_bundle(str(out))
         assert len(first.args[0]["imported"]) == 6 and second.args[0]["imported"] == []
         assert "6 were already here" in screen.status_text
-        qtbot.waitUntil(lambda: screen.rep_combo.count() == 1, timeout=5000)
-        assert screen.rep() == "alice"
+        qtbot.waitUntil(lambda: screen.rep_combo.count() == 2, timeout=5000)
+        # the lead has no rep name of their own: the dashboard opens on every rep
+        assert screen.rep() == "" and screen.rep_combo.itemText(1) == "alice"
         db = fresh_db(lead_dir)
         assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 6
         assert len(list((lead_dir / "recordings").glob("*.flac"))) == 6

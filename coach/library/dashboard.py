@@ -9,8 +9,17 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 
+def default_rep(reps: list[str], own: str) -> str:
+    """Whose calls the dashboard opens on: the rep's own when the library holds only theirs
+    (calls with no rep name are theirs from before they set it); '' (every rep) when other
+    reps' calls are here, e.g. an imported team, or when no rep name is set."""
+    own = own.strip()
+    return own if own and own in reps and all(r == own for r in reps) else ""
+
+
 def _rep_period(rep: str, since: float | None, until: float | None) -> tuple[str, list]:
-    where, params = ["c.rep = ?"], [rep]
+    """rep '' means every rep, calls without a rep name included."""
+    where, params = (["c.rep = ?"], [rep]) if rep else (["1 = 1"], [])
     if since is not None:
         where.append("c.started_at >= ?")
         params.append(since)
@@ -26,7 +35,8 @@ _WEEK = "date(c.started_at, 'unixepoch', 'localtime', 'weekday 0', '-6 days')"
 def dashboard(
     db: Database, rep: str, since: float | None = None, until: float | None = None
 ) -> dict:
-    """Per-week trends for one rep: list of weeks (oldest first) plus totals for the period."""
+    """Per-week trends for one rep ('' = every rep): list of weeks (oldest first) plus totals
+    for the period."""
     cond, params = _rep_period(rep, since, until)
     weeks: dict[str, dict] = {}
     for row in db.execute(

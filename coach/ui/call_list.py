@@ -14,7 +14,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from coach.library import bundle, queries
 from coach.library.export import clock
 from coach.types import FLAG_KINDS
+from coach.ui.dates import date_edit
 from coach.ui.library_access import LibraryAccess
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -90,10 +90,9 @@ class CallList(QWidget):
         lay.addLayout(row)
         row = QHBoxLayout()
         self.period_box = QCheckBox("From")
-        self.since_edit = QDateEdit(QDate.currentDate().addMonths(-1))
-        self.until_edit = QDateEdit(QDate.currentDate())
+        self.since_edit = date_edit(QDate.currentDate().addMonths(-1))
+        self.until_edit = date_edit(QDate.currentDate())
         for w in (self.since_edit, self.until_edit):
-            w.setCalendarPopup(True)
             w.dateChanged.connect(self.refresh)
         self.period_box.toggled.connect(self.refresh)
         row.addWidget(self.period_box)
@@ -107,6 +106,7 @@ class CallList(QWidget):
         lay.addWidget(self.results, 1)
         self.list_hint = QLabel("")
         self.list_hint.setProperty("role", "hint")
+        self.list_hint.setWordWrap(True)
         lay.addWidget(self.list_hint)
         self.bundle_button = QPushButton("Send these calls to my lead…")
         self.bundle_button.setToolTip("Export the listed calls as one bundle file")
@@ -143,8 +143,15 @@ class CallList(QWidget):
         else:
             self.access.read(
                 lambda db: queries.find_calls(db, limit=300, **filters),
-                lambda rows: self._show_list(rows, "No calls yet." if not rows else ""),
+                lambda rows: self._show_list(rows, self._empty_hint(filters) if not rows else ""),
             )
+
+    @staticmethod
+    def _empty_hint(filters: dict) -> str:
+        if any(v is not None for v in filters.values()):
+            return "No calls match these filters: clear the contact or flag, or widen the dates."
+        return ("No calls yet. Calls you make on the Phone page, or while working a list on "
+                "Calling, appear here with their transcript, flags and recording.")  # fmt: skip
 
     def _show_list(self, rows: list[dict], hint: str) -> None:
         self.rows = rows

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from coach.library import bundle, export, queries
+from coach.library.dashboard import default_rep
 from coach.ui.dashboard import Dashboard
+from coach.ui.dates import date_edit
 from coach.ui.library_access import LibraryAccess
 from coach.ui.session_panel import SessionPanel
 
@@ -49,16 +50,16 @@ class CoachingScreen(QWidget):
         self.setObjectName("Canvas")
         self.access = LibraryAccess(services)
         self.status_text = ""
+        self._reps_shown = False
 
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 12, 12, 12)
         bar = QHBoxLayout()
         self.rep_combo = QComboBox()
         self.rep_combo.setMinimumWidth(160)
-        self.since_edit = QDateEdit(QDate.currentDate().addDays(-27))
-        self.until_edit = QDateEdit(QDate.currentDate())
+        self.since_edit = date_edit(QDate.currentDate().addDays(-27))
+        self.until_edit = date_edit(QDate.currentDate())
         for w in (self.since_edit, self.until_edit):
-            w.setCalendarPopup(True)
             w.dateChanged.connect(self._period_changed)
         self.rep_combo.currentIndexChanged.connect(self._period_changed)
         bar.addWidget(QLabel("Rep"))
@@ -94,7 +95,8 @@ class CoachingScreen(QWidget):
         return _epoch(self.since_edit.date()), _epoch(self.until_edit.date(), end=True)
 
     def rep(self) -> str:
-        return self.rep_combo.currentText()
+        """The rep picked; '' for All reps."""
+        return self.rep_combo.currentData() or ""
 
     def set_period(self, since: dt.date, until: dt.date) -> None:
         self.since_edit.setDate(QDate(since.year, since.month, since.day))
@@ -102,12 +104,17 @@ class CoachingScreen(QWidget):
 
     def load_reps(self) -> None:
         def show(reps: list[str]) -> None:
-            current = self.rep()
+            # the first time, the rep's own calls or every rep's (see default_rep); after
+            # that, whatever the lead picked
+            current = self.rep() if self._reps_shown else default_rep(
+                reps, self.access.rep_name)  # fmt: skip
+            self._reps_shown = True
             self.rep_combo.blockSignals(True)
             self.rep_combo.clear()
-            self.rep_combo.addItems(reps)
-            if current in reps:
-                self.rep_combo.setCurrentText(current)
+            self.rep_combo.addItem("All reps", "")
+            for r in reps:
+                self.rep_combo.addItem(r, r)
+            self.rep_combo.setCurrentIndex(max(0, self.rep_combo.findData(current)))
             self.rep_combo.blockSignals(False)
             self.repsLoaded.emit(len(reps))
             self._period_changed()
@@ -115,17 +122,35 @@ class CoachingScreen(QWidget):
         self.access.read(queries.reps, show)
 
     def _period_changed(self) -> None:
-        rep = self.rep()
-        if not rep:
+        if not self._reps_shown:
             return
+        rep = self.rep()
         since, until = self.period()
 
-        def show(data: dict) -> None:
+        def load(db: Any) -> tuple[dict, bool]:
+            return queries.dashboard(db, rep, since, until), bool(queries.find_calls(db, limit=1))
+
+        def show(result: tuple[dict, bool]) -> None:
+            data, any_calls = result
             self.dashboard.set_data(data)
+            self.dashboard.set_hint(self._empty_hint(data, any_calls))
             self.dashboardLoaded.emit()
 
-        self.access.read(lambda db: queries.dashboard(db, rep, since, until), show)
+        self.access.read(load, show)
         self.session.load_sessions()
+
+    def _empty_hint(self, data: dict, any_calls: bool) -> str:
+        """What to do next when the dashboard has nothing to chart ('' when it has)."""
+        if data["totals"]["calls"]:
+            return ""
+        if not any_calls:
+            return ("No calls yet. Calls you make on the Phone page or while working a list "
+                    "on Calling show up here with their trends; a team lead can also press "
+                    "Import a rep's bundle….")  # fmt: skip
+        who = data["rep"] or "any rep"
+        since, until = self.since_edit.text(), self.until_edit.text()
+        more = "" if not data["rep"] else " or pick All reps"
+        return f"No calls for {who} from {since} to {until}: widen the dates{more}."
 
     # -- exports -------------------------------------------------------------------------------
     def export_csv(self, path: str) -> None:

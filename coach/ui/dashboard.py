@@ -23,6 +23,12 @@ class Dashboard(QWidget):
         self.summary = QLabel("")
         self.summary.setObjectName("PanelTitle")
         lay.addWidget(self.summary)
+        self.hint = QLabel("")  # what to do next when there is nothing to chart
+        self.hint.setObjectName("DashboardHint")
+        self.hint.setProperty("role", "hint")
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        lay.addWidget(self.hint)
         grid = QGridLayout()
         self.calls = TrendChart("Calls and connects per week")
         self.talk = TrendChart("Talk ratio (rep share, connected calls)", fmt="percent")
@@ -39,6 +45,10 @@ class Dashboard(QWidget):
 
     def charts(self) -> list[TrendChart]:
         return [self.calls, self.talk, self.questions, self.qualification, self.flags]
+
+    def set_hint(self, sentence: str) -> None:
+        self.hint.setText(sentence)
+        self.hint.setVisible(bool(sentence))
 
     def set_data(self, data: dict) -> None:
         self.data = data
@@ -82,7 +92,7 @@ class Dashboard(QWidget):
 
         q = "–" if t["questions_per_call"] is None else f"{t['questions_per_call']:.1f}"
         self.summary.setText(
-            f"{data['rep'].upper()}: {t['calls']} CALLS · {t['connects']} CONNECTS · "
+            f"{(data['rep'] or 'all reps').upper()}: {t['calls']} CALLS · {t['connects']} CONNECTS · "
             f"TALK {pct(t['talk_ratio'])} · {q} QUESTIONS/CALL · "
             f"QUALIFICATION {pct(t['qualification_coverage'])}"
         )

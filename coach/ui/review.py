@@ -152,6 +152,10 @@ class ReviewScreen(QWidget):
 
     def _list_loaded(self, _n: int) -> None:
         rows = self.calls.rows
+        if self.data is None and not rows:  # nothing to review yet: say what fills it
+            self.title.setText("No call to review yet")
+            self.subtitle.setText("Make a call on the Phone page; when it ends, it opens here "
+                                  "with what the coach flagged.")  # fmt: skip
         if self.data is None and rows and "snippet" not in rows[0]:
             self.calls.results.setCurrentRow(0)
             self.open_call(rows[0]["id"])  # the newest call, so the screen is never blank

@@ -79,7 +79,11 @@ class SessionPanel(QWidget):
         self.new_button = QPushButton("New session for this period")
         self.new_button.setProperty("role", "primary")
         self.new_button.clicked.connect(lambda: self.new_session())
+        self.sessions_hint = QLabel("")  # what to do when there is no session yet
+        self.sessions_hint.setProperty("role", "hint")
+        self.sessions_hint.setWordWrap(True)
         lay.addWidget(self.session_list, 1)
+        lay.addWidget(self.sessions_hint)
         lay.addWidget(self.new_button)
         split.addWidget(frame)
 
@@ -151,6 +155,11 @@ class SessionPanel(QWidget):
                 item = QListWidgetItem(f"{s['title'] or 'Session'}\n{start} – {end}")
                 item.setData(ROLE, s["id"])
                 self.session_list.addItem(item)
+            self.sessions_hint.setText("" if rows else (
+                "No coaching sessions yet. Pick a rep and a period above, then press New "
+                "session for this period to collect their flagged moments."
+                if not rep else f"No sessions for {rep} yet: press New session for this period."
+            ))  # fmt: skip
             self.sessionsLoaded.emit(len(rows))
 
         self.access.read(lambda db: sessions.list_sessions(db, rep), show)
@@ -158,7 +167,7 @@ class SessionPanel(QWidget):
     def new_session(self, title: str = "", lead: str = "") -> None:
         rep = self.rep()
         if not rep:
-            self.problem.emit("There are no calls with a rep name to coach yet.")
+            self.problem.emit("Pick one rep above: a coaching session is for one rep.")
             return
         since, until = self.period()
         title = title or f"Coaching {rep}, {dt.date.fromtimestamp(since):%d %b}"
