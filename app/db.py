@@ -8,15 +8,20 @@ its tables and declares `SCHEMA_NAME` and `MIGRATIONS` (a tuple of functions tak
 in order and records the version reached in `schema_versions`.
 
 `StoreWriter` is the single writer while the app runs: a named thread fed by a queue and
-stopped by a sentinel. Work is submitted as `fn(db, *args)`; each item runs in its own
-savepoint (a failing item is rolled back alone and its exception lands in its Future) and the
-open transaction is committed as soon as the queue runs dry, or at least every
-`commit_interval` seconds under load — so a final utterance is on disk well within a second.
+stopped by a sentinel, the one connection that writes (the queue, practice, live calls and
+imports all submit to it). Work is submitted as `fn(db, *args)`; each item runs in its own
+savepoint (sqlite-utils' `atomic()`: a failing item is rolled back alone, its exception lands
+in its Future and `on_error` gets one sentence) and the open transaction is committed as soon
+as the queue runs dry, or at least every `commit_interval` seconds under load — so a final
+utterance is on disk well within a second. Slow work (analysis, FLAC encoding) is done by the
+caller before it submits, never inside a job. Readers open their own connections
+(`StoreWriter.reader()`, WAL: they see every committed write and never block the writer).
+
+Crash recovery happens once, in `open_database()`, against the folder of the file it opens.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
 import os
@@ -24,7 +29,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Self
@@ -61,41 +66,9 @@ def database_dir(db: sqlite_utils.Database) -> Path:
     return Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
 
 
-class _Database(sqlite_utils.Database):
-    """sqlite-utils' Database whose write transactions take the write lock up front.
-
-    Several connections write this file (the StoreWriter, the dialing queue's worker, practice
-    runs). A deferred BEGIN whose first statement reads pins a WAL snapshot; if another
-    connection commits before the first write, that write fails at once with "database is
-    locked" (SQLITE_BUSY_SNAPSHOT), which busy_timeout cannot wait out. BEGIN IMMEDIATE waits
-    for the lock instead.
-    """
-
-    def begin(self) -> None:
-        self.execute("BEGIN IMMEDIATE")
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[sqlite_utils.Database]:
-        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint handling
-            with super().atomic() as db:
-                yield db
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
-
-
-def connect(path: str | Path | None = None) -> sqlite_utils.Database:
-    """Open the file with the house pragmas, without migrating (the writer thread uses this)."""
+def connect(path: str | Path | None = None, *, readonly: bool = False) -> sqlite_utils.Database:
+    """Open the file with the house pragmas, without migrating (the writer thread uses this;
+    `readonly` gives a reader's connection, which refuses writes with `query_only`)."""
     path = Path(path) if path is not None else database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     old_umask = os.umask(0o077)  # SQLite creates -wal/-shm alongside; keep them private too
@@ -103,13 +76,15 @@ def connect(path: str | Path | None = None) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
     finally:
         os.umask(old_umask)
-    db = _Database(conn, execute_plugins=False)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout = 10000")
     if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         db.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL mode loses nothing when the process dies, only on power loss.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        db.execute("PRAGMA query_only = ON")
     for suffix in ("", "-wal", "-shm"):
         p = Path(str(path) + suffix)
         if p.exists():
@@ -175,18 +150,40 @@ def migrate(db: sqlite_utils.Database, upto: dict[str, int] | None = None) -> di
 def open_database(path: str | Path | None = None, *, recover: bool = True) -> sqlite_utils.Database:
     """Open the Call Coach database, migrated to the latest schema.
 
-    With `recover`, calls a dead process left 'in_progress' are marked 'interrupted' and
-    their live WAV recordings become FLAC in the data folder's `recordings/`.
+    With `recover` (the one place crash recovery happens): calls a dead process left
+    'in_progress' are marked 'interrupted', and every call no longer in progress that still
+    points at a live WAV gets its FLAC in the `recordings/` folder beside this file.
     """
     db = connect(path)
     migrate(db)
     if recover:
-        from coach.library import recordings
-        from softphone import history
-
-        if history.mark_interrupted(db):
-            recordings.convert_pending(db, database_dir(db))
+        recover_calls(db, database_dir(db))
     return db
+
+
+def recover_calls(db: sqlite_utils.Database, folder: str | Path) -> int:
+    """Mark calls of dead processes interrupted, then turn their live WAVs (and those of
+    calls that ended before the app could convert them) into FLAC; returns how many.
+
+    Each FLAC is encoded with no transaction open and pointed at in one short write, so a
+    long recording never holds the write lock. A damaged file stays as it is (the review
+    still has the transcript)."""
+    from coach.library import recordings
+    from softphone import history
+
+    history.mark_interrupted(db)
+    done = 0
+    for call_id, uuid, wav in history.live_recordings(db):
+        try:
+            flac = recordings.store_recording(wav, recordings.recordings_dir(folder), uuid)
+        except (OSError, ValueError, RuntimeError) as e:
+            log.warning("the recording of call %s could not be recovered: %s", call_id, e)
+            continue
+        with db.atomic():
+            history.set_recording(db, call_id, str(flac))
+        Path(wav).unlink(missing_ok=True)
+        done += 1
+    return done
 
 
 class _Barrier:
@@ -200,7 +197,10 @@ _STOP = object()
 
 
 class StoreWriter:
-    """The single database writer thread; submit work as `fn(db, *args, **kwargs)`."""
+    """The single database writer thread; submit work as `fn(db, *args, **kwargs)`.
+
+    `on_error(sentence)` is told, on the writer thread, about each job that failed (the job's
+    Future carries the exception too); the writer goes on with the next job."""
 
     def __init__(
         self,
@@ -208,9 +208,12 @@ class StoreWriter:
         *,
         commit_interval: float = 0.25,
         db: sqlite_utils.Database | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self._path = path
         self._db = db
+        self.on_error = on_error
+        self.last_error = ""
         self.commit_interval = commit_interval
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -234,6 +237,18 @@ class StoreWriter:
         fut: Future = Future()
         self._queue.put((fn, args, kwargs, fut))
         return fut
+
+    @property
+    def path(self) -> Path:
+        """The database file this writer writes."""
+        if self._db is not None:
+            return Path(self._db.execute("PRAGMA database_list").fetchone()[2])
+        return Path(self._path) if self._path is not None else database_path()
+
+    def reader(self) -> sqlite_utils.Database:
+        """A new read-only connection to the same file, for the calling thread (in WAL it sees
+        every committed write; writes through it fail: they belong to this writer)."""
+        return connect(self.path, readonly=True)
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float = 10.0, **kwargs: Any) -> Any:
         """Submit and wait for the result (for ids needed right away, such as a new call's)."""
@@ -284,7 +299,9 @@ class StoreWriter:
                     item.done.set()
                     continue
                 if not db.conn.in_transaction:
-                    db.begin()
+                    # IMMEDIATE: a command-line process may write the same file; waiting for
+                    # the lock here beats failing at a job's first write after its first read.
+                    db.execute("BEGIN IMMEDIATE")
                     tx_started = time.monotonic()
                 self._apply(db, item)
                 if self._queue.empty() or time.monotonic() - tx_started >= self.commit_interval:
@@ -305,14 +322,24 @@ class StoreWriter:
             self.errors += 1
             log.exception("store writer: %s failed", getattr(fn, "__name__", fn))
             fut.set_exception(exc)
+            lost: list = []
             if not db.conn.in_transaction:
                 # The error took the whole transaction with it (disk full, I/O error), so
                 # the batch's earlier writes are gone too: say so instead of "done".
                 lost, self._pending = self._pending, []
                 for other, _ in lost:
                     other.set_exception(exc)
+            self._report(fn, exc, len(lost))
         else:
             self._pending.append((fut, result))
+
+    def _report(self, fn: Callable[..., Any], exc: BaseException, lost: int = 0) -> None:
+        self.last_error = error_sentence(fn, exc, lost)
+        if self.on_error is not None:
+            try:
+                self.on_error(self.last_error)
+            except Exception:  # a listener never breaks the writer
+                log.exception("store writer: the error listener raised")
 
     def _commit(self, db: sqlite_utils.Database) -> None:
         """Commit, then resolve the futures of what was committed (done means on disk)."""
@@ -326,6 +353,16 @@ class StoreWriter:
             db.rollback()
             for fut, _ in pending:
                 fut.set_exception(exc)
+            self._report(self._commit, exc, len(pending))
             return
         for fut, result in pending:
             fut.set_result(result)
+
+
+def error_sentence(fn: Callable[..., Any], exc: BaseException, lost: int = 0) -> str:
+    """One sentence for a write that failed: what was being saved, why, and what else went."""
+    what = getattr(fn, "__name__", "") or type(fn).__name__
+    what = "the last changes" if what in ("_commit", "<lambda>") else what.replace("_", " ")
+    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+    also = f", and {lost} earlier change(s) with it" if lost else ""
+    return f"Saving {what} failed ({reason}){also}; the store goes on with the next change."

@@ -78,29 +78,22 @@ class Services:
             self.load_semantic()
 
     def _start_store(self) -> None:
-        from app.db import StoreWriter, connect, open_database
+        from app.db import StoreWriter, open_database
 
         try:
-            db = open_database(self.db_path)
-            from softphone.history import mark_interrupted
-
-            mark_interrupted(db)
-            try:  # recordings left as live WAVs by a crash become FLAC now
-                from app.db import data_dir
-                from coach.library.recordings import convert_pending
-
-                convert_pending(db, data_dir())
-            except Exception:  # the app starts anyway
-                log.exception("converting leftover recordings failed")
-            db.conn.commit()
-            db.conn.close()
-            self.store = StoreWriter(self.db_path).start()
-            self._read_db = connect(self.db_path)
+            # open_database migrates and recovers a crash (once, beside the database file)
+            open_database(self.db_path).close()
+            self.store = StoreWriter(self.db_path, on_error=self._store_failed).start()
+            self._read_db = self.store.reader()
         except Exception as e:
             log.exception("the call history could not be opened")
             self.bridge.problem(f"Call history is unavailable: {sentence_for(e)}")
         finally:
             self._store_ready.set()
+
+    def _store_failed(self, sentence: str) -> None:
+        """A write job failed (on the writer thread): the status bar gets its sentence."""
+        self.bridge.problem(sentence)
 
     def read(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None]) -> None:
         """Run fn(read_db) on the io worker; on_done(result) on the GUI thread."""

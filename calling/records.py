@@ -25,7 +25,7 @@ def start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, na
 
 def recording_path(data_dir: str | Path, uuid: str) -> Path:
     """Where the engine writes a call's stereo WAV (left rep, right prospect); the folder is
-    made private. `finalize_recording` turns it into the library's FLAC after the call."""
+    made private. `encode_recording` turns it into the library's FLAC after the call."""
     path = Path(data_dir) / "recordings" / f"live-{uuid}.wav"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
@@ -39,18 +39,13 @@ def set_recording(db: Any, uuid: str, path: str) -> None:
         history.set_recording(db, cid, path)
 
 
-def finalize_recording(db: Any, uuid: str, data_dir: str | Path) -> None:
-    """The live WAV becomes the library's FLAC (a damaged one keeps its transcript anyway)."""
-    from coach.library.recordings import finalize_call_recording
-    from softphone import history
+def encode_recording(wav: str | Path, data_dir: str | Path, uuid: str) -> Path:
+    """The live WAV as the library's FLAC (`recordings/<uuid>.flac`). Runs on the session's
+    own thread before the row is finished: encoding takes a while and must not happen inside
+    the writer's transaction, where it would stall every other write."""
+    from coach.library.recordings import recordings_dir, store_recording
 
-    cid = history.call_id_for_uuid(db, uuid)
-    if cid is None:
-        return
-    try:
-        finalize_call_recording(db, cid, data_dir)
-    except (OSError, ValueError, RuntimeError) as e:
-        log.warning("the recording of call %s could not be converted: %s", cid, e)
+    return store_recording(wav, recordings_dir(data_dir), uuid)
 
 
 def mark_connected(db: Any, uuid: str, at: float) -> None:
@@ -62,10 +57,13 @@ def mark_connected(db: Any, uuid: str, at: float) -> None:
 
 
 def finish_row(db: Any, uuid: str, at: float, code: int | None, reason: str,
-                status: str | None) -> None:  # fmt: skip
+                status: str | None, recording: str | None = None) -> None:  # fmt: skip
+    """The call ended; `recording`: its FLAC, already encoded, replaces the live WAV's path."""
     from softphone import history
 
     cid = history.call_id_for_uuid(db, uuid)
     if cid is not None:
         history.finish_call(db, cid, ended_at=at, sip_code=code, sip_reason=reason or None,
                             status=status)  # fmt: skip
+        if recording is not None:
+            history.set_recording(db, cid, recording)

@@ -79,6 +79,7 @@ class CallSession:
         self.number = self.name = ""
         self.connected_at: float | None = None
         self.live: LivePipeline | None = None
+        self._wav: str | None = None  # the live recording, once the engine was told of it
         self.result: Any = None  # coach.results.AnalysisResult once ended
         self.ended = threading.Event()
         self._listeners = Listeners()
@@ -172,6 +173,7 @@ class CallSession:
         if path is None and self.store is not None and self.data_dir is not None:
             path = str(records.recording_path(self.data_dir, self.uuid))
         if path is not None:
+            self._wav = str(path)
             self._write(records.set_recording, str(path))
         return path
 
@@ -280,14 +282,31 @@ class CallSession:
             live.stop()
             self.result = live.result()
         if self.store is not None:
-            self._write(records.finish_row, time.time(), code, reason, status)
-            if self.data_dir is not None:
-                self._write(records.finalize_recording, self.data_dir)
+            flac = self._encode_recording()  # here, before the one short write of the row
+            done = self.store.submit(records.finish_row, self.uuid, time.time(), code, reason,
+                                     status, flac)  # fmt: skip
             self.store.flush(10)  # so a history read that follows sees this call
+            if flac is not None and done.done() and done.exception() is None:
+                Path(self._wav or "").unlink(missing_ok=True)
         self.engine.remove_listener(self._on_engine_event)
         self.ended.set()
         self._publish(CallEnded(self.uuid, sentence, code, reason, status,
                                 self.connected_at is not None, self.result))  # fmt: skip
+
+
+    def _encode_recording(self) -> str | None:
+        """The live WAV as the library's FLAC, or None (nothing recorded, no library folder,
+        or a damaged file: the row keeps the WAV and start-up recovery tries again)."""
+        wav = self._wav
+        if wav is None or self.data_dir is None or not wav.lower().endswith(".wav"):
+            return None
+        if not Path(wav).exists():
+            return None
+        try:
+            return str(records.encode_recording(wav, self.data_dir, self.uuid))
+        except (OSError, ValueError, RuntimeError) as e:
+            log.warning("the recording of call %s could not be converted: %s", self.uuid, e)
+            return None
 
 
 def _sentence(exc: BaseException) -> str:

@@ -268,6 +268,18 @@ def previous_calls(
     return int(row[0])
 
 
+def live_recordings(db: Database) -> list[tuple[int, str, str]]:
+    """(id, uuid, path) of calls no longer in progress still pointing at a live WAV (the app
+    stopped before it could convert it): what crash recovery turns into FLAC."""
+    return [
+        (int(r[0]), r[1], r[2])
+        for r in db.execute(
+            "SELECT id, uuid, recording_path FROM calls"
+            " WHERE status != 'in_progress' AND lower(recording_path) LIKE '%.wav'"
+        ).fetchall()
+    ]
+
+
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False

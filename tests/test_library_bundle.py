@@ -152,7 +152,8 @@ def test_bad_bundles_get_a_sentence(tmp_path):
         bundle.export_bundle(db, tmp_path / "x.ccbundle", rep="nobody")
 
 
-def test_finalize_call_recording_turns_the_live_wav_into_flac(tmp_path):
+def test_recovery_turns_a_finished_calls_live_wav_into_flac(tmp_path):
+    from app.db import recover_calls
     from coach.library import store
 
     db = fresh_db(tmp_path)
@@ -160,8 +161,9 @@ def test_finalize_call_recording_turns_the_live_wav_into_flac(tmp_path):
     wav = tmp_path / "live.wav"
     sf.write(wav, _stereo(1.5), 16000, subtype="PCM_16")
     history.set_recording(db, call, str(wav))
-    flac = recordings.finalize_call_recording(db, call, tmp_path)
-    assert flac == tmp_path / "recordings" / f"{history.get_call(db, call)['uuid']}.flac"
+    assert recover_calls(db, tmp_path) == 1
+    flac = tmp_path / "recordings" / f"{history.get_call(db, call)['uuid']}.flac"
     assert history.get_call(db, call)["recording_path"] == str(flac) and not wav.exists()
-    assert recordings.finalize_call_recording(db, call, tmp_path) is None  # already FLAC
+    assert recordings.duration(flac) == pytest.approx(1.5, abs=0.01)
+    assert recover_calls(db, tmp_path) == 0  # already FLAC
     assert store.record_live(db, "no-such-call", utterances=[]) is None

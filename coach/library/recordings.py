@@ -4,7 +4,9 @@ user only.
 The live recorder writes a WAV while the call runs (so a crash keeps all but the last
 second); after the call, or on the next start for an interrupted one, `store_recording`
 converts it to FLAC in the library's recordings folder. A WAV whose header was never
-finished (the process died) is read from its data chunk to the end of the file.
+finished (the process died) is read from its data chunk to the end of the file. This module
+only handles files: which call points at which recording is the call history's business
+(the caller encodes here first, then submits one short write of the path).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from sqlite_utils import Database
 
 BLOCK_FRAMES = 16000 * 30  # convert in 30 s blocks so a 60-minute call never sits in memory
 
@@ -94,36 +95,3 @@ def read_segment(
 def duration(path: str | Path) -> float:
     info = sf.info(str(path))
     return info.frames / float(info.samplerate)
-
-
-def finalize_call_recording(
-    db: Database, call_id: int, base_dir: str | Path, *, remove_source: bool = True
-) -> Path | None:
-    """Convert the call's live WAV (its `recording_path`) to FLAC in `base_dir/recordings`
-    and point the call at it; returns the FLAC path, or None when there is nothing to do."""
-    row = db.execute("SELECT uuid, recording_path FROM calls WHERE id = ?", [call_id]).fetchone()
-    if row is None or not row[1] or not row[1].lower().endswith(".wav"):
-        return None
-    src = Path(row[1])
-    if not src.exists():
-        return None
-    flac = store_recording(src, recordings_dir(base_dir), row[0])
-    db.execute("UPDATE calls SET recording_path = ? WHERE id = ?", [str(flac), call_id])
-    if remove_source:
-        src.unlink(missing_ok=True)
-    return flac
-
-
-def convert_pending(db: Database, base_dir: str | Path) -> int:
-    """FLAC for every finished or interrupted call still pointing at a live WAV (the app was
-    killed before it could convert); run at start-up after interrupted calls are marked."""
-    done = 0
-    for (call_id,) in db.execute(
-        "SELECT id FROM calls WHERE status != 'in_progress' AND lower(recording_path) LIKE '%.wav'"
-    ).fetchall():
-        try:
-            if finalize_call_recording(db, call_id, base_dir) is not None:
-                done += 1
-        except (OSError, ValueError, RuntimeError):
-            continue  # a damaged file stays as it is; the review still has the transcript
-    return done
