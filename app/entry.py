@@ -11,15 +11,15 @@ headset call starts, and reported in one sentence.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 EXIT_SYSTEM = 3  # the machine lacks a library the command needs (see app/system_needs.py)
 
 
 def _prog() -> str:
-    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    return name if name and name not in ("-c", "__main__.py") else "callcoach"
+    from models.program import program_name
+
+    return program_name()  # the usage line names the program as the user started it
 
 
 def build_parser() -> argparse.ArgumentParser:

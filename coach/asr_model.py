@@ -13,6 +13,7 @@ import vosk
 from models.errors import ModelError
 from models.loaded import LoadedOnce, load_async
 from models.lookup import resolve_model_path
+from models.program import command
 
 MODEL_RATE = 16000  # what the recognizers are fed; other rates are resampled first
 
@@ -24,7 +25,7 @@ def _load_folder(folder: Path) -> vosk.Model:
     except Exception as e:  # vosk raises a bare Exception
         raise ModelError(
             f"The speech model at {folder} could not be loaded: run "
-            f"`python main.py models verify {folder}` and reinstall it if it fails."
+            f"{command(f'models verify {folder}')} and reinstall it if it fails."
         ) from e
     return model
 

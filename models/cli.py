@@ -19,6 +19,7 @@ from models.lookup import (
     models_dir,
     resolve_model_path,
 )
+from models.program import command
 from models.verify import verify_model
 
 
@@ -57,7 +58,7 @@ def _print_encoders(enc: dict) -> None:
         print(f"\nSentence encoder in use: {enc['active']}")
     else:
         print(f"\nSentence encoder in use: none. {enc['problem']}")
-    print("Encoders (install with `python main.py models install NAME`):")
+    print(f"Encoders (install with {command('models install NAME')}):")
     for e in enc["catalog"]:
         mark = "*" if e["installed"] else " "
         print(
@@ -99,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print(f"Installed models folder: {models_dir()}")
     print(f"Model in use: {active}" if active else f"Model in use: none. {problem}")
-    print("\nCatalog (install with `python main.py models install NAME`):")
+    print(f"\nCatalog (install with {command('models install NAME')}):")
     for e in catalog:
         mark = "*" if e.name in installed else " "
         check = "sha256 known" if e.checksum_known else "sha256 unknown: size + load checked"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from models.catalog import EncoderEntry, find_encoder_entry, load_encoder_catalog
 from models.errors import ModelError
+from models.program import command
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
-ENCODER_HINT = f"`python main.py models install {DEFAULT_ENCODER}`"
+ENCODER_HINT = command(f"models install {DEFAULT_ENCODER}")
 # What coach.semantic.encoder loads; sentence_bert_config.json (max_seq_length) is optional.
 ENCODER_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 OPTIONAL_FILES = ("sentence_bert_config.json",)

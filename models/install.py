@@ -24,6 +24,7 @@ from pathlib import Path
 from models.catalog import CatalogEntry, find_entry, load_catalog
 from models.errors import ModelError
 from models.lookup import models_dir
+from models.program import command
 from models.verify import layout_problems, load_check
 
 MANIFEST = ".callcoach-install.json"
@@ -121,7 +122,7 @@ def download(
         raise ModelError(
             f"Downloading {url} failed ({getattr(e, 'reason', e)}): nothing was installed; "
             "check the network, or install from a zip you have with "
-            "`python main.py models install FILE.zip`."
+            f"{command('models install FILE.zip')}."
         ) from e
     if total and done < total:  # a clean close before Content-Length: cut off too
         raise ModelError(_cut_off(url, done, total))
@@ -243,7 +244,7 @@ def install_model(
         if entry is None:
             raise ModelError(
                 f"{source} is not a model folder, a zip, a URL or a model name in the catalog: "
-                "see `python main.py models list`."
+                f"see {command('models list')}."
             )
         kind, url = "url", entry.url
     expected = (sha256 or (entry.sha256 if entry else None) or "").lower() or None

@@ -37,6 +37,7 @@ from models.install import (
     download,
 )
 from models.lookup import models_dir
+from models.program import command
 
 
 def is_encoder_source(source: str, catalog_path: Path | None = None) -> bool:
@@ -129,7 +130,7 @@ def install_encoder(
     if entry is None:
         raise ModelError(
             f"{source} is not an encoder folder, a zip or an encoder name in the catalog: "
-            "see `python main.py models list`."
+            f"see {command('models list')}."
         )
     staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=directory))
     staged = staging / entry.name

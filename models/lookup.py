@@ -27,11 +27,12 @@ import platformdirs
 from models.catalog import load_catalog
 from models.encoder_files import ENCODER_HINT, encoder_layout_problems
 from models.errors import ModelError, rules_only
+from models.program import command
 from models.verify import layout_problems
 
 APP_NAME = "callcoach"
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
-INSTALL_HINT = f"`python main.py models install {DEFAULT_MODEL}` (or a zip or folder you have)"
+INSTALL_HINT = f"{command(f'models install {DEFAULT_MODEL}')} (or a zip or folder you have)"
 
 
 def models_dir() -> Path:

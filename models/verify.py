@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from models.errors import ModelError
+from models.program import command
 
 # Files every Vosk (Kaldi nnet3 chain) model has; the graph is either static or lookahead.
 REQUIRED_FILES = ("am/final.mdl", "conf/mfcc.conf")
@@ -72,13 +73,13 @@ def verify_model(path: Path, *, load: bool = True) -> Path:
     if problems:
         raise ModelError(
             f"The speech model at {path} is incomplete or corrupt ({'; '.join(problems)}): "
-            "reinstall it with `python main.py models install NAME_OR_ZIP`."
+            f"reinstall it with {command('models install NAME_OR_ZIP')}."
         )
     if load:
         failure = load_check(path)
         if failure:
             raise ModelError(
                 f"The speech model at {path} is corrupt ({failure}): "
-                "reinstall it with `python main.py models install NAME_OR_ZIP`."
+                f"reinstall it with {command('models install NAME_OR_ZIP')}."
             )
     return path

@@ -21,6 +21,7 @@ from models.errors import EncoderMissing, ModelError
 from models.install import MANIFEST, sha256_of
 from models.install_encoder import install_encoder
 from models.lookup import find_encoder, installed_encoders
+from models.program import command
 
 ROOT = Path(__file__).resolve().parent.parent
 REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
@@ -84,7 +85,7 @@ def test_install_by_name_downloads_checks_and_is_found(
         find_encoder(None)
     assert one_sentence(str(err.value))
     assert str(err.value).startswith("The coach runs on its phrase rules alone because no")
-    assert "`python main.py models install all-MiniLM-L6-v2`" in str(err.value)
+    assert command("models install all-MiniLM-L6-v2") in str(err.value)  # as started
     seen: list[tuple[int, int | None]] = []
     path = install_encoder(
         "all-MiniLM-L6-v2", catalog_path=catalog, progress=lambda d, t: seen.append((d, t))
