@@ -21,8 +21,8 @@ from app import history_rows
 from app.ringer import Ringer
 from app.settings import Settings
 from calling.session import CallSession
+from softphone.numbers import number_from_uri
 from softphone.protocol import EngineCrashed
-from softphone.ui.numbers import number_from_uri
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class CallController(QObject):
         self._on_call(lambda e, cid: e.hold(cid) if on else e.resume(cid))
 
     def _transfer(self, text: str) -> None:
-        from softphone.ui.numbers import normalise
+        from softphone.numbers import normalise
 
         acct = self.settings.account()
         uri = normalise(text, self.settings.default_region).uri(acct.server if acct else None)

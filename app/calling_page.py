@@ -187,7 +187,7 @@ class CallingPage(QWidget):
         from app.db import connect
         from softphone.calling_hours import CallingWindow
         from softphone.dialer_queue import DialerQueue
-        from softphone.ui.numbers import normalise
+        from softphone.numbers import normalise
 
         row = self.current_list()
         if row is None or self.queue is not None:

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from softphone.ui.numbers import digits_key
+from softphone.numbers import digits_key
 from softphone.ui.rows import ContactRow, ContactSummary, RecentCall
 
 log = logging.getLogger(__name__)

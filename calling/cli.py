@@ -120,7 +120,7 @@ def run_call(args: argparse.Namespace) -> int:
         return args.plain(args)
     from softphone import cli as sp
     from softphone.errors import EngineError, EngineNotRunning, InvalidUri
-    from softphone.uri import normalize_uri
+    from softphone.numbers import normalize_uri
 
     try:
         uri = normalize_uri(args.uri)

@@ -23,9 +23,9 @@ from softphone.list_columns import (
     FIELDS,
     delimiter,
     map_columns,
-    normalize_number,
     parse_date,
 )
+from softphone.numbers import e164
 
 
 class CallListError(ValueError):
@@ -151,7 +151,7 @@ def parse_table(text: str, region: str = "US") -> ListPreview:
         phone, error = "", ""
         for raw in raw_phones:
             try:
-                phone = normalize_number(raw, region)
+                phone = e164(raw, region)
                 break
             except ValueError as e:
                 error = error or str(e)

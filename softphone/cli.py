@@ -179,7 +179,7 @@ class HeadlessCall:
 
 def run_call(args: argparse.Namespace) -> int:
     from softphone.errors import EngineError, EngineNotRunning, InvalidUri
-    from softphone.uri import normalize_uri
+    from softphone.numbers import normalize_uri
 
     try:
         uri = normalize_uri(args.uri)

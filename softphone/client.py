@@ -30,7 +30,7 @@ from softphone import protocol as p
 from softphone.accounts import AccountConfig
 from softphone.errors import EngineError, EngineNotRunning
 from softphone.event_log import EventLog
-from softphone.uri import normalize_uri
+from softphone.numbers import normalize_uri
 
 __all__ = ["EngineClient", "EventLog"]
 
@@ -267,7 +267,8 @@ class EngineClient:
         self._request(p.RemoveAccount(account_id))
 
     def normalize(self, uri: str, account_id: str | None = None) -> str:
-        """The SIP URI a dial string becomes (raises InvalidUri with a sentence)."""
+        """The SIP URI a dial string becomes (raises InvalidUri with a sentence); a `SipUri`
+        (already normalised by softphone.numbers) is taken as it is."""
         acct = self._accounts.get(account_id) if account_id else None
         return normalize_uri(uri, acct.sip_domain if acct else None)
 
@@ -277,7 +278,7 @@ class EngineClient:
         """Dial; returns the call id. Bad input raises InvalidUri before anything is sent."""
         target = self.normalize(uri, account_id)
         call_id = uuid.uuid4().hex[:12]
-        return self._request(p.MakeCall(call_id, target, account_id, record_path))
+        return self._request(p.MakeCall(call_id, str(target), account_id, record_path))
 
     def answer(self, call_id: str, record_path: str | None = None) -> None:
         self._request(p.Answer(call_id, record_path))
@@ -302,7 +303,7 @@ class EngineClient:
         return self._request(p.SendDtmf(call_id, digits))
 
     def transfer(self, call_id: str, uri: str, account_id: str | None = None) -> None:
-        self._request(p.Transfer(call_id, self.normalize(uri, account_id)))
+        self._request(p.Transfer(call_id, str(self.normalize(uri, account_id))))
 
     def play_file(self, call_id: str, wav_path: str) -> None:
         """Play a WAV into this call instead of the rep's voice (the rep is cut off meanwhile)."""

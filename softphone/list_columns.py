@@ -1,5 +1,5 @@
 """How a call list's columns are recognised and its cells read: header synonyms, the
-delimiter, dates in common formats and phone numbers to E.164 (phonenumbers).
+delimiter and dates in common formats (phone cells are read by softphone.numbers).
 
 Kept apart from `softphone.calllists` (which reads whole lists and stores them) because
 these are the rules a team lead asks about ("why was Mobile used?") and the ones that grow.
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-
-import phonenumbers
 
 FIELDS = ("name", "company", "phone", "email", "last_action", "last_action_date")
 
@@ -107,15 +105,3 @@ def parse_date(text: str) -> str:
         except ValueError:
             continue
     return t
-
-
-def normalize_number(text: str, region: str = "US") -> str:
-    """E.164 for a number as typed; raises ValueError with a sentence if it cannot be dialed."""
-    t = text.strip()
-    try:
-        num = phonenumbers.parse(t, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(f"{t!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(num):
-        raise ValueError(f"{t!r} is not a valid phone number for region {region}")
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)

@@ -10,8 +10,8 @@ import pytest
 from softphone.accounts import AccountConfig, AccountError
 from softphone.client import EngineClient, EventLog
 from softphone.errors import InvalidUri, describe_sip_status
+from softphone.numbers import SipUri, e164, normalise, normalize_uri
 from softphone.protocol import CallStateChanged, EngineConfig, MakeCall, Request
-from softphone.uri import normalize_uri
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,32 @@ def test_bad_dial_strings_raise_one_sentence(text) -> None:
         normalize_uri(text)
     msg = str(err.value)
     assert msg.endswith(".") and "\n" not in msg and len(msg) < 140
+
+
+def test_a_dial_is_normalised_once() -> None:
+    """What the dialer or normalize_uri built is a SipUri: normalising it again is a no-op,
+    and the dialer's reading and the client's agree on the URI."""
+    uri = normalize_uri("(415) 555-0100", "pbx.example.com")
+    assert isinstance(uri, SipUri) and normalize_uri(uri) is uri
+    target = normalise("(415) 555-0100", "US")
+    dialled = target.uri("pbx.example.com")
+    assert isinstance(dialled, SipUri) and dialled == "sip:+14155550100@pbx.example.com"
+    assert normalize_uri(dialled) is dialled
+    assert normalise("sip:a@300.1.1.1").sentence.endswith("is not a valid IP address.")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("(415) 555-0100", "+14155550100"), ("+44 20 7946 0958", "+442079460958")],
+)
+def test_list_cells_become_e164(cell, expected) -> None:
+    assert e164(cell, "US") == expected
+
+
+@pytest.mark.parametrize("cell", ["555-1234", "abc", "+1 000 000 0000"])
+def test_list_cells_that_cannot_be_dialled_raise_a_value_error(cell) -> None:
+    with pytest.raises(ValueError, match="phone number"):
+        e164(cell, "US")
 
 
 @pytest.mark.parametrize(

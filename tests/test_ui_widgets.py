@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from coach.types import Flag, Utterance
 from coach.ui.coach_panel import CoachPanel
 from coach.ui.transcript import LiveTranscript
+from softphone.numbers import normalise, number_from_uri
 from softphone.ui.call_controls import CallControls
 from softphone.ui.dialer import DialerPanel
-from softphone.ui.numbers import normalise, number_from_uri
 from softphone.ui.rows import ContactRow, ContactSummary, RecentCall
 
 pytestmark = pytest.mark.ui

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from softphone.ui.numbers import pretty
+from softphone.numbers import pretty
 from softphone.ui.rows import ContactSummary
 from softphone.ui.theme import icon
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.numbers import DialTarget, digits_key, normalise, pretty
 from softphone.ui.keypad import Keypad
-from softphone.ui.numbers import DialTarget, digits_key, normalise, pretty
 from softphone.ui.rows import ContactRow, RecentCall, ago
 from softphone.ui.theme import icon, repolish
 

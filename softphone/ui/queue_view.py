@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.numbers import pretty
 from softphone.queue_store import KEYS
-from softphone.ui.numbers import pretty
 
 LABELS = {
     "connected": "Connected",
