@@ -208,18 +208,21 @@ def _engine(args: argparse.Namespace) -> tuple[Any, str | None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from app.calling_prompt import interactive
+    from app.db import StoreWriter
+    from coach.library.queries import flags_on_calls
     from softphone.calling_hours import CallingWindow
     from softphone.dialer_queue import DialerQueue
 
     if args.list is None and args.session is None:
         raise ValueError("Name a call list to dial, or --session to resume one.")
     window = CallingWindow.parse(args.hours or _settings_hours())
-    db = _db()
+    _db().close()  # migrated and recovered; the queue's writes go through one writer
+    writer = StoreWriter().start()
     client, account_id = _engine(args)
     stop = threading.Event()
     try:
         q = DialerQueue(
-            db,
+            writer,
             client,
             args.list,
             session_id=args.session,
@@ -231,6 +234,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             max_talk_s=args.talk_seconds,
             auto_disposition=args.auto_disposition,
             auto_dial=args.auto_disposition,
+            earlier_flags=flags_on_calls,
         )
         q.add_listener(lambda e: _print_event(e, args.json))
         q.start()
@@ -249,6 +253,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         q.stop()
     finally:
         client.stop()
+        writer.stop()
     return 0
 
 

@@ -10,6 +10,8 @@ raises `ImportInputError` (a ValueError) with one sentence.
 from __future__ import annotations
 
 import json
+import uuid as uuidlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,15 @@ def semantic_for(data_dir: Path | None) -> Any:
 
 
 def analyze_file(
-    path: Path, previous_calls: int | None, model: str | None = None, semantic: Any = None
+    path: Path,
+    previous_calls: int | None,
+    model: str | None = None,
+    semantic: Any = None,
+    data_dir: Path | None = None,
 ) -> Any:
     """The coach's analysis of a WAV or transcript JSON (an `AnalysisResult`), or the dict of
-    a JSON that is already an `analyze --json` result."""
+    a JSON that is already an `analyze --json` result. `semantic=AUTO` loads the layer in use
+    for `data_dir`, only when there is something to analyse."""
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -45,13 +52,33 @@ def analyze_file(
     from coach.analyze import load_call
     from coach.engine import analyze_utterances
 
+    if semantic is AUTO:
+        semantic = semantic_for(data_dir)
     utts, from_file = load_call(path, model)
     return analyze_utterances(
         utts, previous_calls if previous_calls is not None else from_file, semantic=semantic
     )
 
 
-def import_call(
+@dataclass
+class PreparedImport:
+    """A call analysed and its FLAC already encoded: all that is left is one short write."""
+
+    contact: str
+    number: str | None
+    known_contact: int | None
+    rep: str
+    direction: str
+    started: float
+    length: float
+    connected: bool
+    disposition: str | None
+    result: Any
+    uuid: str
+    recording: str | None
+
+
+def prepare_import(
     db: Any,
     path: str | Path,
     *,
@@ -64,11 +91,11 @@ def import_call(
     disposition: str | None = None,
     model: str | None = None,
     semantic: Any = AUTO,
-) -> int:
-    """Analyse a recorded call and store it (call row, analysis, FLAC); returns the call id.
-    `semantic`: a loaded layer, None for the rules alone, AUTO to load the one in use."""
+) -> PreparedImport:
+    """The slow part of an import, with no transaction open: read what the history knows of
+    the contact (`db` may be a read-only connection), analyse the call and encode its FLAC."""
     from app.db import database_dir
-    from coach.library import recordings, store
+    from coach.library import recordings
     from softphone import history
 
     path = Path(path)
@@ -83,32 +110,68 @@ def import_call(
         previous_calls = (
             history.previous_calls(db, contact_id=known, before=started_at) if known else 0
         )
-    if semantic is AUTO:
-        semantic = semantic_for(database_dir(db))
-    result = analyze_file(path, previous_calls, model, semantic)
+    result = analyze_file(path, previous_calls, model, semantic, database_dir(db))
     utts = result["utterances"] if isinstance(result, dict) else result.utterances
     ends = [float(u["end"]) if isinstance(u, dict) else u.end for u in utts]
     length = max(ends, default=0.0)
     started = started_at if started_at is not None else path.stat().st_mtime - length
-    with db.atomic():
-        contact_id = known if known else history.add_contact(db, contact, number)
-        call_id = history.start_call(
-            db,
-            direction=direction,
-            remote_number=number,
-            contact_id=contact_id,
-            rep=rep,
-            started_at=started,
-            status="imported",
-        )
-        if utts:
-            history.call_connected(db, call_id, started)
-        history.finish_call(db, call_id, ended_at=started + length, status="imported")
-        if disposition:
-            history.set_disposition(db, call_id, disposition)
-        store.save_analysis(db, call_id, result)
+    uuid = str(uuidlib.uuid4())
+    flac = None
     if path.suffix.lower() != ".json":
-        uuid = history.get_call(db, call_id)["uuid"]
-        flac = recordings.store_recording(path, recordings.recordings_dir(database_dir(db)), uuid)
-        history.set_recording(db, call_id, str(flac))
+        folder = recordings.recordings_dir(database_dir(db))
+        flac = str(recordings.store_recording(path, folder, uuid))
+    return PreparedImport(contact, number, known, rep, direction, started, length, bool(utts),
+                          disposition, result, uuid, flac)  # fmt: skip
+
+
+def write_import(db: Any, p: PreparedImport) -> int:
+    """The write job of an import (one transaction): contact, call row, analysis, recording."""
+    from coach.library import store
+    from softphone import history
+
+    contact_id = p.known_contact or history.find_contact(db, p.contact, p.number)
+    if contact_id is None:
+        contact_id = history.add_contact(db, p.contact, p.number)
+    call_id = history.start_call(
+        db,
+        direction=p.direction,
+        remote_number=p.number,
+        contact_id=contact_id,
+        rep=p.rep,
+        started_at=p.started,
+        status="imported",
+        uuid=p.uuid,
+    )
+    if p.connected:
+        history.call_connected(db, call_id, p.started)
+    history.finish_call(db, call_id, ended_at=p.started + p.length, status="imported")
+    if p.disposition:
+        history.set_disposition(db, call_id, p.disposition)
+    store.save_analysis(db, call_id, p.result)
+    if p.recording is not None:
+        history.set_recording(db, call_id, p.recording)
     return call_id
+
+
+def import_call(
+    db: Any,
+    path: str | Path,
+    *,
+    writer: Any = None,
+    **options: Any,
+) -> int:
+    """Analyse a recorded call and store it (call row, analysis, FLAC); returns the call id.
+    `options` are `prepare_import`'s (contact, number, rep, ..., `semantic`: a loaded layer,
+    None for the rules alone, AUTO to load the one in use). With `writer` (the app's
+    StoreWriter) `db` is only read and the rows are one job of the writer; without it (a
+    command-line process, its own only writer) they are one transaction on `db`."""
+    prepared = prepare_import(db, path, **options)
+    try:
+        if writer is not None:
+            return int(writer.call(write_import, prepared, timeout=60))
+        with db.atomic():
+            return write_import(db, prepared)
+    except BaseException:
+        if prepared.recording is not None:  # nothing points at it
+            Path(prepared.recording).unlink(missing_ok=True)
+        raise

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import open_database
+from app.db import StoreWriter, open_database
 from softphone import calllists
 from softphone.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
@@ -95,8 +95,9 @@ def bench_disposition_latency(tmp: Path, client, rounds: int = 20) -> dict:
     text = "Name,Phone\n" + "".join(f"L{i},{n}\n" for i, n in enumerate(numbers(rounds + 1)))
     list_id = calllists.import_preview(db, calllists.parse_table(text), "latency").list_id
     far = BusyResponder()
+    writer = StoreWriter(tmp / "latency.db").start()  # the queue writes through it, as in the app
     q = DialerQueue(
-        db, client, list_id, window=ALWAYS, uri_for=f"sip:{{number}}@127.0.0.1:{far.port}"
+        writer, client, list_id, window=ALWAYS, uri_for=f"sip:{{number}}@127.0.0.1:{far.port}"
     )
     q.start()
     samples = []
@@ -113,6 +114,7 @@ def bench_disposition_latency(tmp: Path, client, rounds: int = 20) -> dict:
             q.wait_for("wrap_up", timeout=10)
     finally:
         q.stop()
+        writer.stop()
         far.close()
         db.close()
     samples.sort()
@@ -130,9 +132,12 @@ def bench_dials_per_hour(tmp: Path, client, contacts: int, ring_s: float) -> dic
     text = "Name,Phone\n" + "".join(f"L{i},{n}\n" for i, n in enumerate(numbers(contacts)))
     list_id = calllists.import_preview(db, calllists.parse_table(text), "dph").list_id
     limit = f"{int(contacts * (ring_s + 3) + 60)}s"
-    with sipp("-m", str(contacts), "-timeout", limit, scenario="sessions_noanswer.xml") as peer:
+    with (
+        StoreWriter(tmp / "dph.db") as writer,
+        sipp("-m", str(contacts), "-timeout", limit, scenario="sessions_noanswer.xml") as peer,
+    ):
         q = DialerQueue(
-            db,
+            writer,
             client,
             list_id,
             window=ALWAYS,

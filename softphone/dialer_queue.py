@@ -8,7 +8,10 @@ A `DialerQueue` is a state machine over a `dial_sessions` row:
       └──────────────────────────────────────────────────────────────────────► finished
 
 Every transition is written to the database at once, so a session survives an app restart
-(a call that was up when the app died comes back as wrap_up, waiting for its outcome).
+(a call that was up when the app died comes back as wrap_up, waiting for its outcome). The
+queue writes nothing itself: each write is a job for the app's single writer (`store`, a
+StoreWriter: `call`/`submit` a function of the database), and the queue reads through a
+read-only connection of its own (`store.reader()`).
 All work runs on one `SerialWorker` (a named thread fed by a queue, stopped by a sentinel):
 engine events are only enqueued by the listener, so the engine client's thread never waits on us
 while we wait on the engine (make_call blocks until the engine replies).
@@ -23,8 +26,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
-
-from sqlite_utils import Database
 
 from softphone import queue_store as qs
 from softphone.calling_hours import CallingWindow, check
@@ -61,11 +62,14 @@ def suggest_disposition(connected: bool, code: int | None, rang_out: bool) -> st
 
 
 class DialerQueue:
-    """One power-dialing session. `client` is an EngineClient (make_call, hangup, listeners)."""
+    """One power-dialing session. `store` is the app's single writer (call, submit, reader);
+    `client` is an EngineClient (make_call, hangup, listeners); `earlier_flags(db, call_ids)`
+    gives the coach's flags on a contact's earlier calls for the card (the wiring passes the
+    library's function; none: the card shows no flags)."""
 
     def __init__(
         self,
-        db: Database,
+        store: Any,
         client: Any,
         list_ref: str | int | None = None,
         *,
@@ -80,8 +84,11 @@ class DialerQueue:
         max_talk_s: float | None = None,
         conversation_s: float = 60.0,
         clock: Callable[[], float] = time.time,
+        earlier_flags: Callable[[Any, list[int]], list[dict]] | None = None,
     ) -> None:
-        self.db, self.client, self.rep = db, client, rep
+        self.store, self.client, self.rep = store, client, rep
+        self.earlier_flags = earlier_flags
+        self.db = db = store.reader()  # reads only; used on the worker thread
         self.window = window or CallingWindow()
         self._uri_for: Callable[[str], str] = (
             uri_for if callable(uri_for) else (lambda n: uri_for.format(number=n))
@@ -91,20 +98,19 @@ class DialerQueue:
         self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
         self.conversation_s, self.clock = conversation_s, clock
         now = clock()
-        with db.atomic():
-            if session_id is None:
-                if list_ref is None:
-                    raise ValueError("A dialing session needs a call list or a session to resume.")
+        if session_id is None:
+            if list_ref is None:
+                db.close()
+                raise ValueError("A dialing session needs a call list or a session to resume.")
+            try:
                 self.list_id = find_list(db, list_ref)["id"]
-                session_id = int(
-                    db.execute(
-                        "INSERT INTO dial_sessions(list_id, rep, state, started_at, resumed_at)"
-                        " VALUES (?, ?, 'ready', ?, ?)",
-                        [self.list_id, rep, now, now],
-                    ).lastrowid
-                )
+            except ValueError:
+                db.close()
+                raise
+            session_id = store.call(qs.new_session, self.list_id, rep, now)
         rows = list(db.query("SELECT * FROM dial_sessions WHERE id = ?", [session_id]))
         if not rows:
+            db.close()
             raise ValueError(f"There is no dialing session {session_id}.")
         row = rows[0]
         self.session_id, self.list_id = session_id, row["list_id"]
@@ -143,6 +149,8 @@ class DialerQueue:
         remove = getattr(self.client, "remove_listener", None)
         if remove:
             remove(self._on_engine_event)
+        self.store.flush(10)  # the last state is on disk when stop returns
+        self.db.close()
 
     def add_listener(self, fn: Callable[[QueueChanged], None]) -> None:
         self._listeners.append(fn)
@@ -207,6 +215,11 @@ class DialerQueue:
     def _submit(self, fn: Callable, *args: Any) -> Future:
         return self._worker.submit(fn, *args)
 
+    def _write(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run `fn(db, ...)` on the single writer and wait until it is committed (the reads
+        that follow on this queue's own connection then see it)."""
+        return self.store.call(fn, *args, timeout=15, **kwargs)
+
     def _on_engine_event(self, event: Any) -> None:
         if isinstance(event, CallStateChanged | EngineCrashed):
             self._worker.post(self._on_event, event)
@@ -258,20 +271,10 @@ class DialerQueue:
         if self.running_since is not None:
             self.active_seconds = self._active_now()
             self.running_since = now
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE dial_sessions SET state = ?, current_entry_id = ?, current_call_id = ?,"
-                " active_seconds = ?, resumed_at = ?, ended_at = ? WHERE id = ?",
-                [
-                    self.state,
-                    self.entry_id,
-                    self.call_db_id,
-                    self.active_seconds,
-                    self.running_since,
-                    now if self.state == "finished" else None,
-                    self.session_id,
-                ],
-            )
+        # Not waited for: nothing the queue reads depends on it, and the writer keeps order.
+        self.store.submit(qs.save_session, self.session_id, self.state, self.entry_id,
+                          self.call_db_id, self.active_seconds, self.running_since,
+                          now if self.state == "finished" else None)  # fmt: skip
 
     def _restore(self) -> None:
         if self.state in IN_CALL or self.state == "wrap_up":
@@ -282,8 +285,7 @@ class DialerQueue:
             if row is not None:
                 self.dial_id = row[0]
                 if row[2] is None:  # the app stopped during the call: it is over now
-                    with self.db.atomic():
-                        qs.dial_ended(self.db, self.call_db_id, row[0], self.clock(), None, None)
+                    self._write(qs.dial_ended, self.call_db_id, row[0], self.clock(), None, None)
             self._load_card()
             suggested = "connected" if row is not None and row[1] is not None else "no_answer"
             sentence = (
@@ -302,7 +304,9 @@ class DialerQueue:
         if self.entry_id is None:
             self.card = None
             return
-        self.card = qs.build_card(self.db, qs.entry(self.db, self.entry_id))
+        self.card = qs.build_card(
+            self.db, qs.entry(self.db, self.entry_id), earlier_flags=self.earlier_flags
+        )
         if not local_time:
             local_time = check(self.card.phone, self.window, self.clock())[2]
         self.card.local_time = local_time
@@ -340,10 +344,9 @@ class DialerQueue:
         now = self.clock()
         entry = qs.entry(self.db, self.entry_id)
         uri = self._uri_for(self.card.phone)
-        with self.db.atomic():
-            self.call_db_id, self.dial_id = qs.start_dial(
-                self.db, self.session_id, entry, uri, self.rep, now
-            )
+        self.call_db_id, self.dial_id = self._write(
+            qs.start_dial, self.session_id, entry, uri, self.rep, now
+        )
         self._rang_out, self._dial_t, self._pending = False, time.monotonic(), None
         self.card.attempts += 1
         self.state = "dialing"
@@ -352,8 +355,7 @@ class DialerQueue:
         except (SoftphoneError, ValueError) as e:  # InvalidUri / EngineError: a sentence
             # Nothing went on the wire: no dial to count. It is a setup problem (no account,
             # a bad dial template, the engine down), so stop here rather than burn the list.
-            with self.db.atomic():
-                qs.undo_dial(self.db, self.call_db_id, self.dial_id, self.entry_id)
+            self._write(qs.undo_dial, self.call_db_id, self.dial_id, self.entry_id)
             self.engine_call, self.call_db_id, self.dial_id = None, None, None
             self.card.attempts -= 1
             self.state = "ready"
@@ -368,37 +370,33 @@ class DialerQueue:
     def _on_event(self, event: Any) -> None:
         if isinstance(event, EngineCrashed):
             if self.state in IN_CALL:
-                with self.db.atomic():
-                    qs.dial_ended(self.db, self.call_db_id, self.dial_id, self.clock(), None, None)
+                self._write(qs.dial_ended, self.call_db_id, self.dial_id, self.clock(), None, None)
                 self._after_call(event.reason, "no_answer")
             return
         if event.call_id in self._detached and event.state == "disconnected":
             call_db_id, dial_id = self._detached.pop(event.call_id)
-            with self.db.atomic():
-                qs.dial_ended(
-                    self.db, call_db_id, dial_id, self.clock(), event.status_code, event.reason
-                )
+            self._write(
+                qs.dial_ended, call_db_id, dial_id, self.clock(), event.status_code, event.reason
+            )
             return
         if event.call_id != self.engine_call or self.state not in IN_CALL:
             return
         if event.state in ("ringing", "early") and self.state == "dialing":
             self._set("ringing", f"Ringing {self.card.name}.")
         elif event.state == "connected" and self.state != "connected":
-            with self.db.atomic():
-                qs.dial_connected(self.db, self.call_db_id, self.dial_id, self.clock())
+            self._write(qs.dial_connected, self.call_db_id, self.dial_id, self.clock())
             self._connect_t = time.monotonic()
             self._set("connected", f"Connected with {self.card.name}.")
         elif event.state == "disconnected":
             connected = event.connected_at is not None
-            with self.db.atomic():
-                qs.dial_ended(
-                    self.db,
-                    self.call_db_id,
-                    self.dial_id,
-                    self.clock(),
-                    event.status_code,
-                    event.reason,
-                )
+            self._write(
+                qs.dial_ended,
+                self.call_db_id,
+                self.dial_id,
+                self.clock(),
+                event.status_code,
+                event.reason,
+            )
             suggested = suggest_disposition(connected, event.status_code, self._rang_out)
             sentence = "Nobody answered." if self._rang_out and not connected else event.sentence
             self._after_call(sentence, suggested)
@@ -431,17 +429,16 @@ class DialerQueue:
             return
         if self.state not in ("wrap_up", "ready", "paused") or self.entry_id is None:
             raise ValueError(f"There is no contact to give an outcome to (queue {self.state}).")
-        with self.db.atomic():
-            qs.record_outcome(
-                self.db,
-                self.entry_id,
-                disposition,
-                call_id=self.call_db_id,
-                dial_id=self.dial_id,
-                at=self.clock(),
-                callback_at=callback_at,
-                notes=notes,
-            )
+        self._write(
+            qs.record_outcome,
+            self.entry_id,
+            disposition,
+            call_id=self.call_db_id,
+            dial_id=self.dial_id,
+            at=self.clock(),
+            callback_at=callback_at,
+            notes=notes,
+        )
         self.call_db_id = self.dial_id = None
         if self.paused_after_call or self.state == "paused":
             self.paused_after_call = False
@@ -465,12 +462,7 @@ class DialerQueue:
     def _skip(self) -> None:
         if self.state not in ("ready", "paused") or self.entry_id is None:
             raise ValueError(f"Only a contact not yet dialed can be skipped (queue {self.state}).")
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE call_list_entries SET status = 'skipped', outcome = 'skipped',"
-                " outcome_at = ? WHERE id = ?",
-                [self.clock(), self.entry_id],
-            )
+        self._write(qs.skip_entry, self.entry_id, self.clock())
         self._advance()
 
     def _enter_pause(self, sentence: str = "The session is paused.") -> None:

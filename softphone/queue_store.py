@@ -1,13 +1,16 @@
 """The dialing queue's reads and writes: contact cards, dial rows, outcomes and counters.
 
 Plain functions taking the `sqlite_utils.Database` first (like softphone.history), used by
-`softphone.dialer_queue`. Earlier flags are read from the call library's `flags` table by
-its SQL name only, when it exists (softphone never imports coach).
+`softphone.dialer_queue`: the writing ones are jobs for the app's single writer, the reading
+ones run on the queue's read-only connection. The coach's flags on earlier calls are not read
+here (they are the call library's table): the card gets them from the `earlier_flags`
+function the wiring passes in.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -58,7 +61,12 @@ class ContactCard:
     flags: list[dict] = field(default_factory=list)  # coach flags raised on earlier calls
 
 
-def build_card(db: Database, entry: dict, today: date | None = None) -> ContactCard:
+def build_card(
+    db: Database,
+    entry: dict,
+    today: date | None = None,
+    earlier_flags: Callable[[Database, list[int]], list[dict]] | None = None,
+) -> ContactCard:
     cid = entry["contact_id"]
     calls = (
         list(
@@ -72,16 +80,8 @@ def build_card(db: Database, entry: dict, today: date | None = None) -> ContactC
         else []
     )
     flags: list[dict] = []
-    if calls and db["flags"].exists():
-        ids = [c["id"] for c in calls]
-        marks = ",".join("?" * len(ids))
-        flags = list(
-            db.query(
-                f"SELECT call_id, kind, text, suggestion FROM flags WHERE call_id IN ({marks})"
-                " ORDER BY call_id DESC, start_s LIMIT 10",
-                ids,
-            )
-        )
+    if calls and earlier_flags is not None:
+        flags = earlier_flags(db, [c["id"] for c in calls])[:10]
     return ContactCard(
         entry_id=entry["id"],
         contact_id=cid,
@@ -130,6 +130,42 @@ def next_callback(db: Database, list_id: int, now: float) -> float | None:
         [list_id, now],
     ).fetchone()
     return row[0]
+
+
+def new_session(db: Database, list_id: int, rep: str, now: float) -> int:
+    """A dialing session over a list, ready to show its first card; returns its id."""
+    return int(
+        db.execute(
+            "INSERT INTO dial_sessions(list_id, rep, state, started_at, resumed_at)"
+            " VALUES (?, ?, 'ready', ?, ?)",
+            [list_id, rep, now, now],
+        ).lastrowid
+    )
+
+
+def save_session(
+    db: Database,
+    session_id: int,
+    state: str,
+    entry_id: int | None,
+    call_id: int | None,
+    active_seconds: float,
+    resumed_at: float | None,
+    ended_at: float | None,
+) -> None:
+    db.execute(
+        "UPDATE dial_sessions SET state = ?, current_entry_id = ?, current_call_id = ?,"
+        " active_seconds = ?, resumed_at = ?, ended_at = ? WHERE id = ?",
+        [state, entry_id, call_id, active_seconds, resumed_at, ended_at, session_id],
+    )
+
+
+def skip_entry(db: Database, entry_id: int, at: float) -> None:
+    db.execute(
+        "UPDATE call_list_entries SET status = 'skipped', outcome = 'skipped',"
+        " outcome_at = ? WHERE id = ?",
+        [at, entry_id],
+    )
 
 
 def start_dial(

@@ -177,7 +177,7 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
 @pytest.mark.sip
 @pytest.mark.asr
 def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> None:
-    from app.db import open_database
+    from app.db import StoreWriter, open_database
     from app.practice.view import PracticeView
     from softphone.ui.theme import stylesheet
     from tests.sip_support import engine
@@ -187,10 +187,12 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
     subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
     subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "2.5", "6"], check=True)
     db_path = tmp_path / "cc.db"
-    with engine(audio="file", play_file=str(rep)) as (client, _log):
-        view = PracticeView(
-            client, tmp_path / "rec", store=lambda run: run.store(open_database(db_path), "pat")
-        )
+    open_database(db_path).close()
+    with (
+        StoreWriter(db_path) as writer,  # as in the app: the rows go through the one writer
+        engine(audio="file", play_file=str(rep)) as (client, _log),
+    ):
+        view = PracticeView(client, tmp_path / "rec", store=lambda run: run.store(writer, "pat"))
         view.setStyleSheet(stylesheet())
         qtbot.addWidget(view)
         view.resize(820, 560)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db import open_database
+from app.db import StoreWriter, open_database
 from softphone import calllists
 from softphone.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
@@ -39,6 +39,13 @@ def db(tmp_path):
     db.close()
 
 
+@pytest.fixture
+def writer(db, tmp_path):
+    """The single writer the queue writes through (as the app's); `db` is the test's reader."""
+    with StoreWriter(tmp_path / "cc.db") as w:
+        yield w
+
+
 def _import(db, text: str = LIST, name: str = "week 47") -> int:
     return calllists.import_preview(db, calllists.parse_table(text), name).list_id
 
@@ -52,7 +59,7 @@ def _outcomes(db, list_id: int) -> dict[str, str | None]:
     )
 
 
-def test_auto_session_outcomes_and_counters_match_the_peers(eng, db) -> None:
+def test_auto_session_outcomes_and_counters_match_the_peers(eng, db, writer) -> None:
     client, _ = eng
     list_id = _import(db)
     with (
@@ -62,7 +69,7 @@ def test_auto_session_outcomes_and_counters_match_the_peers(eng, db) -> None:
     ):
         ports = {"+12125550101": answer, "+12125550102": busy, "+12125550103": silent}
         q = DialerQueue(
-            db,
+            writer,
             client,
             list_id,
             window=ALWAYS,
@@ -107,13 +114,13 @@ def test_auto_session_outcomes_and_counters_match_the_peers(eng, db) -> None:
     assert calls[1][1] == 486
 
 
-def test_disposition_during_call_and_restart_mid_call(eng, db) -> None:
+def test_disposition_during_call_and_restart_mid_call(eng, db, writer) -> None:
     client, _ = eng
     list_id = _import(db)
     with sipp("-sn", "uas", "-rtp_echo") as first, sipp("-sn", "uas", "-rtp_echo") as second:
         ports = {"+12125550101": first["port"], "+12125550102": second["port"]}
         q = DialerQueue(
-            db, client, list_id, window=ALWAYS, uri_for=lambda n: f"sip:{n}@127.0.0.1:{ports[n]}"
+            writer, client, list_id, window=ALWAYS, uri_for=lambda n: f"sip:{n}@127.0.0.1:{ports[n]}"
         ).start()
         q.dial()
         q.wait_for("connected", timeout=5)
@@ -130,7 +137,7 @@ def test_disposition_during_call_and_restart_mid_call(eng, db) -> None:
         for peer in (first, second):
             rc, err = sipp_result(peer, 10)
             assert rc == 0, err
-    again = DialerQueue(db, client, session_id=q.session_id, window=ALWAYS).start()
+    again = DialerQueue(writer, client, session_id=q.session_id, window=ALWAYS).start()
     try:
         assert again.state == "wrap_up" and again.suggested == "connected"
         assert again.card.name == "Bob Busy"
@@ -154,13 +161,13 @@ def test_disposition_during_call_and_restart_mid_call(eng, db) -> None:
     ]
 
 
-def test_calling_hours_and_call_backs_decide_who_is_next(eng, db) -> None:
+def test_calling_hours_and_call_backs_decide_who_is_next(eng, db, writer) -> None:
     client, _ = eng
     text = "Name,Phone\nLa Lee,+1 415 555 0199\nSyd Sun,+61 2 9876 5432\nNy Nash,+1 212 555 0104\n"
     list_id = _import(db, text)
     now = [datetime(2026, 11, 23, 13, 30, tzinfo=UTC).timestamp()]  # 8:30 NY, 5:30 LA, 0:30 SYD
     q = DialerQueue(
-        db, client, list_id, window=CallingWindow.parse("8-20"), clock=lambda: now[0]
+        writer, client, list_id, window=CallingWindow.parse("8-20"), clock=lambda: now[0]
     ).start()
     try:
         assert q.state == "ready" and q.card.name == "Ny Nash"
@@ -242,10 +249,10 @@ def test_queue_run_cli_headless_against_sipp(tmp_path) -> None:
     assert r.returncode == 2 and "There is no call list named 'nope'." in r.stderr
 
 
-def test_a_call_that_cannot_be_placed_pauses_without_counting(eng, db) -> None:
+def test_a_call_that_cannot_be_placed_pauses_without_counting(eng, db, writer) -> None:
     client, _ = eng
     list_id = _import(db)
-    q = DialerQueue(db, client, list_id, window=ALWAYS, uri_for="sip:{number}@bad host").start()
+    q = DialerQueue(writer, client, list_id, window=ALWAYS, uri_for="sip:{number}@bad host").start()
     try:
         q.dial()
         assert q.state == "paused" and q.sentence.startswith("The call could not be placed:")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.db import open_database
+from app.db import StoreWriter, open_database
 from coach.library import store
+from coach.library.queries import flags_on_calls
 from coach.types import Flag
 from softphone import calllists, history
 from softphone.calling_hours import CallingWindow
@@ -68,13 +69,18 @@ def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
             ),
         )
     list_id = calllists.import_preview(db, calllists.parse_table(LIST), "week 47").list_id
-    with engine() as (client, _log), sipp("-sn", "uas", "-rtp_echo") as peer:
+    with (
+        StoreWriter(tmp_path / "cc.db") as writer,
+        engine() as (client, _log),
+        sipp("-sn", "uas", "-rtp_echo") as peer,
+    ):
         q = DialerQueue(
-            db,
+            writer,
             client,
             list_id,
             window=CallingWindow.parse("0-24"),
             uri_for=f"sip:{{number}}@127.0.0.1:{peer['port']}",
+            earlier_flags=flags_on_calls,
         ).start()
         from softphone.ui.theme import stylesheet
 

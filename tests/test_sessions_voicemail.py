@@ -118,7 +118,7 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
 @pytest.mark.sip
 @needs_that(engine_can_play(None), "the engine's PlayFile command (voicemail drop)")
 def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
-    from app.db import open_database
+    from app.db import StoreWriter, open_database
     from softphone import calllists
     from softphone.calling_hours import CallingWindow
     from softphone.dialer_queue import DialerQueue
@@ -132,6 +132,7 @@ def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on
     )
     box_rec = tmp_path / "box.wav"
     db = open_database(tmp_path / "cc.db")
+    writer = StoreWriter(tmp_path / "cc.db").start()
     text = "Name,Phone\nDana Smith,+1 212 555 0101\nLee Chan,+1 415 555 0102\n"
     list_id = calllists.import_preview(db, calllists.parse_table(text), "vm").list_id
     with (
@@ -145,7 +146,7 @@ def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on
             )
         )
         q = DialerQueue(
-            db,
+            writer,
             rep,
             list_id,
             window=CallingWindow.parse("0-24"),
@@ -165,6 +166,7 @@ def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on
             counters = q.counters()
         finally:
             q.stop()
+            writer.stop()
     assert counters["voicemails"] == 1 and counters["dials"] == 1
     ended = db.execute("SELECT ended_at, disposition FROM session_dials").fetchone()
     assert ended[0] is not None and ended[1] == "voicemail_left"

@@ -51,7 +51,7 @@ def run_practice(args: argparse.Namespace) -> int:
     if args.play and not Path(args.play).is_file():
         print(f"There is no audio file {args.play}.", file=sys.stderr)
         return 2
-    from app.db import data_dir, open_database
+    from app.db import StoreWriter, data_dir, open_database
     from app.practice.run import PracticeError, PracticeRun
     from app.settings import load_settings
     from softphone.client import EngineClient
@@ -86,6 +86,8 @@ def run_practice(args: argparse.Namespace) -> int:
     if args.no_library:
         return 0
     rep = args.rep if args.rep is not None else load_settings().rep_name
-    call_id = run.store(open_database(), rep)
+    open_database().close()  # migrated and recovered; the rows go through one writer
+    with StoreWriter() as writer:
+        call_id = run.store(writer, rep)
     print(f"Stored as practice call {call_id} in the library.", file=sys.stderr)
     return 0

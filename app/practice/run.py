@@ -4,7 +4,8 @@
 and by the practice view (with the app's engine). Events reach `on_event` as dicts, on the
 run's own threads: said / heard / ended from the prospect, flag from the live coach.
 `run()` blocks until the prospect hangs up (call it from a worker thread in a window);
-`store()` then analyses the recording and stores the call marked as practice.
+`store(writer)` then analyses the recording and stores the call marked as practice through the
+app's single writer.
 """
 
 from __future__ import annotations
@@ -174,25 +175,46 @@ class PracticeRun:
         live.start()
         return live
 
-    def store(self, db: Any, rep: str = "") -> int:
-        """Analyse the recording with the coach and store the call, marked as practice."""
-        from app.library_import import AUTO, import_call
-        from softphone import history
+    def store(self, writer: Any, rep: str = "") -> int:
+        """Analyse the recording with the coach and store the call, marked as practice.
+
+        `writer` is the single StoreWriter: the analysis and the FLAC happen here, on the
+        caller's thread with no transaction open (they take seconds); the rows are then one
+        job of the writer, so a live call or the queue writing meanwhile is never blocked."""
+        from app.library_import import AUTO, prepare_import
 
         s = self.script
-        call_id = import_call(
-            db,
-            self.record,
-            contact=f"{s.prospect_name} (practice)",
-            rep=rep,
-            started_at=self.started_at,
-            previous_calls=0,
-            semantic=self.semantic if self.semantic is not None else AUTO,
-        )
-        with db.atomic():
-            history.set_notes(db, call_id, f"Practice: {s.title}")
-            db.execute(
-                "INSERT INTO practice_calls(call_id, script, title, path_json) VALUES (?,?,?,?)",
-                [call_id, s.path.stem, s.title, json.dumps(self.path_taken)],
+        reader = writer.reader()
+        try:
+            prepared = prepare_import(
+                reader,
+                self.record,
+                contact=f"{s.prospect_name} (practice)",
+                rep=rep,
+                started_at=self.started_at,
+                previous_calls=0,
+                semantic=self.semantic if self.semantic is not None else AUTO,
             )
-        return call_id
+        finally:
+            reader.close()
+        try:
+            return int(writer.call(_write_practice, prepared, s.path.stem, s.title,
+                                   json.dumps(self.path_taken), timeout=60))  # fmt: skip
+        except BaseException:
+            if prepared.recording is not None:  # nothing points at it
+                Path(prepared.recording).unlink(missing_ok=True)
+            raise
+
+
+def _write_practice(db: Any, prepared: Any, script: str, title: str, path_json: str) -> int:
+    """The writer job: the imported call, its practice note and its practice row at once."""
+    from app.library_import import write_import
+    from softphone import history
+
+    call_id = write_import(db, prepared)
+    history.set_notes(db, call_id, f"Practice: {title}")
+    db.execute(
+        "INSERT INTO practice_calls(call_id, script, title, path_json) VALUES (?,?,?,?)",
+        [call_id, script, title, path_json],
+    )
+    return call_id

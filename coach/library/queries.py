@@ -268,3 +268,19 @@ def review(db: Database, call_id: int) -> dict | None:
 
 def reps(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT rep FROM calls WHERE rep != '' ORDER BY rep")]
+
+
+def flags_on_calls(db: Database, call_ids: list[int], limit: int = 10) -> list[dict]:
+    """The flags raised on these calls (newest call first, in call order within one): what a
+    dialer card shows of a contact's earlier calls (the queue gets this function from the
+    wiring, since the softphone does not read the library's tables)."""
+    if not call_ids:
+        return []
+    marks = ",".join("?" * len(call_ids))
+    return list(
+        db.query(
+            f"SELECT call_id, kind, text, suggestion FROM flags WHERE call_id IN ({marks})"
+            " ORDER BY call_id DESC, start_s LIMIT ?",
+            [*call_ids, limit],
+        )
+    )
