@@ -1,8 +1,9 @@
 """The Calling page: pick a call list (or import one), start or resume a power-dialing session
 on it and work it in the queue view; the practice partner is one button away.
 
-The queue (`softphone.dialer_queue.DialerQueue`) dials with the app's running engine and
-writes from its own worker thread through its own database connection. Its calls are handed
+The queue (`softphone.dialer_queue.DialerQueue`) dials with the app's running engine, writes
+through the app's single StoreWriter and reads on a read-only connection of its own (practice
+stores its calls through the same writer). Its calls are handed
 to the call controller as they start (`CallController.show_queue_call`): a CallSession takes
 the call over on the queue's call row, the Phone page shows the live call view and the coach
 runs, and a call on the Phone page is refused while a queue call is up (and the other way
@@ -184,7 +185,7 @@ class CallingPage(QWidget):
 
     def start_session(self) -> None:
         """Start (or resume the open session of) the chosen list with the running engine."""
-        from app.db import connect
+        from coach.library.queries import flags_on_calls
         from softphone.calling_hours import CallingWindow
         from softphone.dialer_queue import DialerQueue
         from softphone.numbers import normalise
@@ -212,17 +213,19 @@ class CallingPage(QWidget):
         else:
             self._say("Add a SIP account in Settings to dial phone numbers.")
             return
-        db = connect(self.sv.db_path)  # the queue writes from its own worker thread
+        if self.sv.store is None:
+            self._say("Call history is unavailable, so the session cannot be saved.")
+            return
         client = QueueClient(engine, self._controller_busy)
-        try:
-            q = DialerQueue(db, client, row["id"],
+        try:  # the queue writes through the app's single writer and reads on its own
+            q = DialerQueue(self.sv.store, client, row["id"],
                             session_id=row["session_id"], rep=self.settings.rep_name,
-                            window=window, uri_for=uri_for, account_id=account_id)  # fmt: skip
+                            window=window, uri_for=uri_for, account_id=account_id,
+                            earlier_flags=flags_on_calls)  # fmt: skip
             client.record_for = lambda: self._record_path(q)
             q.add_listener(self._on_queue_event)
             q.start()
         except (ValueError, SoftphoneError) as e:
-            db.conn.close()
             self._say(str(e))
             return
         from softphone.ui.queue_view import QueueView
@@ -250,7 +253,6 @@ class CallingPage(QWidget):
         except (RuntimeError, TimeoutError, ValueError) as e:
             log.info("pausing the queue: %s", e)
         q.stop()
-        q.db.conn.close()
         if view is not None:
             view.timer.stop()
             self.stack.removeWidget(view)
@@ -277,8 +279,7 @@ class CallingPage(QWidget):
         if row is None:
             return None
         path = recording_path(data_dir(), row[0])
-        with q.db.atomic():
-            history.set_recording(q.db, q.call_db_id, str(path))
+        q.store.call(history.set_recording, q.call_db_id, str(path))
         return str(path)
 
     # ---- the controller shows the queue's calls ----
@@ -344,20 +345,16 @@ class CallingPage(QWidget):
         self.practice_button.setText("Back to calling")
 
     def _build_practice(self) -> Any:
-        from app.db import connect, data_dir
+        from app.db import data_dir
         from app.practice.view import PracticeView
 
         folder = data_dir() / "practice"
         folder.mkdir(mode=0o700, exist_ok=True)
-        rep, path = self.settings.rep_name, self.sv.db_path
+        rep = self.settings.rep_name
 
-        def store(run: Any) -> int:  # on the practice thread: analysis takes seconds
-            db = connect(path)
-            try:
-                call_id = run.store(db, rep)
-                db.conn.commit()
-                return call_id
-            finally:
-                db.conn.close()
+        def store(run: Any) -> int:  # on the practice thread: the analysis takes seconds
+            if self.sv.store is None:
+                raise RuntimeError("the call history is unavailable")
+            return run.store(self.sv.store, rep)  # the rows: one job of the single writer
 
         return PracticeView(self.sv.engine, folder, store=store, semantic=self.sv.semantic_layer)
