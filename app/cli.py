@@ -2,7 +2,8 @@
 
 The app layer composes the packages, so commands that need more than one of them live here:
 the call library (`import`, `library ...`, `session ...`, see `app.library_cli`) and teaching
-the coach (`coach examples ...`, `coach train`, see `app.coach_cli`).
+the coach (`coach examples ...`, `coach train`, see `app.coach_cli`), and the launcher with its
+tel:/sip: handler (`desktop install|remove`, see `app.desktop_install`).
 """
 
 from __future__ import annotations
@@ -24,3 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     from app import coach_cli
 
     coach_cli.register(sub)
+    from app import desktop_install
+
+    desktop_install.register(sub)

@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-shape0 libegl1 libgl1
   libfontconfig1 libdbus-1-3
   sip-tester kamailio baresip linphone-cli openssl flite espeak-ng sox xvfb poppler-utils strace mount
+  libglib2.0-bin  # gio: the test reads the tel:/sip: handler as a desktop would
 )
 # Linux builds its SIP stack (pjproject 2.17, scripts/build_pjsua2.sh) unless
 # CALLCOACH_BUILD_PJSUA2=0: compiler, SWIG, and the system libraries it links (OpenSSL 3, Opus,

@@ -89,6 +89,7 @@ TOOL_PACKAGES = {
     "pdftoppm": "poppler-utils",
     "pdftotext": "poppler-utils",
     "Xvfb": "xvfb",
+    "gio": "libglib2.0-bin",
 }
 
 
