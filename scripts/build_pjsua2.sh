@@ -57,7 +57,7 @@ cflags=$BUILD_CFLAGS
 config_site=$CONFIG_SITE
 python=$PY_TAG
 swig=$SWIG_VER
-recipe=1"
+recipe=2"
 KEY=$(printf '%s' "$KEY_TEXT" | sha256sum | cut -c1-16)
 CACHE_ROOT=${CALLCOACH_PJ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/callcoach/pjsua2}
 CACHE="$CACHE_ROOT/$KEY"
@@ -115,6 +115,7 @@ need_pkg() {  # need_pkg PACKAGE TEST-COMMAND...
 need_pkg build-essential command -v gcc
 need_pkg build-essential command -v g++
 need_pkg build-essential command -v make
+need_pkg binutils command -v strip
 need_pkg swig command -v swig
 need_pkg libssl-dev test -f /usr/include/openssl/ssl.h
 need_pkg libopus-dev test -f /usr/include/opus/opus.h
@@ -192,25 +193,53 @@ say "pj libraries built in $(( $(date +%s) - start )) s; building the Python mod
 ) || { rc=$?; trap - EXIT; keep_log; [ $rc = 16 ] && fail swig; fail "python module"; }
 
 WHEEL=$(ls "$WORK"/dist/pjsua2-*.whl)
-# Mark the wheel with its build key so a later run can tell it is already installed.
-"$PYBIN" - "$WHEEL" "$KEY" <<'EOF'
-import base64, hashlib, sys, zipfile, shutil, os
-whl, key = sys.argv[1], sys.argv[2]
+# Strip the module (36 MB of debug info and local symbols -> ~7 MB; the dynamic symbols that
+# softphone/engine/unhandled.py and stack.py look up stay) and mark the wheel with its build
+# key so a later run can tell it is already installed. RECORD gets the stripped file's hash.
+"$PYBIN" - "$WHEEL" "$KEY" "$WORK/strip" <<'EOF' || { trap - EXIT; keep_log; die "stripping the built module failed (strip --strip-unneeded)."; }
+import base64, hashlib, os, subprocess, sys, zipfile
+whl, key, scratch = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(scratch, exist_ok=True)
+
+
+def digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
 zin = zipfile.ZipFile(whl)
 distinfo = next(n.split("/")[0] for n in zin.namelist() if n.split("/")[0].endswith(".dist-info"))
 tmp = whl + ".tmp"
+stripped = {}
 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
     record = None
     for item in zin.infolist():
         if item.filename == f"{distinfo}/RECORD":
             record = zin.read(item).decode()
             continue
-        zout.writestr(item, zin.read(item))
+        data = zin.read(item)
+        if item.filename.startswith("_pjsua2") and item.filename.endswith(".so"):
+            path = os.path.join(scratch, os.path.basename(item.filename))
+            with open(path, "wb") as f:
+                f.write(data)
+            subprocess.run(["strip", "--strip-unneeded", path], check=True)
+            with open(path, "rb") as f:
+                data = f.read()
+            stripped[item.filename] = data
+            print(f"build_pjsua2: {item.filename} stripped: {item.file_size >> 20} -> {len(data) >> 20} MB")
+        zout.writestr(item, data)
+    if not stripped:
+        sys.exit("no _pjsua2 module in the wheel")
+    lines = []
+    for line in record.splitlines():
+        name = line.rsplit(",", 2)[0]
+        if name in stripped:
+            line = f"{name},sha256={digest(stripped[name])},{len(stripped[name])}"
+        lines.append(line)
+    record = "\n".join(lines) + "\n"
     data = (key + "\n").encode()
     name = f"{distinfo}/callcoach_build_key"
     zout.writestr(name, data)
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    record = record.rstrip("\n") + f"\n{name},sha256={digest},{len(data)}\n"
+    record = record.rstrip("\n") + f"\n{name},sha256={digest(data)},{len(data)}\n"
     zout.writestr(f"{distinfo}/RECORD", record)
 zin.close()
 os.replace(tmp, whl)

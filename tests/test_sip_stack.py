@@ -88,6 +88,37 @@ def test_built_stack_is_217_with_openssl3_opus_ipv6_and_opus_first() -> None:
     assert "pjsip 2.17 (callcoach build), OpenSSL 3." in text and "IPv6 on" in text
 
 
+def _elf_section_names(path: str) -> set[str]:
+    """Section names of a 64-bit little-endian ELF file (what `readelf -S` lists)."""
+    import struct
+
+    data = Path(path).read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "not an ELF64 LE file"
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    headers = [struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab = headers[shstrndx][4]  # sh_offset of the section-name table
+    return {data[strtab + h[0] : data.index(b"\0", strtab + h[0])].decode() for h in headers}
+
+
+@BUILT
+def test_built_module_is_stripped_but_keeps_its_dynamic_symbols() -> None:
+    """scripts/build_pjsua2.sh strips the module (36 MB with debug info, ~7 MB without); the
+    pjsip symbols softphone/engine/unhandled.py and stack.py look up must stay exported."""
+    import ctypes
+
+    import pjsua2
+
+    path = pjsua2._pjsua2.__file__
+    sections = _elf_section_names(path)
+    assert ".dynsym" in sections and ".text" in sections, sections
+    assert ".debug_info" not in sections and ".symtab" not in sections, sections
+    assert Path(path).stat().st_size < 15 * 2**20
+    lib = ctypes.CDLL(path)
+    for name in ("pjsip_endpt_register_module", "pjsua_get_pjsip_endpt", "OpenSSL_version"):
+        assert getattr(lib, name)
+
+
 def _call_pair(tmp_path, voice_a, voice_b, bind: str, extra: list[str]) -> tuple[dict, dict]:
     """`main.py answer` and `main.py call` on `bind`, each playing a voice and recording."""
     (a_wav, _), (b_wav, _) = voice_a, voice_b
