@@ -39,6 +39,16 @@ def set_recording(db: Any, uuid: str, path: str) -> None:
         history.set_recording(db, cid, path)
 
 
+def recording_of(db: Any, uuid: str) -> str | None:
+    """Where the call's row says its recording is (for a call someone else placed: the
+    dialer queue set the path on the row it made)."""
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    row = history.get_call(db, cid) if cid is not None else None
+    return row["recording_path"] if row else None
+
+
 def encode_recording(wav: str | Path, data_dir: str | Path, uuid: str) -> Path:
     """The live WAV as the library's FLAC (`recordings/<uuid>.flac`). Runs on the session's
     own thread before the row is finished: encoding takes a while and must not happen inside

@@ -297,6 +297,11 @@ class CallSession:
     def _encode_recording(self) -> str | None:
         """The live WAV as the library's FLAC, or None (nothing recorded, no library folder,
         or a damaged file: the row keeps the WAV and start-up recovery tries again)."""
+        if self._wav is None and self.store is not None and self.data_dir is not None:
+            try:  # an adopted call: the queue chose the path and set it on the row
+                self._wav = self.store.call(records.recording_of, self.uuid)
+            except Exception:
+                log.exception("the recording of call %s could not be looked up", self.uuid)
         wav = self._wav
         if wav is None or self.data_dir is None or not wav.lower().endswith(".wav"):
             return None
