@@ -47,6 +47,14 @@ def list_rows(db: Any) -> list[dict]:
     return rows
 
 
+FIRST_HINT = "Import a call list (CSV or a spreadsheet paste), pick it and start dialing."
+NO_LISTS = (
+    "No call lists yet. Press Import list… to load a CSV file or paste rows from a spreadsheet "
+    "(name, phone, company), then Start dialing. No list at hand? Practice a call rehearses "
+    "with a simulated prospect."
+)
+
+
 class QueueClient:
     """The engine as the queue sees it: refuses to dial while the Phone page has a call, and
     records every call it places like the Phone page does (`record_for()` gives the path)."""
@@ -109,7 +117,7 @@ class CallingPage(QWidget):
         self.hint.setWordWrap(True)
         self.stack.addWidget(self.hint)
         lay.addWidget(self.stack, 1)
-        self._say("Import a call list (CSV or a spreadsheet paste), pick it and start dialing.")
+        self._say(FIRST_HINT)
         self._update_buttons()
         self.refresh_lists()
 
@@ -137,6 +145,12 @@ class CallingPage(QWidget):
         self.lists.setCurrentIndex(max(index, 0) if rows else -1)
         self.lists.blockSignals(False)
         self._update_buttons()
+        # no session running: say what to do next, without covering a sentence about the
+        # import or the session just ended
+        if self.queue is None and not rows:
+            self._say(NO_LISTS)
+        elif self.queue is None and self.hint.text() in (NO_LISTS, FIRST_HINT):
+            self._say("Pick a list and press Start dialing (Resume continues an open session).")
 
     def current_list(self) -> dict | None:
         i = self.lists.currentIndex()

@@ -159,3 +159,21 @@ def test_review_and_coaching_filters_read_as_dates(qtbot, tmp_path) -> None:
         assert coaching.until_edit.text() == QLocale.system().toString(today, date_format())
     finally:
         svc.stop()
+
+
+def test_calling_without_a_list_says_how_to_get_one(qtbot, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CALLCOACH_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path / "data"))
+    from app.calling_page import NO_LISTS
+    from app.desktop import DesktopApp
+
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    try:
+        app.window.show_page("calling")
+        page = app.window.pages["calling"]
+        qtbot.waitUntil(lambda: page.hint.text() == NO_LISTS, timeout=5000)
+        assert page.stack.currentWidget() is page.hint
+        assert "Import list…" in NO_LISTS and page.import_button.text() == "Import list…"
+        assert not page.start_button.isEnabled()
+    finally:
+        assert app.shutdown() == []
