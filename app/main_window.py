@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.phone_page import PhonePage
 from app.settings import Settings
 from app.settings_page import SettingsPage
+from softphone.protocol import TALKING_STATES
 from softphone.ui.incoming import IncomingCallWindow, TrayNotifier
 from softphone.ui.status_bar import CallStatusBar
 from softphone.ui.theme import icon
@@ -163,7 +164,7 @@ class MainWindow(QMainWindow):
         """Digits typed anywhere in this window during a call are touch tones."""
         if (
             event.type() == QEvent.Type.KeyPress
-            and self.phone.controls.state in ("connected", "held")
+            and self.phone.controls.state in TALKING_STATES
             and self.stack.currentWidget() is self.phone
             and isinstance(obj, QWidget)
             and obj.window() is self

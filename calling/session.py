@@ -38,14 +38,11 @@ from calling.events import (
     SessionStateChanged,
 )
 from calling.live import CoachSettings, LivePipeline, make_coach
+from softphone.protocol import LIVE_STATES, EngineCrashed
 from softphone.protocol import CallStateChanged as EngineCallState
-from softphone.protocol import EngineCrashed
 from softphone.serial_worker import SerialWorker
 
 log = logging.getLogger(__name__)
-
-# A session in one of these has a call up (or coming): the one definition of "in a call".
-LIVE_STATES = ("calling", "ringing", "early", "connected", "held", "incoming")
 
 
 class CallSession:

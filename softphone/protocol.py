@@ -18,6 +18,10 @@ TlsVersion = Literal["1.2", "1.3"]
 SrtpMode = Literal["disabled", "optional", "mandatory"]
 AudioMode = Literal["headset", "null", "file"]
 CallState = Literal["calling", "ringing", "early", "connected", "held", "disconnected"]
+# The one definition of "in a call": a call in LIVE_STATES is up or coming ("incoming": it
+# rings here, not answered yet); in TALKING_STATES it is up (touch tones, mute, hold, transfer).
+LIVE_STATES = ("calling", "ringing", "early", "connected", "held", "incoming")
+TALKING_STATES = ("connected", "held")
 
 # Opus where both ends have it (the stack scripts/build_pjsua2.sh builds; not the PyPI wheel).
 DEFAULT_CODECS = ("opus/48000", "G722/16000", "PCMU/8000", "PCMA/8000")

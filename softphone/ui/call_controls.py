@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from softphone.protocol import LIVE_STATES, TALKING_STATES
 from softphone.ui.keypad import Keypad
 from softphone.ui.theme import icon, repolish
 
@@ -226,8 +227,8 @@ class CallControls(QWidget):
         self.reason.setText(sentence)
         self.reason.setVisible(bool(sentence) and state == "disconnected")
         self.review.setVisible(state == "disconnected" and self.connected_at is not None)
-        live = state in ("calling", "ringing", "early", "connected", "held", "incoming")
-        in_call = state in ("connected", "held")
+        live = state in LIVE_STATES
+        in_call = state in TALKING_STATES
         self.hangup.setEnabled(live)
         for b in (self.mute, self.hold, self.keys, self.transfer):
             b.setEnabled(in_call)
@@ -282,7 +283,7 @@ class CallControls(QWidget):
 
     def send_digit(self, key: str) -> None:
         """A digit typed on the keyboard during a call."""
-        if self.state in ("connected", "held"):
+        if self.state in TALKING_STATES:
             self._dtmf(key)
 
     def toggle_mute(self) -> None:

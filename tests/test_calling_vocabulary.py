@@ -1,0 +1,71 @@
+"""One name, one definition (STYLE.md 15): the dispositions come from one rule-pack-style file
+that softphone/ and coach/ both read, and the in-call states are defined once."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from resources.dispositions import DISPOSITIONS, DISPOSITIONS_FILE, load_dispositions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_dispositions_are_read_from_the_resource_file() -> None:
+    assert DISPOSITIONS_FILE.parent.name == "calling" and DISPOSITIONS_FILE.exists()
+    assert DISPOSITIONS[:2] == ("connected", "voicemail") and "meeting_booked" in DISPOSITIONS
+
+
+def test_a_lead_adds_a_disposition_in_the_file(tmp_path) -> None:
+    f = tmp_path / "dispositions.yaml"
+    f.write_text("dispositions:\n  - connected\n  - demo_scheduled\n", encoding="utf-8")
+    assert load_dispositions(f) == ("connected", "demo_scheduled")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("dispositions:\n  - connected\n  - Left Message\n", ":3: 'Left Message' is not"),
+        ("dispositions:\n  - busy\n  - busy\n", "listed twice"),
+        ("dispositions: []\n", "non-empty list"),
+        ("dispositions: [a\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_file_is_one_sentence_naming_it(tmp_path, text, fragment) -> None:
+    f = tmp_path / "dispositions.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        load_dispositions(f)
+    msg = str(err.value)
+    assert str(f) in msg and fragment in msg and msg.endswith(".") and "\n" not in msg
+
+
+def _tuple_literals(path: Path) -> list[tuple[str, ...]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Tuple)
+            and node.elts
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+        ):
+            out.append(tuple(e.value for e in node.elts))
+    return out
+
+
+def test_call_states_and_dispositions_are_spelled_out_once() -> None:
+    """No module but softphone/protocol.py lists the in-call states, and none lists the
+    dispositions: they are imported."""
+    from softphone.protocol import LIVE_STATES, TALKING_STATES
+
+    copies = []
+    for pkg in ("app", "calling", "coach", "softphone"):
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            if p == ROOT / "softphone" / "protocol.py":
+                continue
+            for t in _tuple_literals(p):
+                if t in (LIVE_STATES, TALKING_STATES) or set(DISPOSITIONS[:4]) <= set(t):
+                    copies.append(f"{p.relative_to(ROOT)}: {t}")
+    assert not copies, copies
