@@ -17,21 +17,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from resources.dispositions import DISPOSITIONS
+
 SCHEMA_NAME = "softphone.history"
 
 DIRECTIONS = ("outbound", "inbound")
 STATUSES = ("in_progress", "completed", "failed", "interrupted", "imported")
-DISPOSITIONS = (
-    "connected",
-    "voicemail",
-    "no_answer",
-    "busy",
-    "meeting_booked",
-    "follow_up",
-    "not_interested",
-    "wrong_number",
-    "gatekeeper",
-)
 
 
 def _v1(db: Database) -> None:
