@@ -16,21 +16,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from coach.library.schema import METRIC_COLUMNS
+from resources.dispositions import DISPOSITIONS
 
 QUALIFICATION_TOPICS = ("project", "budget", "timeline", "authority")
-# The same list as softphone.history.DISPOSITIONS (coach cannot import softphone; a test
-# keeps the two equal).
-DISPOSITIONS = (
-    "connected",
-    "voicemail",
-    "no_answer",
-    "busy",
-    "meeting_booked",
-    "follow_up",
-    "not_interested",
-    "wrong_number",
-    "gatekeeper",
-)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
