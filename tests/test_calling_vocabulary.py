@@ -18,6 +18,13 @@ def test_dispositions_are_read_from_the_resource_file() -> None:
     assert DISPOSITIONS[:2] == ("connected", "voicemail") and "meeting_booked" in DISPOSITIONS
 
 
+def test_history_and_the_library_use_the_same_list() -> None:
+    from coach.library import store
+    from softphone import history
+
+    assert history.DISPOSITIONS is DISPOSITIONS and store.DISPOSITIONS is DISPOSITIONS
+
+
 def test_a_lead_adds_a_disposition_in_the_file(tmp_path) -> None:
     f = tmp_path / "dispositions.yaml"
     f.write_text("dispositions:\n  - connected\n  - demo_scheduled\n", encoding="utf-8")

@@ -177,12 +177,6 @@ def test_coaching_session_playlist(lib):
         sessions.create_session(db, "", T0, T0 + DAY)
 
 
-def test_dispositions_match_between_softphone_and_library():
-    from coach.library.store import DISPOSITIONS
-
-    assert DISPOSITIONS == history.DISPOSITIONS
-
-
 def test_mark_interrupted_spares_live_writers_but_not_stale_calls(tmp_path):
     import os
     import time
