@@ -102,10 +102,8 @@ class AudioBridge:
             samplerate=self.device_rate,
             block_ms=self.block_ms,
         )
-        self._mic = MicPath(mic_ring, lambda: hs.in_stats.frames, hs.in_rate, hs.in_block)
-        self._ear = EarPath(
-            ear_ring, lambda: hs.out_stats.frames, hs.out_rate, hs.out_block, lambda: hs.priming
-        )
+        self._mic = MicPath(mic_ring, hs.in_stats, hs.in_rate, hs.in_block)
+        self._ear = EarPath(ear_ring, hs.out_stats, hs.out_rate, hs.out_block, lambda: hs.priming)
         hs.ear_prime = self._ear.prime_level
         self._headset = hs
         self._route = HeadsetRoute(self._headset_moved)

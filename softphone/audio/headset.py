@@ -49,6 +49,7 @@ class CallbackStats:
     def reset(self) -> None:
         self.calls = 0
         self.frames = 0  # device samples moved: the device clock, for drift estimates
+        self.last = 0.0  # perf_counter at the start of the latest callback (its phase)
         self.xruns = 0
         self.input_overflows = 0
         self.input_underflows = 0
@@ -172,6 +173,7 @@ class HeadsetStreams:
             _count_status(st, status)
         self.mic_ring.write(indata[:, 0])
         st.frames += frames
+        st.last = t0
         i = st.calls & _MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
@@ -199,6 +201,7 @@ class HeadsetStreams:
             if self.out_channels > 1:
                 outdata[:, 1:] = outdata[:, :1]
         st.frames += frames
+        st.last = t0
         i = st.calls & _MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
