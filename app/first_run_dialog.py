@@ -10,7 +10,7 @@ tabs' own widgets (AudioPage with its level meter and test tone, AccountPage).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -86,6 +86,9 @@ class ModelStep(QWidget):
         self.state = QLabel("")
         self.state.setWordWrap(True)
         self.state.setObjectName("ModelStepState")
+        # a wrapped label in a stacked page gets one line's height otherwise
+        self.state.setMinimumHeight(self.state.fontMetrics().lineSpacing() * 4)
+        self.state.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(self.state)
         self.installed = ""
         if installed:

@@ -7,7 +7,8 @@ engine playing a flite line, the rep's voice a flite WAV) with transcript and co
 incoming call from another engine, each settings tab, the Calling page with a contact card, and
 the review/coaching screens when this build has them, and teaching the coach: a card the
 semantic layer raised, a line marked in Review and a real retrain with its before/after summary
-(`--only teaching` makes just those, without a far end). Starts its own Xvfb unless DISPLAY is
+(`--only teaching` makes just those, without a far end; `--only firstrun` the first-run steps
+of a fresh install and the empty pages). Starts its own Xvfb unless DISPLAY is
 set (or --offscreen). Prints JSON.
 """
 
@@ -109,7 +110,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="1280x720,1920x1080")
     ap.add_argument("--model", default=os.environ.get("CALLCOACH_MODEL"), help="Vosk model dir")
     ap.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen platform")
-    ap.add_argument("--only", choices=("teaching",), help="only these screenshots")
+    ap.add_argument("--only", choices=("teaching", "firstrun"), help="only these screenshots")
     args = ap.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -127,6 +128,10 @@ def main() -> int:
     try:
         if args.only == "teaching":
             saved = shoot_teaching_only(out, sizes)
+            print(json.dumps({"out": str(out), "screenshots": saved}, indent=2))
+            return 0
+        if args.only == "firstrun":
+            saved = shoot_first_run(out, sizes, tmp)
             print(json.dumps({"out": str(out), "screenshots": saved}, indent=2))
             return 0
         far = subprocess.Popen(
@@ -387,6 +392,85 @@ def shoot_teaching_only(out: Path, sizes: list) -> list[str]:
     return saved
 
 
+def shoot_first_run(out: Path, sizes: list, tmp: Path) -> list[str]:
+    """A fresh install: each first-run step (the dialog), a corrupt model zip's sentence, the
+    last page, then the empty Review, Coaching and Calling pages (no engine, no model)."""
+    import zipfile
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.desktop import DesktopApp
+
+    os.environ["CALLCOACH_MODELS_DIR"] = str(tmp / "models")
+    os.environ.pop("CALLCOACH_MODEL", None)  # a laptop that has no speech model yet
+    qapp = QApplication.instance() or QApplication([])
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    w = app.window
+    saved: list[str] = []
+
+    def pump(seconds: float, until=None) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            qapp.processEvents()
+            if until is not None and until():
+                return True
+            time.sleep(0.02)
+        return until is None
+
+    def grab(name: str, widget) -> None:
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        saved.append(path.name)
+
+    try:
+        app.show()
+        d = app.first_run.dialog
+        pump(1.0)
+        grab("firstrun-1-name", d)
+        d.next.click()
+        pump(0.3)
+        grab("firstrun-2-model", d)
+        bad = tmp / "vosk-model-small-en-us-0.15.zip"
+        with zipfile.ZipFile(bad, "w") as z:
+            z.writestr("vosk-model-small-en-us-0.15/README", "not a model")
+        bad.write_bytes(bad.read_bytes()[:-30])
+        d.model.installRequested.emit(str(bad))
+        pump(10, lambda: d.model.state.property("role") == "error")
+        grab("firstrun-2-model-bad-zip", d)
+        d.skip.click()
+        pump(3, lambda: d.headset.input.count() > 1)
+        pump(1.5)  # the level meter runs while the step is shown
+        grab("firstrun-3-headset", d)
+        d.skip.click()
+        pump(0.3)
+        grab("firstrun-4-account", d)
+        d.direct.click()
+        pump(0.3)
+        grab("firstrun-5-done", d)
+        d.next.click()
+        pump(0.5)
+
+        def snap(name: str) -> None:
+            for wd, ht in sizes:
+                w.resize(wd, ht)
+                pump(0.5)
+                path = out / f"{name}-{wd}x{ht}.png"
+                w.grab().save(str(path))
+                saved.append(path.name)
+
+        for key, name in (("review", "empty-review"), ("coaching", "empty-coaching"),
+                          ("calling", "empty-calling")):  # fmt: skip
+            w.show_page(key)
+            pump(1.5)
+            snap(name)
+        w.show_page("coaching")
+        w.pages["coaching"].tabs.setCurrentIndex(1)
+        snap("empty-coaching-sessions")
+    finally:
+        app.shutdown()
+    return saved
+
+
 CALL_LIST = """Name,Company,Phone,Last Action,Last Action Date
 Dana Whitfield,Acme Logistics,+1 212 555 0101,downloaded the white paper on mobile device management,2026-11-17
 Lee Chan,Globex,+1 415 555 0102,attended the payroll webinar,2026-11-10
@@ -396,7 +480,7 @@ Lee Chan,Globex,+1 415 555 0102,attended the payroll webinar,2026-11-10
 def shoot_calling(app, pump, snap, far_uri: str) -> None:
     """The Calling page with a small imported list and the first contact's card (no dial: the
     far end is kept for the live call)."""
-    from softphone import calllists
+    from calling import calllists
 
     w = app.window
     w.show_page("calling")

@@ -95,6 +95,7 @@ def test_empty_library_says_what_to_do_next(qtbot, tmp_path) -> None:
         assert screen.dashboard.hint.isVisible()
         assert screen.dashboard.hint.text().startswith("No calls yet.")
         assert "Phone page" in screen.dashboard.hint.text()
+        assert not any(c.isVisible() for c in screen.dashboard.charts())  # no empty charts
         qtbot.waitUntil(lambda: bool(screen.session.sessions_hint.text()), timeout=5000)
         assert "No sessions for" not in screen.session.sessions_hint.text()
         assert screen.session.sessions_hint.text().startswith("No coaching sessions yet.")

@@ -133,7 +133,8 @@ class CoachingScreen(QWidget):
         def show(result: tuple[dict, bool]) -> None:
             data, any_calls = result
             self.dashboard.set_data(data)
-            self.dashboard.set_hint(self._empty_hint(data, any_calls))
+            # with no call at all, five empty charts say nothing: only the hint shows
+            self.dashboard.set_hint(self._empty_hint(data, any_calls), charts=any_calls)
             self.dashboardLoaded.emit()
 
         self.access.read(load, show)
@@ -144,9 +145,9 @@ class CoachingScreen(QWidget):
         if data["totals"]["calls"]:
             return ""
         if not any_calls:
-            return ("No calls yet. Calls you make on the Phone page or while working a list "
-                    "on Calling show up here with their trends; a team lead can also press "
-                    "Import a rep's bundle….")  # fmt: skip
+            return ("No calls yet. Calls you make on the Phone page, or while working a list "
+                    "on Calling, show up here with their weekly trends. A team lead brings in "
+                    "a rep's calls with the Import a rep's bundle button above.")  # fmt: skip
         who = data["rep"] or "any rep"
         since, until = self.since_edit.text(), self.until_edit.text()
         more = "" if not data["rep"] else " or pick All reps"

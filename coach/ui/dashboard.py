@@ -41,14 +41,18 @@ class Dashboard(QWidget):
         grid.addWidget(self.qualification, 1, 1)
         grid.addWidget(self.flags, 2, 0, 1, 2)
         lay.addLayout(grid, 1)
+        lay.addStretch(0)  # takes the room when the charts are hidden
         self.data: dict | None = None
 
     def charts(self) -> list[TrendChart]:
         return [self.calls, self.talk, self.questions, self.qualification, self.flags]
 
-    def set_hint(self, sentence: str) -> None:
+    def set_hint(self, sentence: str, charts: bool = True) -> None:
         self.hint.setText(sentence)
         self.hint.setVisible(bool(sentence))
+        for chart in self.charts():
+            chart.setVisible(charts)
+        self.summary.setVisible(charts)  # "0 CALLS · – · –" adds nothing to the hint
 
     def set_data(self, data: dict) -> None:
         self.data = data
