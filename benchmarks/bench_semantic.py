@@ -8,10 +8,10 @@ Three parts (each can be skipped):
 - `per_utterance`: on this process, BLAS pinned to one thread as on the app's live-coach
   thread, over the rep lines of real whole calls (tests/corpus/*.json and
   resources/coach/calibration/json/*.json): the encoder per line (`encode_one`, p50/p90/p99),
-  the layer's scoring of a line already embedded (per-kind linear model + nearest-neighbour
-  margin, `score_vectors`), and the whole `LiveCoach.add_utterance` with the layer (calls fed
-  in order, prospect lines too, as live: the prospect's line is embedded when it arrives), and
-  the same without the layer for comparison.
+  the layer's scoring of a line already embedded (per-kind linear model, nearest-neighbour
+  margin and word model, `score_vectors`), and the whole `LiveCoach.add_utterance` with the
+  layer (calls fed in order, prospect lines too, as live: the prospect's line is embedded when
+  it arrives), and the same without the layer for comparison.
 - `live_call`: a child process runs the real window offscreen (real engine process, Vosk
   model and semantic layer loaded in the background as at start-up) and dials a second engine
   (`main.py answer --play`) on loopback. The rep's voice is a flite WAV played as the engine's
@@ -212,9 +212,9 @@ def per_utterance(n_lines: int, min_words: int) -> dict:
             vecs.append(np.asarray(v, dtype=np.float32))
         zero = np.zeros_like(vecs[0])
         score_ms = []
-        for v in vecs:
+        for line, v in zip(lines, vecs, strict=True):
             t = time.perf_counter()
-            layer.score_vectors(v, zero)
+            layer.score_vectors(v, zero, line)
             score_ms.append((time.perf_counter() - t) * 1000)
 
         def feed(semantic) -> tuple[list[float], list[float], int]:

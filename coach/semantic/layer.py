@@ -22,13 +22,18 @@ import numpy as np
 import resources
 from coach.semantic.classifier import features, predict
 from coach.semantic.examples import semantic_text
+from coach.semantic.lexical import WordModel, grams, indicators
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3 adds the word model; format 2 files still load (encoder score only)
+READABLE_FORMATS = (2, 3)
 # Chosen on the calibration calls (out of fold) and blind set 1 (tuned on since): k 3-10 and
 # weights 0-1 gave the same calibration precision; k 8 with a quarter linear model kept the
 # most held-out precision (cross-validated labelled lines P .947) at equal recall.
 KNN = 8  # neighbours averaged on each side of the margin
-LR_WEIGHT = 0.25  # the score: this much of the linear model, the rest of the neighbour margin
+LR_WEIGHT = 0.25  # the encoder score: this much of the linear model, the rest of the margin
+# The final score: this much of the word model (coach/semantic/lexical.py), the rest of the
+# encoder score. Out of fold on the calibration calls 0.3-0.5 all helped; 0.4 is the middle.
+WORD_WEIGHT = 0.4
 
 
 def feature_mode(layer: SemanticLayer) -> str:
@@ -41,6 +46,13 @@ def feature_mode(layer: SemanticLayer) -> str:
 
 def mix(p_lr, p_nn):
     return LR_WEIGHT * p_lr + (1.0 - LR_WEIGHT) * p_nn
+
+
+def with_words(p_encoder, p_words):
+    """The final score from the encoder's and the word model's (None: a format 2 layer)."""
+    if p_words is None:
+        return p_encoder
+    return (1.0 - WORD_WEIGHT) * p_encoder + WORD_WEIGHT * p_words
 SHIPPED_LAYER = resources.path("rules", "semantic_layer.npz")
 
 
@@ -65,6 +77,7 @@ class KindModel:
     labels: np.ndarray  # int8, one per stored example
     knn_scale: float = 0.0
     knn_offset: float = 0.0
+    words: WordModel | None = None  # absent in format 2 files
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,7 @@ class SemanticLayer:
     texts: tuple[str, ...]  # their rep lines ("resembles ...")
     meta: dict = field(default_factory=dict)
     encoder: Encoder | None = None
+    vocab: tuple[str, ...] = ()  # the word model's grams (coach/semantic/lexical.py)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -119,23 +133,35 @@ class SemanticLayer:
         er = self.embed(rep)
         use_prospect = self.needs_prospect and prospect.strip()
         ep = self.embed(prospect) if use_prospect else np.zeros_like(er)
-        return self.score_vectors(er, ep)
+        return self.score_vectors(er, ep, rep)
 
-    def score_vectors(self, er: np.ndarray, ep: np.ndarray) -> dict[str, Score]:
+    def word_rows(self, texts: list[str]) -> list[np.ndarray]:
+        """The vocabulary indices of each text's words and word pairs."""
+        index = self.__dict__.get("_vocab_index")
+        if index is None:
+            index = self.__dict__["_vocab_index"] = {t: i for i, t in enumerate(self.vocab)}
+        return indicators([grams(t) for t in texts], index)
+
+    def score_vectors(self, er: np.ndarray, ep: np.ndarray, rep: str = "") -> dict[str, Score]:
+        """Every kind's score from the rep line's (and prospect line's) embedding and the rep
+        line's words (`rep`; the word model reads nothing when it is empty)."""
         x = features(er, ep, feature_mode(self))[0]
         sims = self.vectors @ np.asarray(er, dtype=np.float32)
+        rows = self.word_rows([rep]) if self.vocab else None
         out = {}
         for kind, m in self.kinds.items():
             p_lr = float(predict(x[None, :], m.weights, m.bias)[0])
             margin = knn_margin(sims, m.labels)
             p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * margin + m.knn_offset)))
+            p_words = float(m.words.probability(rows)[0]) if m.words and rows else None
             pos = np.flatnonzero(m.labels == 1)
             if pos.size:
                 i = int(pos[np.argmax(sims[pos])])
                 near, sim = self.texts[i], float(sims[i])
             else:
                 near, sim = "", 0.0
-            out[kind] = Score(kind, mix(p_lr, float(p_nn)), m.threshold, near, sim)
+            score = with_words(mix(p_lr, float(p_nn)), p_words)
+            out[kind] = Score(kind, float(score), m.threshold, near, sim)
         return out
 
     def with_thresholds(self, thresholds: dict[str, float]) -> SemanticLayer:
@@ -143,14 +169,19 @@ class SemanticLayer:
             k: dataclasses.replace(m, threshold=float(thresholds.get(k, m.threshold)))
             for k, m in self.kinds.items()
         }
-        return SemanticLayer(kinds, self.vectors, self.texts, dict(self.meta), self.encoder)
+        return SemanticLayer(
+            kinds, self.vectors, self.texts, dict(self.meta), self.encoder, self.vocab
+        )
 
     # ------------------------------------------------------------------ file
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"vectors": self.vectors.astype(np.float16)}
-        meta = dict(self.meta, format=FORMAT_VERSION, kinds={}, texts=list(self.texts))
+        meta = dict(
+            self.meta, format=FORMAT_VERSION, kinds={}, texts=list(self.texts),
+            vocab=list(self.vocab),
+        )
         for kind, m in self.kinds.items():
             arrays[f"w_{kind}"] = m.weights.astype(np.float32)
             arrays[f"y_{kind}"] = m.labels.astype(np.int8)
@@ -160,6 +191,9 @@ class SemanticLayer:
                 "knn_scale": m.knn_scale,
                 "knn_offset": m.knn_offset,
             }
+            if m.words is not None:
+                arrays[f"r_{kind}"] = m.words.ratios.astype(np.float32)
+                meta["kinds"][kind].update(word_scale=m.words.scale, word_offset=m.words.offset)
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         tmp = path.with_name(path.name + ".part.npz")
         np.savez_compressed(tmp, **arrays)
@@ -172,10 +206,11 @@ class SemanticLayer:
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-                if meta.get("format") != FORMAT_VERSION:
+                if meta.get("format") not in READABLE_FORMATS:
                     raise LayerError(
                         f"{path} is a semantic layer of format {meta.get('format')}; "
-                        f"this version reads format {FORMAT_VERSION}: run 'coach train'."
+                        f"this version reads formats {READABLE_FORMATS[0]}-{FORMAT_VERSION}: "
+                        "run 'coach train'."
                     )
                 vecs = z["vectors"].astype(np.float32)
                 vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), np.float32(1e-6))
@@ -187,6 +222,13 @@ class SemanticLayer:
                         z[f"y_{kind}"].astype(np.int8),
                         float(k["knn_scale"]),
                         float(k["knn_offset"]),
+                        WordModel(
+                            z[f"r_{kind}"].astype(np.float32),
+                            float(k["word_scale"]),
+                            float(k["word_offset"]),
+                        )
+                        if f"r_{kind}" in z
+                        else None,
                     )
                     for kind, k in meta["kinds"].items()
                 }
@@ -202,8 +244,9 @@ class SemanticLayer:
                 "run 'python main.py coach train' to rebuild it."
             ) from None
         texts = tuple(meta.pop("texts", ()))
+        vocab = tuple(meta.pop("vocab", ()))
         meta.pop("kinds", None)
-        return cls(kinds, vecs, texts, meta, encoder)
+        return cls(kinds, vecs, texts, meta, encoder, vocab)
 
 
 def knn_margin(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> float:
@@ -226,12 +269,19 @@ def knn_margins(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> np.ndarra
     return (top_p - top_n).astype(np.float32)
 
 
-def score_matrix(layer: SemanticLayer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
-    """Every kind's score for many (rep, prospect) embedding pairs (training reports)."""
+def score_matrix(
+    layer: SemanticLayer, er: np.ndarray, ep: np.ndarray, reps: list[str]
+) -> dict[str, np.ndarray]:
+    """Every kind's score for many (rep, prospect) embedding pairs and the rep lines' words
+    (training reports)."""
     x = features(er, ep, feature_mode(layer))
     sims = np.asarray(er, dtype=np.float32) @ layer.vectors.T
+    rows = layer.word_rows(reps) if layer.vocab else None
     out = {}
     for kind, m in layer.kinds.items():
         p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * knn_margins(sims, m.labels) + m.knn_offset)))
-        out[kind] = mix(predict(x, m.weights, m.bias), p_nn).astype(np.float32)
+        p_words = m.words.probability(rows) if m.words and rows is not None else None
+        out[kind] = with_words(mix(predict(x, m.weights, m.bias), p_nn), p_words).astype(
+            np.float32
+        )
     return out

@@ -25,7 +25,15 @@ from coach.semantic.classifier import FEATURES, features, fit_logistic, predict
 from coach.semantic.combine import HISTORY_KINDS
 from coach.semantic.embeddings import EmbeddingStore
 from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe, semantic_text
-from coach.semantic.layer import KindModel, SemanticLayer, knn_margins, mix, score_matrix
+from coach.semantic.layer import (
+    KindModel,
+    SemanticLayer,
+    knn_margins,
+    mix,
+    score_matrix,
+    with_words,
+)
+from coach.semantic.lexical import fit_words, grams, indicators, vocabulary
 from coach.types import Utterance
 
 CALIBRATION = resources.path("coach", "calibration", "json")
@@ -143,17 +151,17 @@ def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]
     return np.array(idx, dtype=int), np.array(y)
 
 
-def _layer_scores(layer, er: np.ndarray, ep: np.ndarray) -> dict[str, np.ndarray]:
+def _layer_scores(layer, er: np.ndarray, ep: np.ndarray, lines: list[Line]) -> dict[str, np.ndarray]:
     if isinstance(layer, _OutOfFold):
         return layer.scores()
-    return score_matrix(layer, er, ep)
+    return score_matrix(layer, er, ep, [ln.example.rep for ln in lines])
 
 
 def evaluate_lines(
     lines: list[Line], layer, er: np.ndarray, ep: np.ndarray
 ) -> dict:
     """Per-kind counts of rules + layer (or rules alone when layer is None) on labelled lines."""
-    scores = _layer_scores(layer, er, ep) if layer is not None else {}
+    scores = _layer_scores(layer, er, ep, lines) if layer is not None else {}
     out = {}
     tot = np.zeros(3, dtype=int)
     for kind in PHRASE_KINDS:
@@ -186,6 +194,12 @@ def layer_lr_weight() -> float:
     return layer.LR_WEIGHT
 
 
+def layer_word_weight() -> float:
+    from coach.semantic import layer
+
+    return layer.WORD_WEIGHT
+
+
 def _fold(e: Example, folds: int) -> int:
     # Lines of one call stay together (they share a scenario); single lines spread by text.
     group = e.source if e.source.startswith("call:") else e.rep
@@ -213,8 +227,9 @@ def train(
     # What a lead taught counts TAUGHT_WEIGHT times (in the linear fit and among the nearest
     # neighbours): a handful of their examples must be able to move the coach.
     taught = sum(e.source == "taught" for e in pool)
+    distinct = len(pool)  # the report counts lines, not their weights
     pool += [e for e in pool if e.source == "taught" for _ in range(TAUGHT_WEIGHT - 1)]
-    lab = example_rule_lines(pool, pack)
+    lab = example_rule_lines(pool[:distinct], pack)
     texts = [semantic_text(e.rep) for e in pool] + [semantic_text(e.prospect) for e in pool]
     store.embed(texts, encode, progress=progress)
     t_embed = time.perf_counter() - t0
@@ -232,6 +247,15 @@ def train(
     operating: dict[str, dict] = {}
     oof_all: dict[str, np.ndarray] = {}
     sims = er @ er.T
+    # The word model: its vocabulary from every line, and for each fold one from the other
+    # folds' lines alone, so a held-out line's rare words count as they will on a new call.
+    gram_sets = [grams(e.rep) for e in pool]
+    vocab = vocabulary(gram_sets)
+    word_rows = indicators(gram_sets, {t: i for i, t in enumerate(vocab)})
+    fold_rows = []
+    for k in range(folds):
+        fv = vocabulary(g for g, f in zip(gram_sets, fold, strict=True) if f != k)
+        fold_rows.append((len(fv), indicators(gram_sets, {t: i for i, t in enumerate(fv)})))
     for kind in PHRASE_KINDS:
         idx, y = _labels(pool, kind)
         if y.sum() < 2 or (1 - y).sum() < 2:
@@ -239,14 +263,19 @@ def train(
         labels = np.full(len(pool), -1, dtype=np.int8)
         labels[idx] = y.astype(np.int8)
         w, b = fit_logistic(x[idx], y, L2)
+        words = fit_words([word_rows[i] for i in idx], y, len(vocab))
         oof_lr = np.full(len(pool), np.nan, dtype=np.float32)
         oof_m = np.zeros(len(pool), dtype=np.float32)
+        oof_words = np.zeros(len(pool), dtype=np.float32)
         for k in range(folds):
             tr, te = fold[idx] != k, fold[idx] == k
             if not te.any() or not 0 < y[tr].sum() < tr.sum():
                 continue
             wk, bk = fit_logistic(x[idx][tr], y[tr], L2, iterations=4, start=(w, b))
             oof_lr[idx[te]] = predict(x[idx][te], wk, bk)
+            size, rows_k = fold_rows[k]
+            wm = fit_words([rows_k[i] for i in idx[tr]], y[tr], size)
+            oof_words[idx[te]] = wm.probability([rows_k[i] for i in idx[te]])
             train_labels = np.full(len(pool), -1, dtype=np.int8)
             train_labels[idx[tr]] = y[tr].astype(np.int8)
             oof_m[idx[te]] = knn_margins(sims[idx[te]], train_labels)
@@ -254,14 +283,14 @@ def train(
         a, c = fit_logistic(oof_m[idx, None], y, 1e-3)
         scale, offset = float(a[0]), float(c)
         oof_nn = 1.0 / (1.0 + np.exp(-(scale * oof_m + offset)))
-        oof = mix(np.nan_to_num(oof_lr, nan=0.0), oof_nn).astype(np.float32)
+        oof = with_words(mix(np.nan_to_num(oof_lr, nan=0.0), oof_nn), oof_words).astype(np.float32)
         oof[np.isnan(oof_lr)] = np.nan
         oof_all[kind] = oof
         sc = np.nan_to_num(oof[cal_rows], nan=0.0)
         want = np.array([kind in ln.example.kinds for ln in cal])
         rule = np.array([kind in ln.rule_kinds for ln in cal])
         t, at, rules_only = choose_threshold(sc, rule, want, _gate(cal, kind), target)
-        kinds[kind] = KindModel(w, b, t, labels, scale, offset)
+        kinds[kind] = KindModel(w, b, t, labels, scale, offset, words)
         operating[kind] = {
             "threshold": t,
             "examples": {"positive": int(y.sum()), "negative": int((1 - y).sum())},
@@ -270,34 +299,39 @@ def train(
         }
     meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "examples": len(pool),
+        "examples": distinct,
         "calibration_calls": len(calls),
         "target_precision": target,
         "feature_mode": FEATURES,
         "neighbours": layer_knn(),
         "linear_weight": layer_lr_weight(),
+        "word_weight": layer_word_weight(),
         "encoder": "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
     }
-    layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta)
+    layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta, vocab=vocab)
     oof_layer = _OutOfFold(layer, oof_all)
     report = {
-        "examples": len(pool) - taught * (TAUGHT_WEIGHT - 1),
+        "examples": distinct,
         "taught": taught,
         "calibration_calls": len(calls),
         "calibration_rep_lines": len(cal),
         "target_precision": target,
         "operating_points": operating,
         "labelled_lines": {
-            "before": evaluate_lines(lab, previous, er, ep),
-            "after": evaluate_lines(lab, layer, er, ep),
-            "after_cross_validated": evaluate_lines(lab, oof_layer, er, ep),
+            "before": evaluate_lines(lab, previous, er[:distinct], ep[:distinct]),
+            "after": evaluate_lines(lab, layer, er[:distinct], ep[:distinct]),
+            "after_cross_validated": evaluate_lines(
+                lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]
+            ),
         },
         "calibration": {
             "rules_only": evaluate_lines(cal, None, er[cal_rows], ep[cal_rows]),
             "before": evaluate_lines(cal, previous, er[cal_rows], ep[cal_rows]),
             "after": evaluate_lines(cal, oof_layer.rows(cal_rows), er[cal_rows], ep[cal_rows]),
         },
-        "veto": veto_study(lab, oof_layer, er, ep),
+        "veto": veto_study(
+            lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]
+        ),
         "seconds": {"embed": round(t_embed, 2), "total": round(time.perf_counter() - t0, 2)},
         "encoded_lines": store.added,
     }
@@ -323,7 +357,7 @@ class _OutOfFold:
 
 def veto_study(lines: list[Line], layer, er: np.ndarray, ep: np.ndarray) -> dict:
     """What dropping rule hits the layer scores below P would do: true and false hits lost."""
-    scores = _layer_scores(layer, er, ep)
+    scores = _layer_scores(layer, er, ep, lines)
     out = {}
     for p in (0.01, 0.02, 0.05, 0.1, 0.2):
         tp_lost = fp_removed = 0
@@ -361,9 +395,9 @@ def summary(report: dict) -> str:
         f"Retrained on {report['examples']:,} labelled lines"
         + (f" ({taught} taught by your team)" if taught else "")
         + f" in {report['seconds']['total']:.0f} s.",
-        f"On {report['calibration_calls']} realistic calls ({report['calibration_rep_lines']:,} rep "
+        (f"On {report['calibration_calls']} realistic calls ({report['calibration_rep_lines']:,} rep "
         f"lines), each cut set so the coach is right at least "
-        f"{report['target_precision'] * 100:.0f} % of the time (or as often as the rules alone):",
+        f"{report['target_precision'] * 100:.0f} % of the time (or as often as the rules alone):"),
         "",
         f"{'':18} {'catches (recall)':>22}   {'right when it flags':>22}   {'cut':>5}",
         f"{'':18} {'rules':>10} {'+ layer':>11}   {'rules':>10} {'+ layer':>11}",
@@ -379,8 +413,8 @@ def summary(report: dict) -> str:
     b, f = lab["before"]["all"], lab["after"]["all"]
     out += [
         "",
-        f"On the labelled lines themselves: before {_pct(b['recall']).strip()} caught, "
+        (f"On the labelled lines themselves: before {_pct(b['recall']).strip()} caught, "
         f"{_pct(b['precision']).strip()} right; now {_pct(f['recall']).strip()} caught, "
-        f"{_pct(f['precision']).strip()} right.",
+        f"{_pct(f['precision']).strip()} right."),
     ]
     return "\n".join(out)
