@@ -60,6 +60,7 @@ class FirstRunWiring:
         elif completed and step == "headset":
             for key, value in self.dialog.headset.values().items():
                 setattr(s, key, value)
+            self.sw.load_devices()  # the Settings tab shows (and would save) the same choice
         elif completed and step == "account":
             self._account_done(direct=False)
             return

@@ -195,3 +195,49 @@ def test_a_corrupt_zip_is_one_sentence_and_installs_nothing(qtbot, fresh: Path) 
         assert not list(models.glob(".installing-*"))  # the staging folder went too
     finally:
         assert app.shutdown() == []
+
+
+@pytest.mark.audio
+def test_headset_and_account_steps_save_devices_and_keep_the_password_in_the_keyring(
+    qtbot, fresh: Path, monkeypatch
+) -> None:
+    import keyring
+
+    from app.desktop import DesktopApp
+    from app.settings import settings_path
+    from tests.sip_keyring import EnvKeyring
+
+    monkeypatch.setenv("CALLCOACH_TEST_SECRETS", "{}")
+    keyring.set_keyring(EnvKeyring())
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    try:
+        app.show()
+        d = app.first_run.dialog
+        _click(qtbot, d.skip)
+        _click(qtbot, d.skip)
+        assert d.step == "headset"
+        qtbot.waitUntil(lambda: d.headset.input.count() > 1, timeout=10000)  # real devices
+        d.headset.input.setCurrentIndex(1)
+        mic = d.headset.input.currentData()
+        assert mic
+        _click(qtbot, d.next)
+        assert d.step == "account" and app.settings.input_device == mic
+        # the Settings tab shows the same choice, so a later Save there keeps it
+        audio = app.window.settings_page.audio
+        qtbot.waitUntil(lambda: audio.input.currentData() == mic, timeout=10000)
+        acct = d.account
+        acct.server.setText("pbx.example.com")
+        acct.username.setText("1001")
+        acct.password.setText("s3cret-Pass")
+        _click(qtbot, d.next)  # Save account
+        qtbot.waitUntil(lambda: d.step == "", timeout=5000)
+        assert "Phone account: done." in d.summary.text()
+        assert keyring.get_password("callcoach", "1001@pbx.example.com") == "s3cret-Pass"
+        _click(qtbot, d.next)
+        qtbot.waitUntil(lambda: settings_path().exists()
+                        and "1001" in settings_path().read_text(), timeout=5000)  # fmt: skip
+        raw = settings_path().read_text()
+        assert "s3cret-Pass" not in raw and mic in raw
+        assert app.window.settings_page.account.server.text() == "pbx.example.com"
+    finally:
+        assert app.shutdown() == []
