@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _guard(fn: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
-        from softphone.calllists import CallListError
+        from calling.calllists import CallListError
 
         try:
             return fn(args)
@@ -99,7 +99,7 @@ def _region(args: argparse.Namespace) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from softphone import calllists
+    from calling import calllists
 
     region = _region(args)
     preview = calllists.read_list(args.file, region, args.encoding)
@@ -132,7 +132,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from softphone import calllists
+    from calling import calllists
 
     rows = calllists.lists(_db())
     if args.json:
@@ -143,7 +143,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from softphone import calllists
+    from calling import calllists
 
     n = calllists.export_list(_db(), args.list, args.file)
     print(f"Wrote {n} contacts to {args.file}.")
@@ -209,8 +209,8 @@ def _engine(args: argparse.Namespace) -> tuple[Any, str | None]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from app.calling_prompt import interactive
     from app.db import StoreWriter
+    from calling.calling_hours import CallingWindow
     from coach.library.queries import flags_on_calls
-    from softphone.calling_hours import CallingWindow
     from softphone.dialer_queue import DialerQueue
 
     if args.list is None and args.session is None:

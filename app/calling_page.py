@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def list_rows(db: Any) -> list[dict]:
     """The lists with how far they are worked and their newest unfinished session (io worker)."""
-    from softphone import calllists
+    from calling import calllists
 
     rows = calllists.lists(db)
     for r in rows:
@@ -167,7 +167,7 @@ class CallingPage(QWidget):
 
     def open_import(self) -> Any:
         """The import dialog (window-modal, not blocking); the list is selected once imported."""
-        from softphone.ui.list_import import ListImportDialog
+        from calling.ui.list_import import ListImportDialog
 
         dialog = ListImportDialog(self._import, self.settings.default_region or "US", self)
         dialog.resize(820, 560)
@@ -178,7 +178,7 @@ class CallingPage(QWidget):
         return dialog
 
     def _import(self, preview: Any, name: str) -> Any:
-        from softphone import calllists
+        from calling import calllists
 
         if self.sv.store is None:
             self._say("Call history is unavailable, so the list cannot be imported.")
@@ -199,8 +199,8 @@ class CallingPage(QWidget):
 
     def start_session(self) -> None:
         """Start (or resume the open session of) the chosen list with the running engine."""
+        from calling.calling_hours import CallingWindow
         from coach.library.queries import flags_on_calls
-        from softphone.calling_hours import CallingWindow
         from softphone.dialer_queue import DialerQueue
         from softphone.numbers import normalise
 

@@ -1,7 +1,7 @@
 """`voicemail ...` commands: record, play back, list and delete a rep's voicemail messages.
 
 Messages live in the data directory under voicemail/<rep>/<name>.wav (see
-`softphone.voicemail.MessageLibrary`); the rep defaults to the name in Settings.
+`calling.voicemail.MessageLibrary`); the rep defaults to the name in Settings.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def library() -> Any:
     from app.db import data_dir
-    from softphone.voicemail import MessageLibrary
+    from calling.voicemail import MessageLibrary
 
     return MessageLibrary(data_dir() / "voicemail")
 
@@ -45,7 +45,7 @@ def rep_name(rep: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from softphone.voicemail import VoicemailError
+    from calling.voicemail import VoicemailError
 
     lib, rep = library(), rep_name(args.rep)
     try:

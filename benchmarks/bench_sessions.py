@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.db import StoreWriter, open_database
-from softphone import calllists
-from softphone.calling_hours import CallingWindow
+from calling import calllists
+from calling.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
 from tests.sip_support import engine, sipp
 

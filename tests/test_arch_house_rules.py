@@ -1,8 +1,8 @@
 """House rules that keep the core headless and the packages apart (STYLE.md 1, DESIGN.md).
 
 softphone/ and coach/ never import each other nor calling/; calling/ (the calling domain,
-where the two meet during a call) may import both but never Qt nor the app layer; none of
-the three imports Qt outside a ui/ folder.
+where the two meet during a call) may import both but never the app layer; none of the
+three imports Qt outside a ui/ folder.
 """
 
 from __future__ import annotations
@@ -49,18 +49,35 @@ def test_softphone_and_coach_do_not_import_each_other() -> None:
     assert not offenders, offenders
 
 
+# The dialer queue still sits in softphone/ while its owner finishes the one-writer work
+# (issue 12); it moves to calling/ next and this list empties. Nothing may be added to it.
+QUEUE_NOT_MOVED_YET = {"softphone/dialer_queue.py", "softphone/queue_store.py"}
+CALLING_DOMAIN = ("calllists", "calllist_schema", "list_columns", "voicemail", "openers",
+                  "calling_hours", "list_import")  # fmt: skip
+
+
 def test_calling_sits_between_the_core_and_the_app() -> None:
     """softphone/ and coach/ never import calling/; calling/ never imports the app layer."""
     offenders = [
         f"{p.relative_to(ROOT)} imports calling"
         for pkg in ("softphone", "coach")
         for p in _modules(pkg)
-        if "calling" in _imports(p)
+        if "calling" in _imports(p) and str(p.relative_to(ROOT)) not in QUEUE_NOT_MOVED_YET
     ]
     offenders += [
         f"{p.relative_to(ROOT)} imports app" for p in _modules("calling") if "app" in _imports(p)
     ]
     assert not offenders, offenders
+
+
+def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
+    """softphone/ is SIP, audio and accounts: call lists, voicemail drop, openers, calling
+    hours and the list-import dialog are calling/'s."""
+    stray = [str(p.relative_to(ROOT)) for p in _modules("softphone") if p.stem in CALLING_DOMAIN]
+    assert not stray, stray
+    assert all(any(p.stem == name for p in _modules("calling")) for name in CALLING_DOMAIN), (
+        CALLING_DOMAIN
+    )
 
 
 def test_every_module_has_a_docstring() -> None:
@@ -90,7 +107,9 @@ def test_importing_the_whole_core_does_not_load_qt() -> None:
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 

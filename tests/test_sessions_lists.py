@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from app.db import open_database
-from softphone import calllists, history
-from softphone.calllists import CallListError
-from softphone.openers import suggest_opener
+from calling import calllists
+from calling.calllists import CallListError
+from calling.openers import suggest_opener
+from softphone import history
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.db import StoreWriter, open_database
-from softphone import calllists
-from softphone.calling_hours import CallingWindow
+from calling import calllists
+from calling.calling_hours import CallingWindow
 from softphone.dialer_queue import DialerQueue
 from tests.needs import needs
 from tests.sip_support import engine, sipp, sipp_result

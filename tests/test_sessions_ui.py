@@ -12,11 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.db import StoreWriter, open_database
+from calling import calllists
+from calling.calling_hours import CallingWindow
 from coach.library import store
 from coach.library.queries import flags_on_calls
 from coach.types import Flag
-from softphone import calllists, history
-from softphone.calling_hours import CallingWindow
+from softphone import history
 from softphone.dialer_queue import DialerQueue
 from tests.needs import needs
 from tests.sip_support import engine, sipp, sipp_result
@@ -114,7 +115,7 @@ def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
 
 
 def test_list_import_dialog_previews_mapping_and_rejects(qtbot, tmp_path) -> None:
-    from softphone.ui.list_import import ListImportDialog
+    from calling.ui.list_import import ListImportDialog
     from softphone.ui.theme import stylesheet
     from tests.test_sessions_lists import CRM_EXPORT
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import soundfile
 
+from calling.voicemail import BeepDetector, MessageLibrary, VoicemailError, drop, engine_can_play
 from softphone.protocol import IncomingCall
-from softphone.voicemail import BeepDetector, MessageLibrary, VoicemailError, drop, engine_can_play
 from tests.audio_support import chunk_correlation, inject_mic, speech_wav
 from tests.needs import needs_that
 from tests.sip_support import engine, state, tts
@@ -119,8 +119,8 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
 @needs_that(engine_can_play(None), "the engine's PlayFile command (voicemail drop)")
 def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
     from app.db import StoreWriter, open_database
-    from softphone import calllists
-    from softphone.calling_hours import CallingWindow
+    from calling import calllists
+    from calling.calling_hours import CallingWindow
     from softphone.dialer_queue import DialerQueue
 
     path, beep_at = greeting_with_beep(tmp_path)

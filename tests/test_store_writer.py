@@ -122,9 +122,8 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
     row lands, and the encoding never holds up the live call's writes."""
     from app.practice.run import PracticeRun
     from app.practice.script import find_script, load_script
-    from calling import records
+    from calling import calllists, records
     from coach.library import queries
-    from softphone import calllists
     from softphone import queue_store as qs
 
     path = _fresh(tmp_path)
@@ -181,7 +180,7 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
                 utt = {"speaker": "rep", "start": i * 0.1, "end": i * 0.1 + 0.05,
                        "text": f"live line {i}"}  # fmt: skip
                 t0 = time.monotonic()
-                writer.call(store.record_live, uuid, utterances=[utt])
+                writer.call(records.record_live, uuid, utterances=[utt])
                 live_waits.append(time.monotonic() - t0)
                 time.sleep(0.01)
             encoded.wait(120)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from softphone.list_columns import (
+from calling.list_columns import (
     FIELDS,
     delimiter,
     map_columns,

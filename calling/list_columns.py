@@ -1,7 +1,7 @@
 """How a call list's columns are recognised and its cells read: header synonyms, the
 delimiter and dates in common formats (phone cells are read by softphone.numbers).
 
-Kept apart from `softphone.calllists` (which reads whole lists and stores them) because
+Kept apart from `calling.calllists` (which reads whole lists and stores them) because
 these are the rules a team lead asks about ("why was Mobile used?") and the ones that grow.
 """
 

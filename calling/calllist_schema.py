@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+# The name existing databases record their migrations under (kept when the module moved
+# from softphone/ to calling/, so no database runs these steps twice).
 SCHEMA_NAME = "softphone.calllists"
 
 

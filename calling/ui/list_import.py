@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from softphone import calllists
+from calling import calllists
 
 PREVIEW_ROWS = 20
 
