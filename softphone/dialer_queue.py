@@ -27,9 +27,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from calling.calling_hours import CallingWindow, check
+from calling.calllists import find_list
 from softphone import queue_store as qs
-from softphone.calling_hours import CallingWindow, check
-from softphone.calllists import find_list
 from softphone.errors import SoftphoneError
 from softphone.protocol import CallStateChanged, EngineCrashed
 from softphone.serial_worker import SerialWorker
@@ -449,7 +449,7 @@ class DialerQueue:
             self._dial()
 
     def _drop_voicemail(self, wav_path: str, beep: bool) -> None:
-        from softphone import voicemail
+        from calling import voicemail
 
         if self.state != "connected" or self.engine_call is None:
             raise ValueError("A voicemail can only be dropped on a connected call.")
