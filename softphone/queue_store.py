@@ -16,8 +16,8 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from calling.openers import suggest_opener
 from softphone import history
-from softphone.openers import suggest_opener
 
 # Queue disposition -> the call history's disposition vocabulary.
 DISPOSITIONS: dict[str, str] = {
