@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 DB_FILENAME = "callcoach.db"
 # Order matters: the coach library's tables refer to the softphone's calls table.
-MIGRATION_MODULES = ("softphone.history", "coach.library.schema", "softphone.calllist_schema")
+MIGRATION_MODULES = ("softphone.history", "coach.library.schema", "calling.calllist_schema")
 
 
 def data_dir() -> Path:
