@@ -161,6 +161,45 @@ def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
         assert side["drift_ppm"] is not None and sign * side["drift_ppm"] < -1500, st
 
 
+def test_equal_clocks_read_no_drift_and_need_few_corrections(headset) -> None:
+    """The media clock and the null sinks both run on the system clock (0 ppm apart) for 25 s.
+
+    Before the estimator was made step-proof it read such runs as -1,900 ppm (a 90 s call) to
+    -270,000 ppm (one 300 ms output stall under load), and the controller, chasing the phase
+    between device callbacks and media ticks, reshaped 5-18 frames a second. Now the estimate
+    stays within a few hundred ppm (PulseAudio's output stream itself moves ~200 ppm under
+    load), frames are reshaped less than once a second, and the rings stay near their targets
+    (no growth, no underrun spiral). The bounds leave room for a loaded 2-core machine."""
+    bridge = AudioBridge()
+    bridge.use_headset(None, None)
+    bridge.start()
+    mic_levels: list[int] = []
+    ear_levels: list[int] = []
+    tone = (3000 * np.sin(np.arange(FRAME) * 2 * np.pi * 500 / 16000)).astype(np.int16).tobytes()
+
+    def tick(k: int) -> None:
+        mic_levels.append(bridge._mic.ring.available())
+        bridge.pull_mic_frame()
+        ear_levels.append(bridge._ear.ring.available())
+        bridge.push_far_frame(tone)
+
+    seconds = 25.0
+    SoftMediaClock(tick).run_for(seconds)
+    st = bridge.stats()
+    bridge.stop()
+    for side, levels, target in (
+        (st["mic"], mic_levels, bridge._mic.ctl.target),
+        (st["ear"], ear_levels, bridge._ear.ctl.target + FRAME),
+    ):
+        assert side["drift_ppm"] is not None and abs(side["drift_ppm"]) < 1000, st
+        assert side["frames_reshaped"] < seconds, st  # under one a second (was 5-18)
+        assert side["underruns"] <= 5, st
+        settled = levels[100:]
+        # a block or two of phase above the target, never a growing backlog
+        assert np.percentile(settled, 99) < target + 480, st
+        assert np.mean(settled[-250:]) < target + 320, st
+
+
 def test_file_source_plays_the_wav_as_the_rep(tmp_path: Path) -> None:
     wav, _ = speech_wav(tmp_path)
     stereo_44k = tmp_path / "stereo44.wav"
