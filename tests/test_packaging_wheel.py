@@ -130,6 +130,20 @@ def test_callcoach_models_list_reads_the_installed_catalog(installed: Installed)
     assert "vosk-model-small-en-us-0.15" in r.stdout
 
 
+def test_callcoach_desktop_install_points_the_entry_at_the_installed_command(
+    installed: Installed,
+) -> None:
+    data, config = installed.base / "xdg-data", installed.base / "xdg-config"
+    r = installed.run("callcoach", "desktop", "install", XDG_DATA_HOME=str(data),
+                      XDG_CONFIG_HOME=str(config))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    entry = (data / "applications" / "callcoach.desktop").read_text()
+    exe = (installed.bin / "callcoach").resolve()
+    assert f"Exec={exe} %u" in entry and f"TryExec={exe}" in entry
+    assert "x-scheme-handler/tel=callcoach.desktop" in (config / "mimeapps.list").read_text()
+    assert "callcoach models list" in installed.run("callcoach", "models", "install", "nope").stderr
+
+
 @pytest.mark.sip
 def test_callcoach_calls_a_second_installed_engine(installed: Installed) -> None:
     far = installed.popen("callcoach", "answer", "--port", "0", "--bind", "127.0.0.1",
