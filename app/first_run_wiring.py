@@ -125,3 +125,6 @@ class FirstRunWiring:
         self.closed = True
         self.flow.finish(save=False)
         self._save()
+        self.w.activateWindow()  # back to the window, typing into the dialer if it shows
+        if self.w.stack.currentWidget() is self.w.phone:
+            self.w.phone.dialer.field.setFocus()
