@@ -142,6 +142,20 @@ def _s_client(port: int, *args: str) -> str:
     return out.stdout + out.stderr
 
 
+def test_the_reported_tls_version_comes_from_the_negotiated_suite() -> None:
+    """pjsip's TlsInfo.protocol is the configured set (TLS 1.2 | 1.3), not what was agreed."""
+    import pjsua2 as pj
+
+    from softphone.engine.endpoint import tls_connection_event
+
+    info = pj.TlsInfo()
+    info.protocol = pj.PJ_SSL_SOCK_PROTO_TLS1_2 | pj.PJ_SSL_SOCK_PROTO_TLS1_3
+    info.cipher = 0x001302  # TLS_AES_256_GCM_SHA384
+    assert tls_connection_event(info).protocol == "TLSv1.3"
+    info.cipher = 0x00C030  # ECDHE-RSA-AES256-GCM-SHA384
+    assert tls_connection_event(info).protocol == "TLSv1.2"
+
+
 @BUILT
 def test_the_app_listener_negotiates_tls13_by_default(certs) -> None:
     """pjsua2's default protocol set is TLS 1.0-1.2 and it overrides the method: the engine

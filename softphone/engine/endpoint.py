@@ -49,20 +49,26 @@ class SipEndpoint(pj.Endpoint):
             self.sip.log.exception("onTransportState failed")
 
 
-_TLS_PROTOCOLS = {  # pj_ssl_sock_proto bits -> the name OpenSSL uses
-    pj.PJ_SSL_SOCK_PROTO_TLS1_3: "TLSv1.3",
-    pj.PJ_SSL_SOCK_PROTO_TLS1_2: "TLSv1.2",
-    pj.PJ_SSL_SOCK_PROTO_TLS1_1: "TLSv1.1",
+_TLS_PROTOCOLS = {  # pj_ssl_sock_proto bits -> the name OpenSSL uses, oldest first
     pj.PJ_SSL_SOCK_PROTO_TLS1: "TLSv1",
+    pj.PJ_SSL_SOCK_PROTO_TLS1_1: "TLSv1.1",
+    pj.PJ_SSL_SOCK_PROTO_TLS1_2: "TLSv1.2",
+    pj.PJ_SSL_SOCK_PROTO_TLS1_3: "TLSv1.3",
 }
+_TLS13_SUITES = range(0x1301, 0x1306)  # TLS_AES_*, TLS_CHACHA20_*: only ever TLS 1.3
 
 
 def tls_connection_event(info: pj.TlsInfo) -> TlsConnectionEstablished:
-    """What pjsip reports about a finished TLS handshake, as the engine's event."""
-    protocol = next(
-        (name for bit, name in _TLS_PROTOCOLS.items() if info.protocol & bit),
-        f"unknown ({info.protocol})",
-    )
+    """What pjsip reports about a finished TLS handshake, as the engine's event.
+
+    pjsip's TlsInfo.protocol is the configured set of versions, not the negotiated one: the
+    negotiated cipher suite tells. A TLS 1.3 suite means TLS 1.3; any other suite means the
+    highest other version allowed (TLS 1.2 with this engine's settings)."""
+    if info.cipher & 0xFFFFFF in _TLS13_SUITES:
+        protocol = "TLSv1.3"
+    else:
+        older = [n for bit, n in _TLS_PROTOCOLS.items() if info.protocol & bit and n != "TLSv1.3"]
+        protocol = older[-1] if older else f"unknown ({info.protocol})"
     return TlsConnectionEstablished(
         info.remoteAddr, protocol, info.cipherName, info.verifyStatus == 0
     )
