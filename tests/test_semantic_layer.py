@@ -64,6 +64,7 @@ def test_training_twice_gives_the_same_layer(encoder, tmp_path: Path) -> None:
         encoder.encode(["with respect you're wrong about that"])[0],
         encoder.encode(["our vendor is fine"])[0],
         "with respect you're wrong about that",
+        "our vendor is fine",
     )
     for kind in s1:
         assert abs(s1[kind].score - s2[kind].score) < 1e-3

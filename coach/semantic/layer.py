@@ -133,21 +133,24 @@ class SemanticLayer:
         er = self.embed(rep)
         use_prospect = self.needs_prospect and prospect.strip()
         ep = self.embed(prospect) if use_prospect else np.zeros_like(er)
-        return self.score_vectors(er, ep, rep)
+        return self.score_vectors(er, ep, rep, prospect)
 
-    def word_rows(self, texts: list[str]) -> list[np.ndarray]:
-        """The vocabulary indices of each text's words and word pairs."""
+    def word_rows(self, reps: list[str], prospects: list[str] | None = None) -> list[np.ndarray]:
+        """The vocabulary indices of each rep line's grams (with its prospect line's words)."""
         index = self.__dict__.get("_vocab_index")
         if index is None:
             index = self.__dict__["_vocab_index"] = {t: i for i, t in enumerate(self.vocab)}
-        return indicators([grams(t) for t in texts], index)
+        prospects = prospects or [""] * len(reps)
+        return indicators([grams(r, p) for r, p in zip(reps, prospects, strict=True)], index)
 
-    def score_vectors(self, er: np.ndarray, ep: np.ndarray, rep: str = "") -> dict[str, Score]:
-        """Every kind's score from the rep line's (and prospect line's) embedding and the rep
-        line's words (`rep`; the word model reads nothing when it is empty)."""
+    def score_vectors(
+        self, er: np.ndarray, ep: np.ndarray, rep: str = "", prospect: str = ""
+    ) -> dict[str, Score]:
+        """Every kind's score from the rep line's (and prospect line's) embedding and the two
+        lines' words (the word model reads nothing when `rep` is empty)."""
         x = features(er, ep, feature_mode(self))[0]
         sims = self.vectors @ np.asarray(er, dtype=np.float32)
-        rows = self.word_rows([rep]) if self.vocab else None
+        rows = self.word_rows([rep], [prospect]) if self.vocab else None
         out = {}
         for kind, m in self.kinds.items():
             p_lr = float(predict(x[None, :], m.weights, m.bias)[0])
@@ -270,13 +273,17 @@ def knn_margins(sims: np.ndarray, labels: np.ndarray, k: int = KNN) -> np.ndarra
 
 
 def score_matrix(
-    layer: SemanticLayer, er: np.ndarray, ep: np.ndarray, reps: list[str]
+    layer: SemanticLayer,
+    er: np.ndarray,
+    ep: np.ndarray,
+    reps: list[str],
+    prospects: list[str],
 ) -> dict[str, np.ndarray]:
-    """Every kind's score for many (rep, prospect) embedding pairs and the rep lines' words
+    """Every kind's score for many (rep, prospect) embedding pairs and the lines' words
     (training reports)."""
     x = features(er, ep, feature_mode(layer))
     sims = np.asarray(er, dtype=np.float32) @ layer.vectors.T
-    rows = layer.word_rows(reps) if layer.vocab else None
+    rows = layer.word_rows(reps, prospects) if layer.vocab else None
     out = {}
     for kind, m in layer.kinds.items():
         p_nn = 1.0 / (1.0 + np.exp(-(m.knn_scale * knn_margins(sims, m.labels) + m.knn_offset)))

@@ -27,10 +27,15 @@ MIN_DF = 2  # a word or pair seen in fewer labelled lines is noise, not evidence
 # alpha 0.25-2 and min_df 1-3 were tried out of fold; 0.5/2 sat in the middle of the good range.
 
 
-def grams(text: str) -> frozenset[str]:
-    """The words and adjacent word pairs of a line, after the recogniser's run-up is dropped."""
-    words = semantic_text(text).split()
-    return frozenset(words) | frozenset(f"{a} {b}" for a, b in pairwise(words))
+def grams(rep: str, prospect: str = "") -> frozenset[str]:
+    """The words and adjacent word pairs of a rep line (after the recogniser's run-up), and the
+    words of the prospect's line before it marked "p:". The prospect's words tell sarcasm and
+    correction from agreement ("oh sure" after "we use paper and it works"); out of fold they
+    lifted arguing (average precision .53 -> .59-.63 in four of five settings) and left the
+    other kinds as they were."""
+    words = semantic_text(rep).split()
+    said = frozenset(f"p:{w}" for w in semantic_text(prospect).split())
+    return frozenset(words) | frozenset(f"{a} {b}" for a, b in pairwise(words)) | said
 
 
 def vocabulary(lines: Iterable[frozenset[str]], min_df: int = MIN_DF) -> tuple[str, ...]:

@@ -154,7 +154,9 @@ def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]
 def _layer_scores(layer, er: np.ndarray, ep: np.ndarray, lines: list[Line]) -> dict[str, np.ndarray]:
     if isinstance(layer, _OutOfFold):
         return layer.scores()
-    return score_matrix(layer, er, ep, [ln.example.rep for ln in lines])
+    return score_matrix(
+        layer, er, ep, [ln.example.rep for ln in lines], [ln.example.prospect for ln in lines]
+    )
 
 
 def evaluate_lines(
@@ -249,7 +251,7 @@ def train(
     sims = er @ er.T
     # The word model: its vocabulary from every line, and for each fold one from the other
     # folds' lines alone, so a held-out line's rare words count as they will on a new call.
-    gram_sets = [grams(e.rep) for e in pool]
+    gram_sets = [grams(e.rep, e.prospect) for e in pool]
     vocab = vocabulary(gram_sets)
     word_rows = indicators(gram_sets, {t: i for i, t in enumerate(vocab)})
     fold_rows = []
