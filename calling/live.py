@@ -4,8 +4,9 @@
 `tap-reader` drains both taps every 50 ms into the two `ChannelTranscriber`s (and the level
 meters), and `live-coach` owns the `LiveCoach` (which has no threads of its own): it takes
 final utterances from a queue in arrival order, ticks the coach once a second for timing
-flags, and publishes `UtteranceFinalized`, `FlagRaised` and `PositiveMarkRaised` events (every
-flag: which kinds the rep sees is the coach panel's business) and hands each result to
+flags, turns the coach's typed events (coach.events) into this call's `FlagRaised` and
+`PositiveMarkRaised` (every flag: which kinds the rep sees is the coach panel's business),
+publishes them after each `UtteranceFinalized`, and hands each result to
 `persist` as it comes, so a crash loses at most the last fraction of a second.
 
 The UI does not get an event per partial or audio block: it polls `snapshot()` at 10–20 Hz
@@ -25,6 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from calling.events import FlagRaised, PositiveMarkRaised, UtteranceFinalized
+from coach.events import FlagRaised as CoachFlag
+from coach.events import PositiveMarked
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,6 @@ class LivePipeline:
         self._coach_q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._positives_seen = 0
         self.error = ""
 
     # -- life ------------------------------------------------------------------------------
@@ -190,17 +192,17 @@ class LivePipeline:
             if item is not None:
                 self.utterances.append(item)
                 self.publish(UtteranceFinalized(self.call, item))
-                flags, marks = self._raise(self._coach_call("add_utterance", item))
+                flags, marks = self._raise(self._coach_call("on_utterance", item))
                 self._persist(utterances=[item], flags=flags, positives=marks)
             if time.monotonic() >= next_tick:
                 next_tick = time.monotonic() + 1.0
                 now = self.call_time()
-                flags, marks = self._raise(self._coach_call("tick", now))
+                flags, marks = self._raise(self._coach_call("on_tick", now))
                 if flags or marks:
                     self._persist(flags=flags, positives=marks)
                 self._update_metrics(now)
         end = self.call_time()
-        flags, marks = self._raise(self._coach_call("finish", end))
+        flags, marks = self._raise(self._coach_call("on_finish", end))
         self._update_metrics(end)
         self._persist(flags=flags, positives=marks, metrics=self.metrics or None)
 
@@ -221,18 +223,20 @@ class LivePipeline:
             log.exception("live coach %s failed", name)
             return []
 
-    def _raise(self, flags: list) -> tuple[list, list]:
-        """Record and publish new flags and positive marks; returns (flags, new marks)."""
-        for f in flags:
-            self.flags.append(f)
-            self.publish(FlagRaised(self.call, f))
-        marks = list(getattr(self.coach, "positives", []) or [])
-        for m in marks[self._positives_seen :]:
-            self.positives.append(m)
-            self.publish(PositiveMarkRaised(self.call, m))
-        new_marks = marks[self._positives_seen :]
-        self._positives_seen = len(marks)
-        return flags, new_marks
+    def _raise(self, events: list) -> tuple[list, list]:
+        """Record the coach's events and publish them with this call's id, in order;
+        returns (flags, marks) for persisting."""
+        flags, marks = [], []
+        for e in events:
+            if isinstance(e, CoachFlag):
+                flags.append(e.flag)
+                self.publish(FlagRaised(self.call, e.flag))
+            elif isinstance(e, PositiveMarked):
+                marks.append(e.mark)
+                self.publish(PositiveMarkRaised(self.call, e.mark))
+        self.flags += flags
+        self.positives += marks
+        return flags, marks
 
     def _update_metrics(self, now: float) -> None:
         if self.coach is None:

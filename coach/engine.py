@@ -3,7 +3,8 @@ marks and metrics, with every phrase and number taken from a rule pack.
 
 `LiveCoach` is deterministic and owns no threads: the caller feeds final utterances in time
 order (`add_utterance`), calls `tick` while the call runs (monologue and discovery warnings)
-and `finish` when it ends. `analyze_utterances` runs a whole call through it offline and
+and `finish` when it ends; `on_utterance`, `on_tick` and `on_finish` do the same and return
+typed events (coach.events: the flags raised and the positive marks earned, in order). `analyze_utterances` runs a whole call through it offline and
 returns the `analyze --json` contract of DESIGN.md.
 """
 
@@ -16,6 +17,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from coach.events import CoachEvent, FlagRaised, PositiveMarked
 from coach.metrics import CallMetrics, Seen
 from coach.questions import Question, find_questions
 from coach.results import AnalysisResult, PositiveMark
@@ -95,6 +97,11 @@ class LiveCoach:
 
     # ------------------------------------------------------------------ per utterance
     def add_utterance(self, u: Utterance) -> list[Flag]:
+        """The flags this line raises (its positive marks go to `positives`)."""
+        return [e.flag for e in self.on_utterance(u) if isinstance(e, FlagRaised)]
+
+    def on_utterance(self, u: Utterance) -> list[CoachEvent]:
+        """Take one final line: the positive marks it earns, then the flags it raises."""
         norm = normalize(u.text)
         questions = find_questions(norm, normalized=True)
         if not questions and "?" in u.text:  # typed transcripts may keep their question marks
@@ -107,17 +114,19 @@ class LiveCoach:
         self._recent.append(seen)
         self._recent = [s for s in self._recent if u.start - s.utt.end < _LOOKBACK_SECONDS]
         raised: list[Flag] = []
+        marks: list[PositiveMark] = []
         if u.speaker == "rep" and not seen.backchannel:
-            self._positives(seen)
+            marks = self._positives(seen)
             raised += self._judge(seen, self._phrases(seen))
         elif u.speaker == "prospect":
             self._prospect_seen(u)
         raised += self._interruptions(seen)
         raised += self._monologues(seen)
-        return self._keep(raised)
+        return [PositiveMarked(m) for m in marks] + _raised(self._keep(raised))
 
-    def _positives(self, seen: Seen) -> None:
+    def _positives(self, seen: Seen) -> list[PositiveMark]:
         u = seen.utt
+        marks = []
         for q in seen.questions:
             if q.kind != "open":
                 continue
@@ -126,9 +135,9 @@ class LiveCoach:
                 if q.probing
                 else ("open_question", "Open question")
             )
-            self.positives.append(
-                PositiveMark(kind, u.speaker, u.start, u.end, u.text, q.text, label)
-            )
+            marks.append(PositiveMark(kind, u.speaker, u.start, u.end, u.text, q.text, label))
+        self.positives.extend(marks)
+        return marks
 
     def _phrases(self, seen: Seen) -> list[Flag]:
         u, words = seen.utt, seen.norm.split()
@@ -175,7 +184,7 @@ class LiveCoach:
         if self.semantic is not None and self.semantic.needs_prospect and u.text.strip():
             try:  # embed now, so the rep's answer only waits for its own line
                 self.semantic.embed(u.text)
-            except Exception:  # noqa: BLE001 - the layer failing leaves the rules working
+            except Exception:  # the layer failing leaves the rules working
                 log.exception("semantic layer failed on a prospect line")
 
     def _judge(self, seen: Seen, rule_flags: list[Flag]) -> list[Flag]:
@@ -185,7 +194,7 @@ class LiveCoach:
         u = seen.utt
         try:
             scores = self.semantic.score(u.text, self._prospect_text)
-        except Exception:  # noqa: BLE001 - the layer failing leaves the rules working
+        except Exception:  # the layer failing leaves the rules working
             log.exception("semantic layer failed on a rep line")
             return rule_flags
         decision = decide(
@@ -295,6 +304,10 @@ class LiveCoach:
             out += self._discovery_flag(now)
         return self._keep(out)
 
+    def on_tick(self, now: float) -> list[CoachEvent]:
+        """`tick` as events."""
+        return _raised(self.tick(now))
+
     def monologue_warning(self, now: float) -> bool:
         """True while the current monologue is past the pack's warning time (live view)."""
         if self._mono is None or self._monologue is None:
@@ -318,6 +331,10 @@ class LiveCoach:
                 names = ", ".join(missing)
                 out.append(self._flag(rule, 0.0, end, f"Not learned: {names}", names))
         return self._keep(out)
+
+    def on_finish(self, end: float) -> list[CoachEvent]:
+        """`finish` as events."""
+        return _raised(self.finish(end))
 
     def _discovery_flag(self, now: float) -> list[Flag]:
         rule = self._discovery
@@ -356,6 +373,10 @@ class LiveCoach:
     def _keep(self, flags: list[Flag]) -> list[Flag]:
         self.flags.extend(flags)
         return flags
+
+
+def _raised(flags: list[Flag]) -> list[CoachEvent]:
+    return [FlagRaised(f) for f in flags]
 
 
 def _same_word(word: str, said: set[str]) -> bool:

@@ -218,3 +218,21 @@ def test_typed_transcripts_with_punctuation_and_capitals_work() -> None:
     assert _kinds(coach.add_utterance(Utterance("rep", 3.5, 5.0, "No, not really!"))) == ["arguing"]
     coach.add_utterance(Utterance("prospect", 6.0, 8.0, "Setup is a week, then?"))
     assert coach.add_utterance(Utterance("rep", 8.5, 9.5, "No, not really.")) == []
+
+
+def test_the_coach_returns_typed_events_for_flags_and_positive_marks() -> None:
+    """on_utterance/on_tick/on_finish say what happened as events, so nobody reads
+    `positives` by index to learn which marks are new."""
+    from coach.events import FlagRaised, PositiveMarked
+
+    coach = LiveCoach(previous_calls=0)
+    coach.add_utterance(Utterance("prospect", 0.0, 3.0, "we are happy with our current vendor"))
+    got = coach.on_utterance(Utterance("rep", 3.6, 6.0, "what made you choose them"))
+    assert [type(e) for e in got] == [PositiveMarked]
+    assert got[0].mark is coach.positives[-1] and got[0].mark.kind.endswith("_question")
+    got = coach.on_utterance(Utterance("rep", 7.0, 9.0, "as we discussed no not really"))
+    assert got and all(isinstance(e, FlagRaised) for e in got)
+    assert {e.flag.kind for e in got} <= set(FLAG_KINDS) and got[-1].flag is coach.flags[-1]
+    assert all(isinstance(e, FlagRaised) for e in coach.on_tick(10.0))
+    end = coach.on_finish(12.0)
+    assert all(isinstance(e, FlagRaised) for e in end) and coach.on_finish(13.0) == []
