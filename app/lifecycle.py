@@ -95,6 +95,15 @@ class Services:
         """A write job failed (on the writer thread): the status bar gets its sentence."""
         self.bridge.problem(sentence)
 
+    @staticmethod
+    def save_call_review(db: Any, call_id: int, notes: str, disposition: str | None) -> None:
+        """The writer job behind the Review screen's Save: the call's notes and disposition
+        are the call history's columns, so the history writes them (coach/ only asks)."""
+        from softphone import history
+
+        history.set_disposition(db, call_id, disposition or None)  # a bad one: ValueError
+        history.set_notes(db, call_id, notes or None)
+
     def read(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None]) -> None:
         """Run fn(read_db) on the io worker; on_done(result) on the GUI thread."""
 

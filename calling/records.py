@@ -58,6 +58,18 @@ def encode_recording(wav: str | Path, data_dir: str | Path, uuid: str) -> Path:
     return store_recording(wav, recordings_dir(data_dir), uuid)
 
 
+def record_live(db: Any, uuid: str, **rows: Any) -> int | None:
+    """What the live coach produced since the last time (utterances, flags, positives,
+    metrics) for the call known by its UUID; returns its id (None: no such call)."""
+    from coach.library.store import save_live
+    from softphone import history
+
+    cid = history.call_id_for_uuid(db, uuid)
+    if cid is not None:
+        save_live(db, cid, **rows)
+    return cid
+
+
 def mark_connected(db: Any, uuid: str, at: float) -> None:
     from softphone import history
 

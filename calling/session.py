@@ -244,8 +244,6 @@ class CallSession:
             self._start_live()
 
     def _start_live(self) -> None:
-        from coach.library.store import record_live
-
         semantic = None
         if self.semantic is not None:
             try:
@@ -258,7 +256,7 @@ class CallSession:
             store, uuid = self.store, self.uuid
 
             def persist(**rows: Any) -> None:  # on the live-coach thread, as results come
-                store.submit(record_live, uuid, **rows)
+                store.submit(records.record_live, uuid, **rows)
 
         model = self.model() if callable(self.model) else self.model
         live = LivePipeline(self.engine, self._publish, call=self.uuid, model=model,

@@ -202,7 +202,7 @@ def set_disposition(db: Database, call_id: int, disposition: str | None) -> None
     db.execute("UPDATE calls SET disposition = ? WHERE id = ?", [disposition, call_id])
 
 
-def set_notes(db: Database, call_id: int, notes: str) -> None:
+def set_notes(db: Database, call_id: int, notes: str | None) -> None:
     db.execute("UPDATE calls SET notes = ? WHERE id = ?", [notes, call_id])
 
 

@@ -154,7 +154,7 @@ def test_bad_bundles_get_a_sentence(tmp_path):
 
 def test_recovery_turns_a_finished_calls_live_wav_into_flac(tmp_path):
     from app.db import recover_calls
-    from coach.library import store
+    from calling import records
 
     db = fresh_db(tmp_path)
     call = add_call(db, lines=[("rep", 1.0, "hello")])
@@ -166,4 +166,4 @@ def test_recovery_turns_a_finished_calls_live_wav_into_flac(tmp_path):
     assert history.get_call(db, call)["recording_path"] == str(flac) and not wav.exists()
     assert recordings.duration(flac) == pytest.approx(1.5, abs=0.01)
     assert recover_calls(db, tmp_path) == 0  # already FLAC
-    assert store.record_live(db, "no-such-call", utterances=[]) is None
+    assert records.record_live(db, "no-such-call", utterances=[]) is None

@@ -20,7 +20,7 @@ CHILD = r"""
 import sys, time
 import numpy as np
 from app.db import open_database, StoreWriter
-from coach.library import store
+from calling import records
 from softphone import history
 from softphone.audio.recorder import StereoRecorder
 
@@ -41,7 +41,7 @@ while True:
            "text": f"utterance {i} about the budget"}
     flags = [{"kind": "pressure", "speaker": "rep", "start": start, "end": start + 0.05,
               "text": f"flag {i}"}] if i % 4 == 0 else []
-    writer.submit(store.record_live, uuid, utterances=[utt], flags=flags)
+    writer.submit(records.record_live, uuid, utterances=[utt], flags=flags)
     tone = (3000 * np.sin(np.arange(1600) * 0.1)).astype(np.int16)
     rec.write(tone, tone)
     print(f"sent {i} {time.monotonic()}", flush=True)

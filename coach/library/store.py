@@ -2,7 +2,9 @@
 
 Each function takes the database first, so the app can submit it to its `StoreWriter` while a
 call runs (`writer.submit(store.add_utterance, call_id, utt)`), and bulk imports can call it
-directly inside one transaction. Utterances and flags may be `coach.types` dataclasses or the
+directly inside one transaction. Only the library's own tables are written here: a call's
+row, notes and disposition belong to the call history (softphone.history), which the wiring
+(app/, calling/) asks. Utterances and flags may be `coach.types` dataclasses or the
 plain dicts of the `analyze --json` contract.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from coach.library.schema import METRIC_COLUMNS
-from resources.dispositions import DISPOSITIONS
+from resources.dispositions import DISPOSITIONS  # noqa: F401 - the one list, re-exported
 
 QUALIFICATION_TOPICS = ("project", "budget", "timeline", "authority")
 
@@ -198,43 +200,24 @@ def save_analysis(db: Database, call_id: int, result: Any) -> None:
         save_metrics(db, call_id, metrics)
 
 
-def set_call_review(db: Database, call_id: int, notes: str, disposition: str | None) -> None:
-    """The rep's notes and disposition from the review window (columns of the calls table)."""
-    if disposition and disposition not in DISPOSITIONS:
-        raise ValueError(f"Unknown disposition {disposition!r}.")
-    db.execute(
-        "UPDATE calls SET notes = ?, disposition = ? WHERE id = ?",
-        [notes or None, disposition or None, call_id],
-    )
-
-
-def call_id_for_uuid(db: Database, call_uuid: str) -> int | None:
-    row = db.execute("SELECT id FROM calls WHERE uuid = ?", [call_uuid]).fetchone()
-    return int(row[0]) if row else None
-
-
-def record_live(
+def save_live(
     db: Database,
-    call_uuid: str,
+    call_id: int,
     *,
     utterances: Iterable[Any] = (),
     flags: Iterable[Any] = (),
     positives: Iterable[Any] = (),
     metrics: Mapping | None = None,
-) -> int | None:
-    """Write what the live coach produced since the last call of this, for a call known by
-    its UUID (the app submits this to the StoreWriter for each final utterance and flag, so
-    a crash loses at most the last fraction of a second). Returns the call id."""
-    call_id = call_id_for_uuid(db, call_uuid)
-    if call_id is None:
-        return None
+) -> None:
+    """Write what the live coach produced since the last time, for one call (a writer job
+    per final utterance and flag, so a crash loses at most the last fraction of a second;
+    `calling.records.record_live` finds the call by its UUID in the history first)."""
     add_utterances(db, call_id, utterances)
     add_flags(db, call_id, flags)
     for mark in positives:
         add_positive(db, call_id, mark)
     if metrics:
         save_metrics(db, call_id, metrics)
-    return call_id
 
 
 def add_comment(

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from coach.library import queries
 from coach.library.export import clock
-from coach.library.store import DISPOSITIONS, set_call_review
+from coach.library.store import DISPOSITIONS
 from coach.ui.call_list import CallList, kind_title, panel, when
 from coach.ui.cards import sounds_like
 from coach.ui.library_access import LibraryAccess
@@ -333,8 +333,8 @@ class ReviewScreen(QWidget):
             return
         call_id = self.data["call"]["id"]
         notes, disposition = self.notes.toPlainText().strip(), self.disposition.currentData()
-        self.access.write(
-            set_call_review,
+        self.access.write(  # the history's columns: the app's services know who writes them
+            self.access.services.save_call_review,
             call_id,
             notes,
             disposition or None,
