@@ -357,3 +357,24 @@ def test_coach_examples_bad_input_changes_nothing(tmp_path: Path) -> None:
     assert run("export", str(exported)).returncode == 0
     again = run("import", str(exported))
     assert again.returncode == 0 and "0 examples added, 1 already there" in again.stdout
+
+
+def test_the_veto_drops_a_rule_false_alarm_the_layer_scores_low(layer) -> None:
+    from coach.engine import default_pack
+
+    assert default_pack().semantic_veto == pytest.approx(0.1)  # resources/rules/semantic.yaml
+
+    def kinds(semantic, prospect: str, rep: str) -> list[tuple[str, str]]:
+        coach = LiveCoach(previous_calls=0, semantic=semantic)
+        coach.add_utterance(Utterance("prospect", 0, 2, prospect))
+        return [(f.kind, f.source) for f in coach.add_utterance(Utterance("rep", 2.5, 5, rep))]
+
+    # "there isn't" answers the prospect's condition; the rule reads it as a contradiction.
+    prospect, line = "as long as there's no charge for setup", "there isn't can we pencil in the install for friday morning"
+    assert kinds(None, prospect, line) == [("arguing", "rule")]
+    assert layer.score(line, prospect)["arguing"].score < 0.1
+    assert kinds(layer, prospect, line) == []
+    # A real contradiction keeps its rule card: the layer scores it far above the veto.
+    prospect, line = "we tried a tool like yours and it failed", "that's not true"
+    assert layer.score(line, prospect)["arguing"].score > 0.5
+    assert ("arguing", "rule") in kinds(layer, prospect, line)

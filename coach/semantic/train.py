@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import resources
-from coach.engine import LiveCoach
+from coach.engine import LiveCoach, default_pack
 from coach.rules.pack import RulePack
 from coach.semantic.classifier import FEATURES, features, fit_logistic, predict
 from coach.semantic.combine import HISTORY_KINDS
@@ -160,9 +160,10 @@ def _layer_scores(layer, er: np.ndarray, ep: np.ndarray, lines: list[Line]) -> d
 
 
 def evaluate_lines(
-    lines: list[Line], layer, er: np.ndarray, ep: np.ndarray
+    lines: list[Line], layer, er: np.ndarray, ep: np.ndarray, veto: float | None = None
 ) -> dict:
-    """Per-kind counts of rules + layer (or rules alone when layer is None) on labelled lines."""
+    """Per-kind counts of rules + layer (or rules alone when layer is None) on labelled lines;
+    with `veto`, a rule hit the layer scores below it is dropped, as the live coach does."""
     scores = _layer_scores(layer, er, ep, lines) if layer is not None else {}
     out = {}
     tot = np.zeros(3, dtype=int)
@@ -170,6 +171,8 @@ def evaluate_lines(
         want = np.array([kind in ln.example.kinds for ln in lines])
         pred = np.array([kind in ln.rule_kinds for ln in lines])
         if kind in scores:
+            if veto is not None:
+                pred &= scores[kind] >= veto
             t = layer.kinds[kind].threshold
             pred = pred | (_gate(lines, kind) & (scores[kind] >= t))
         c = _counts(pred, want)
@@ -222,6 +225,7 @@ def train(
     """Fit every kind on `examples` and the calibration `calls`' lines; choose thresholds on
     the calls' out-of-fold scores (each scored by a model that did not see its call)."""
     t0 = time.perf_counter()
+    veto = (pack or default_pack()).semantic_veto  # the live coach drops these rule hits too
     cal = rule_lines(calls, pack)
     for ln in cal:
         ln.example = replace(ln.example, source=f"call:{ln.call}")
@@ -291,6 +295,8 @@ def train(
         sc = np.nan_to_num(oof[cal_rows], nan=0.0)
         want = np.array([kind in ln.example.kinds for ln in cal])
         rule = np.array([kind in ln.rule_kinds for ln in cal])
+        if veto is not None:
+            rule &= sc >= veto
         t, at, rules_only = choose_threshold(sc, rule, want, _gate(cal, kind), target)
         kinds[kind] = KindModel(w, b, t, labels, scale, offset, words)
         operating[kind] = {
@@ -318,18 +324,21 @@ def train(
         "calibration_calls": len(calls),
         "calibration_rep_lines": len(cal),
         "target_precision": target,
+        "veto_below": veto,
         "operating_points": operating,
         "labelled_lines": {
-            "before": evaluate_lines(lab, previous, er[:distinct], ep[:distinct]),
-            "after": evaluate_lines(lab, layer, er[:distinct], ep[:distinct]),
+            "before": evaluate_lines(lab, previous, er[:distinct], ep[:distinct], veto),
+            "after": evaluate_lines(lab, layer, er[:distinct], ep[:distinct], veto),
             "after_cross_validated": evaluate_lines(
-                lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]
+                lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct], veto
             ),
         },
         "calibration": {
             "rules_only": evaluate_lines(cal, None, er[cal_rows], ep[cal_rows]),
-            "before": evaluate_lines(cal, previous, er[cal_rows], ep[cal_rows]),
-            "after": evaluate_lines(cal, oof_layer.rows(cal_rows), er[cal_rows], ep[cal_rows]),
+            "before": evaluate_lines(cal, previous, er[cal_rows], ep[cal_rows], veto),
+            "after": evaluate_lines(
+                cal, oof_layer.rows(cal_rows), er[cal_rows], ep[cal_rows], veto
+            ),
         },
         "veto": veto_study(
             lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]
