@@ -1,57 +1,21 @@
 """Settings behaviour that touches devices and models, kept off the GUI thread.
 
-Lists audio devices, runs the microphone level meter while the Audio tab is visible (its own
-PortAudio input stream; the page polls the level at 15 Hz), plays the test tone, and
-downloads or installs the speech model with a progress bar. All slow work runs on the io
-worker; results come back through the bridge.
+Lists audio devices, runs the microphone level meter while the Audio tab is visible
+(softphone.audio.mic_meter: its own PortAudio input stream; the page polls the level at
+15 Hz), plays the test tone, and downloads or installs the speech model with a progress bar.
+All slow work runs on the io worker; results come back through the bridge.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from PySide6.QtCore import QObject
 
+from softphone.audio.mic_meter import MicMeter
+
 log = logging.getLogger(__name__)
-
-
-class MicMeter:
-    """RMS level (0..1, log scale over 60 dB) of an input device, updated by PortAudio."""
-
-    def __init__(self) -> None:
-        self.level = 0.0
-        self._stream: Any = None
-
-    def start(self, device: str | None) -> None:
-        import numpy as np
-        import sounddevice as sd
-
-        self.stop()
-
-        def callback(indata, frames, t, status) -> None:
-            rms = float(np.sqrt(np.mean(np.square(indata, dtype=np.float32)))) if frames else 0.0
-            db = 20 * math.log10(rms) if rms > 1e-6 else -120.0
-            self.level = max(0.0, min(1.0, (db + 60.0) / 60.0))
-
-        dev = device or None
-        if dev:
-            from softphone.audio.devices import find_device
-
-            dev = find_device(dev, "input").index
-        self._stream = sd.InputStream(device=dev, channels=1, samplerate=16000, callback=callback)
-        self._stream.start()
-
-    def stop(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                log.debug("closing the level meter stream failed", exc_info=True)
-        self.level = 0.0
 
 
 class SettingsWiring(QObject):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYINSTALLER = "pyinstaller==6.22.3"
-PACKAGES = ("app", "calling", "coach", "models", "softphone", "resources")
+PACKAGES = ("app", "calling", "coach", "models", "softphone", "uikit", "resources")
 LINUX, WINDOWS, MACOS = (
     sys.platform.startswith("linux"),
     sys.platform == "win32",

@@ -2,7 +2,8 @@
 
 softphone/ and coach/ never import each other nor calling/; calling/ (the calling domain,
 where the two meet during a call) may import both but never the app layer; none of the
-three imports Qt outside a ui/ folder.
+three imports Qt outside a ui/ folder. uikit/ (the Qt helpers the ui/ folders share) imports
+nothing of the project and serves only ui/ folders and app/.
 """
 
 from __future__ import annotations
@@ -80,9 +81,30 @@ def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
     )
 
 
+def test_the_ui_kit_serves_ui_folders_and_app_only() -> None:
+    """uikit/ (form helpers shared by the ui/ folders, which may not import each other's
+    packages) imports Qt and nothing of the project; outside app/ only ui/ folders use it."""
+    project = {*CORE_PACKAGES, "app", "models", "resources", "uikit"}
+    offenders = [
+        f"{p.relative_to(ROOT)} imports {sorted(_imports(p) & project - {'uikit'})}"
+        for p in _modules("uikit")
+        if _imports(p) & project - {"uikit"}
+    ]
+    offenders += [
+        f"{p.relative_to(ROOT)} imports uikit outside a ui/ folder"
+        for pkg in CORE_PACKAGES
+        for p in _modules(pkg)
+        if "uikit" in _imports(p) and "ui" not in p.relative_to(ROOT / pkg).parts
+    ]
+    assert not offenders, offenders
+    users = {p.relative_to(ROOT).parts[0] for pkg in CORE_PACKAGES for p in _modules(pkg)
+             if "uikit" in _imports(p)}  # fmt: skip
+    assert {"softphone", "coach"} <= users  # the settings pages of both share it
+
+
 def test_every_module_has_a_docstring() -> None:
     missing = []
-    for pkg in (*CORE_PACKAGES, "models", "app"):
+    for pkg in (*CORE_PACKAGES, "models", "app", "uikit"):
         for p in _modules(pkg):
             tree = ast.parse(p.read_text(encoding="utf-8"))
             if tree.body and ast.get_docstring(tree) is None:

@@ -98,3 +98,50 @@ def test_level_meter_from_a_ring_and_from_a_tap() -> None:
     assert abs(rms - (-20.0)) < 0.1 and abs(peak - (-20.0)) < 0.1
     reader.close()
     writer.close()
+
+
+def test_settings_mic_meter_callback_only_copies() -> None:
+    """The PortAudio callback allocates no sample memory (the old meter squared each block
+    into a new float array): 50 blocks of 100 ms add well under one block of memory."""
+    import tracemalloc
+
+    from softphone.audio.mic_meter import MicMeter
+
+    meter = MicMeter()
+    block = np.full((1600, 1), 3277, np.int16)
+    meter.callback(block, 1600, None, None)  # first call: anything lazily made is made now
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(5):
+            meter.callback(block, 1600, None, None)
+        grew = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert grew < 1600, grew  # one block is 3200 bytes; the old callback made 6400 a call
+
+
+def test_settings_mic_meter_reads_the_headset_mic(tmp_path: Path) -> None:
+    """On the virtual headset: silence reads as an empty bar, speech into the mic fills it."""
+    from softphone.audio.mic_meter import MicMeter
+    from tests.audio_support import inject_mic, speech_wav
+
+    wav, _ = speech_wav(tmp_path)
+    meter = MicMeter()
+    meter.start("pulse")
+    try:
+        time.sleep(0.5)
+        quiet = max(meter.level for _ in range(5) if time.sleep(0.07) is None)
+        player = inject_mic(wav)
+        levels = []
+        deadline = time.monotonic() + 4.0
+        while time.monotonic() < deadline and player.poll() is None:
+            time.sleep(1 / 15)  # the page's poll rate
+            levels.append(meter.level)
+        player.wait(10)
+    finally:
+        meter.stop()
+    assert quiet < 0.2, quiet
+    assert max(levels) > 0.5, levels
+    assert meter.level == 0.0  # stopped: the bar empties

@@ -7,25 +7,23 @@ background workers, which report progress back through `set_progress`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from coach.types import FLAG_KINDS
 from coach.ui.cards import KIND_TITLES
+from uikit.forms import form_box, hint, page_layout, thin_bar
 
 
 class ModelPage(QWidget):
@@ -34,21 +32,12 @@ class ModelPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(18, 16, 18, 16)
-        self.setMaximumWidth(760)
-        box = QGroupBox("Speech model")
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
+        lay = page_layout(self)
+        box, form = form_box("Speech model")
         self.state = QLabel("Loading…")
         self.path = QLineEdit()
         self.path.setReadOnly(True)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setFixedHeight(10)
-        self.progress.setTextVisible(False)
+        self.progress = thin_bar()
         self.progress.hide()
         row = QHBoxLayout()
         self.download = QPushButton("Download English model")
@@ -64,13 +53,12 @@ class ModelPage(QWidget):
         form.addRow("", self.progress)
         form.addRow("", row)
         lay.addWidget(box)
-        hint = QLabel(
-            "Transcription runs on this laptop. Without a model, calls work but the live "
-            "transcript and coach stay off."
+        lay.addWidget(
+            hint(
+                "Transcription runs on this laptop. Without a model, calls work but the live "
+                "transcript and coach stay off."
+            )
         )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
-        lay.addWidget(hint)
         lay.addStretch(1)
 
     def set_state(self, sentence: str, path: str = "") -> None:
@@ -96,14 +84,8 @@ class ModelPage(QWidget):
 class CoachPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(18, 16, 18, 16)
-        self.setMaximumWidth(760)
-        box = QGroupBox("Coach")
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
+        lay = page_layout(self)
+        box, form = form_box("Coach")
         self.rule_pack = QLineEdit()
         self.rule_pack.setPlaceholderText("Built-in pack")
         self.monologue = QDoubleSpinBox()
@@ -130,9 +112,7 @@ class CoachPage(QWidget):
             self.kind_boxes[kind] = cb
             grid.addWidget(cb, i // 2, i % 2)
         lay.addWidget(kinds)
-        self.dismissals = QLabel("")
-        self.dismissals.setProperty("role", "hint")
-        self.dismissals.setWordWrap(True)
+        self.dismissals = hint()
         lay.addWidget(self.dismissals)
         self.semantic = QLabel("")  # what the coach runs on, in one sentence
         self.semantic.setObjectName("SemanticState")

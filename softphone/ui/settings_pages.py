@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
+
+from uikit.forms import combo, form_box, hint, page_layout, select, thin_bar
 
 TRANSPORTS = (("UDP", "udp"), ("TCP", "tcp"), ("TLS (encrypted signalling)", "tls"))
 SRTP = (
@@ -32,29 +29,11 @@ SRTP = (
 )
 
 
-def _combo(pairs) -> QComboBox:
-    c = QComboBox()
-    for text, value in pairs:
-        c.addItem(text, value)
-    return c
-
-
-def _select(combo: QComboBox, value: str) -> None:
-    i = combo.findData(value)
-    combo.setCurrentIndex(max(0, i))
-
-
 class AccountPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(18, 16, 18, 16)
-        self.setMaximumWidth(760)
-        box = QGroupBox("SIP account")
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
+        lay = page_layout(self)
+        box, form = form_box("SIP account")
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText("Shown to the people you call")
         self.server = QLineEdit()
@@ -64,8 +43,8 @@ class AccountPage(QWidget):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Stored in the system keyring")
-        self.transport = _combo(TRANSPORTS)
-        self.srtp = _combo(SRTP)
+        self.transport = combo(TRANSPORTS)
+        self.srtp = combo(SRTP)
         self.enabled = QCheckBox("Register with this account at start-up")
         self.enabled.setChecked(True)
         form.addRow("Display name", self.display_name)
@@ -76,10 +55,7 @@ class AccountPage(QWidget):
         form.addRow("Encrypt audio (SRTP)", self.srtp)
         form.addRow("", self.enabled)
         lay.addWidget(box)
-        box2 = QGroupBox("You")
-        form2 = QFormLayout(box2)
-        form2.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form2.setHorizontalSpacing(14)
+        box2, form2 = form_box("You")
         self.rep_name = QLineEdit()
         self.rep_name.setPlaceholderText("Your name, as your team lead sees it in reports")
         form2.addRow("Your name", self.rep_name)
@@ -89,9 +65,7 @@ class AccountPage(QWidget):
         self.region.setToolTip("Two-letter country code used for numbers without +, e.g. US, GB")
         form2.addRow("Home country", self.region)
         lay.addWidget(box2)
-        self.note = QLabel("Passwords never touch the settings file; they live in the keyring.")
-        self.note.setProperty("role", "hint")
-        self.note.setWordWrap(True)
+        self.note = hint("Passwords never touch the settings file; they live in the keyring.")
         lay.addWidget(self.note)
         lay.addStretch(1)
 
@@ -103,8 +77,8 @@ class AccountPage(QWidget):
         self.password.setPlaceholderText(
             "Saved in the keyring — type to change" if has_password else "Not set"
         )
-        _select(self.transport, values.get("transport", "udp"))
-        _select(self.srtp, values.get("srtp", "optional"))
+        select(self.transport, values.get("transport", "udp"))
+        select(self.srtp, values.get("srtp", "optional"))
         self.enabled.setChecked(bool(values.get("enabled", True)))
         self.region.setText(values.get("region", "US"))
         self.rep_name.setText(values.get("rep_name", ""))
@@ -134,24 +108,15 @@ class AudioPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level_fn: Callable[[], float] | None = None
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(18, 16, 18, 16)
-        self.setMaximumWidth(760)
-        box = QGroupBox("Devices")
-        form = QFormLayout(box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(10)
+        lay = page_layout(self)
+        box, form = form_box("Devices")
         self.input = QComboBox()
         self.output = QComboBox()
         self.ring = QComboBox()
         form.addRow("Microphone", self.input)
         form.addRow("Headset (call audio)", self.output)
         form.addRow("Ringer", self.ring)
-        self.level = QProgressBar()
-        self.level.setRange(0, 100)
-        self.level.setTextVisible(False)
-        self.level.setFixedHeight(10)
+        self.level = thin_bar()
         form.addRow("Input level", self.level)
         buttons = QHBoxLayout()
         self.tone = QPushButton("Play test tone")
@@ -163,9 +128,7 @@ class AudioPage(QWidget):
         buttons.addStretch(1)
         form.addRow("", buttons)
         lay.addWidget(box)
-        self.status = QLabel("")
-        self.status.setProperty("role", "hint")
-        self.status.setWordWrap(True)
+        self.status = hint()
         lay.addWidget(self.status)
         lay.addStretch(1)
         self._poll = QTimer(self)
@@ -173,16 +136,16 @@ class AudioPage(QWidget):
         self._poll.timeout.connect(self._update_level)
 
     def set_devices(self, inputs: list[str], outputs: list[str], chosen: dict) -> None:
-        for combo, names, key in (
+        for box, names, key in (
             (self.input, inputs, "input_device"),
             (self.output, outputs, "output_device"),
             (self.ring, outputs, "ring_device"),
         ):
-            combo.clear()
-            combo.addItem("System default", "")
+            box.clear()
+            box.addItem("System default", "")
             for n in names:
-                combo.addItem(n, n)
-            _select(combo, chosen.get(key, ""))
+                box.addItem(n, n)
+            select(box, chosen.get(key, ""))
 
     def values(self) -> dict:
         return {
