@@ -18,10 +18,13 @@ caller before it submits, never inside a job. Readers open their own connections
 (`StoreWriter.reader()`, WAL: they see every committed write and never block the writer).
 
 Crash recovery happens once, in `open_database()`, against the folder of the file it opens.
+The app opens the file that way only to migrate and recover; its connection is for processes
+that write beside the app (commands, tests), so its transactions take the write lock up front.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -29,7 +32,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Self
@@ -66,9 +69,42 @@ def database_dir(db: sqlite_utils.Database) -> Path:
     return Path(db.execute("PRAGMA database_list").fetchone()[2]).parent
 
 
-def connect(path: str | Path | None = None, *, readonly: bool = False) -> sqlite_utils.Database:
+class _CommandLineDatabase(sqlite_utils.Database):
+    """A connection of another process (a command-line command, a test) that writes the file
+    while the app's writer may be writing it too: its transactions take the write lock up
+    front. A plain deferred BEGIN whose first statement reads pins a WAL snapshot, and if the
+    app's writer commits before this transaction's first write, that write fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT), which busy_timeout cannot wait out (measured:
+    149 of 200 read-then-write transactions of a command failed while a live call was being
+    written). Inside the app nothing uses this: every write is a job of the StoreWriter."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint handling
+            with super().atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def connect(
+    path: str | Path | None = None, *, readonly: bool = False, other_process: bool = False
+) -> sqlite_utils.Database:
     """Open the file with the house pragmas, without migrating (the writer thread uses this;
-    `readonly` gives a reader's connection, which refuses writes with `query_only`)."""
+    `readonly` gives a reader's connection, which refuses writes with `query_only`;
+    `other_process` one whose `atomic()` takes the write lock up front, for a process that
+    writes beside the app)."""
     path = Path(path) if path is not None else database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     old_umask = os.umask(0o077)  # SQLite creates -wal/-shm alongside; keep them private too
@@ -76,7 +112,8 @@ def connect(path: str | Path | None = None, *, readonly: bool = False) -> sqlite
         conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
     finally:
         os.umask(old_umask)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
+    cls = _CommandLineDatabase if other_process else sqlite_utils.Database
+    db = cls(conn, execute_plugins=False)
     db.execute("PRAGMA busy_timeout = 10000")
     if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         db.execute("PRAGMA journal_mode = WAL")
@@ -154,7 +191,7 @@ def open_database(path: str | Path | None = None, *, recover: bool = True) -> sq
     'in_progress' are marked 'interrupted', and every call no longer in progress that still
     points at a live WAV gets its FLAC in the `recordings/` folder beside this file.
     """
-    db = connect(path)
+    db = connect(path, other_process=True)  # a command's connection, beside the app's writer
     migrate(db)
     if recover:
         recover_calls(db, database_dir(db))

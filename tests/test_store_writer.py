@@ -230,3 +230,63 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
     assert (tmp_path / "recordings" / "the-long-call.flac").exists()
     assert max(live_waits) < min(0.5, encode_s[0] / 3), (encode_s, sorted(live_waits)[-5:])
     db.close()
+
+
+CLI_WRITER = r"""
+import sys, time
+from app.db import open_database
+from softphone import history
+
+db = open_database(sys.argv[1])
+failed = []
+for i in range(100):
+    try:
+        with db.atomic():  # reads first, then writes: the case a deferred BEGIN loses
+            db.execute("SELECT COUNT(*) FROM utterances").fetchone()
+            time.sleep(0.002)
+            history.add_contact(db, f"added from the command line {i}")
+    except Exception as e:
+        failed.append(str(e))
+print(len(failed), failed[:1])
+"""
+
+
+def test_a_command_writing_beside_the_busy_app_writer_waits_instead_of_failing(tmp_path):
+    """`main.py import` (or any command) run while the app writes a live call: the command's
+    read-then-write transactions wait for the lock; none fails as "database is locked"."""
+    import subprocess
+    import sys
+
+    from calling import records
+
+    path = _fresh(tmp_path)
+    stop = threading.Event()
+    with appdb.StoreWriter(path) as writer:
+        writer.call(records.start_call_row, "busy-call", "outbound", "+14155550100", "sip:y",
+                    "Dana", time.time(), "alice")  # fmt: skip
+
+        def live() -> None:
+            i = 0
+            while not stop.is_set():
+                writer.submit(records.record_live, "busy-call", utterances=[
+                    {"speaker": "rep", "start": i, "end": i + 0.5, "text": f"line {i}"}])  # fmt: skip
+                i += 1
+                time.sleep(0.003)
+
+        t = threading.Thread(target=live, name="live-call")
+        t.start()
+        try:
+            r = subprocess.run([sys.executable, "-c", CLI_WRITER, str(path)], capture_output=True,
+                               text=True, timeout=120, check=False,
+                               cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+        finally:
+            stop.set()
+            t.join()
+        assert writer.errors == 0
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[0] == "0", r.stdout
+    db = appdb.connect(path)
+    added = "SELECT COUNT(*) FROM contacts WHERE name LIKE 'added from%'"
+    assert db.execute(added).fetchone()[0] == 100
+    assert db.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] > 50
+    db.close()
