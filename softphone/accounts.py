@@ -47,11 +47,17 @@ class AccountConfig:
         return self.domain or self.registrar_host.rsplit(":", 1)[0].strip("[]")
 
     @property
+    def sip_host(self) -> str:
+        """The domain as the host part of a SIP URI (an IPv6 literal in brackets)."""
+        domain = self.sip_domain
+        return f"[{domain}]" if ":" in domain else domain
+
+    @property
     def keyring_user(self) -> str:
         return f"{self.auth_user or self.user}@{self.sip_domain}"
 
     def id_uri(self) -> str:
-        uri = f"sip:{self.user}@{self.sip_domain}"
+        uri = f"sip:{self.user}@{self.sip_host}"
         return f'"{self.display_name}" <{uri}>' if self.display_name else uri
 
     def registrar_uri(self) -> str:

@@ -270,7 +270,7 @@ class EngineClient:
         """The SIP URI a dial string becomes (raises InvalidUri with a sentence); a `SipUri`
         (already normalised by softphone.numbers) is taken as it is."""
         acct = self._accounts.get(account_id) if account_id else None
-        return normalize_uri(uri, acct.sip_domain if acct else None)
+        return normalize_uri(uri, acct.sip_host if acct else None)
 
     def make_call(
         self, uri: str, account_id: str | None = None, record_path: str | None = None

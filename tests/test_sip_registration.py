@@ -16,7 +16,7 @@ import pytest
 from softphone.accounts import AccountConfig
 from softphone.protocol import IncomingCall, RegistrationChanged
 from tests.needs import needs, tool_path
-from tests.sip_support import FIXTURES, engine, free_port, state
+from tests.sip_support import BUILT, FIXTURES, engine, free_port, state
 
 KAMAILIO = tool_path("kamailio")
 pytestmark = [
@@ -27,12 +27,26 @@ USER, USER2, PASSWORD = "alice", "1002", "s3cret-Pa55"
 
 
 class Registrar:
-    """kamailio on 127.0.0.1:port (UDP and TCP) with one user; start/kill/start again."""
+    """kamailio on 127.0.0.1:port (or [::1]:port: host="::1"), UDP and TCP, with two users;
+    start/kill/start again."""
 
-    def __init__(self, workdir) -> None:
+    def __init__(self, workdir, host: str = "127.0.0.1", record_route: bool = False) -> None:
         self.port = free_port()
         self.dir = workdir
+        self.host = host
         cfg = (FIXTURES / "kamailio" / "kamailio.cfg").read_text()
+        if ":" in host:
+            cfg = cfg.replace(":127.0.0.1:", f":[{host}]:")  # the listen lines
+        if record_route:  # in-dialog requests through the proxy (and its TCP connections)
+            cfg = cfg.replace('loadmodule "tm.so"', 'loadmodule "tm.so"\nloadmodule "rr.so"')
+            cfg = cfg.replace(
+                '    if (!lookup("location")) {',
+                '    record_route();\n    if (!lookup("location")) {',
+            )
+            cfg = cfg.replace(
+                "        t_relay();  # in-dialog",
+                "        loose_route();\n        t_relay();  # in-dialog",
+            )
         for k, v in {"PORT": self.port, "USER": USER, "USER2": USER2, "PASSWORD": PASSWORD}.items():
             cfg = cfg.replace(f"@{k}@", str(v))
         self.cfg = workdir / "kamailio.cfg"
@@ -61,9 +75,10 @@ class Registrar:
         deadline = time.monotonic() + 10
         import socket
 
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         while time.monotonic() < deadline:  # ready once its TCP listener accepts
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+            with socket.socket(family) as s:
+                if s.connect_ex((self.host, self.port)) == 0:
                     return
             time.sleep(0.05)
         raise RuntimeError("kamailio did not start")
@@ -90,6 +105,8 @@ def test_keyring(monkeypatch):
         f"callcoach/{USER}@localhost": "wrong",
         f"callcoach/{USER}@pbx.invalid": PASSWORD,
         f"callcoach/{USER2}@127.0.0.1": PASSWORD,
+        f"callcoach/{USER}@::1": PASSWORD,
+        f"callcoach/{USER2}@::1": PASSWORD,
     }
     monkeypatch.setenv("CALLCOACH_TEST_SECRETS", json.dumps(secrets))
 
@@ -184,3 +201,38 @@ def test_calls_through_the_registrar_by_extension_and_number(registrar) -> None:
         missing = a.make_call("+1 415 555 0100", account_id="alice")
         end = alog.wait_for(state(missing, "disconnected"), 5)
         assert end.status_code == 404 and end.sentence == "That number or address does not exist."
+
+
+@BUILT
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_dual_stack_engines_register_and_call_through_a_registrar_on_ipv6(
+    tmp_path, transport
+) -> None:
+    """kamailio listens on [::1] only; two engines with no bind address (dual stack: IPv4 and
+    IPv6 transports) register there (the account takes the IPv6 transport for an IPv6
+    registrar) and alice calls extension 1002 through it: the domain is a bracketed literal
+    in every URI, the call connects and the hang-up reaches the far end.
+
+    Over TCP the proxy record-routes: an unbound engine's TCP Contact carries the ephemeral
+    port of its connection to the registrar, so a BYE sent straight to it is refused (as with
+    an unbound engine on IPv4; PBXs relay in-dialog requests over the registered flow)."""
+    reg6 = Registrar(tmp_path, host="::1", record_route=transport == "tcp")
+    reg6.start()
+    try:
+        reg = f"[::1]:{reg6.port}"
+        with engine(bind_address="") as (a, alog), engine(bind_address="") as (b, blog):
+            assert "udp6" in a.info.transports and "tcp6" in a.info.transports
+            a.add_account(AccountConfig(id="alice", registrar=reg, user=USER, transport=transport))
+            b.add_account(AccountConfig(id="desk", registrar=reg, user=USER2, transport=transport))
+            for log, account in ((alog, "alice"), (blog, "desk")):
+                ok = log.wait_for(_reg(account), 5)
+                assert ok.registered and ok.status_code == 200, ok
+            call_id = a.make_call("1002", account_id="alice")
+            inc = blog.wait_for(lambda e: isinstance(e, IncomingCall), 5)
+            assert inc.account_id == "desk" and inc.remote_uri.startswith(f"sip:{USER}@[::1]")
+            b.answer(inc.call_id)
+            alog.wait_for(state(call_id, "connected"), 5)
+            a.hangup(call_id)
+            blog.wait_for(state(inc.call_id, "disconnected"), 5)
+    finally:
+        reg6.kill()

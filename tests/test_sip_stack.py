@@ -21,8 +21,9 @@ import pytest
 import soundfile
 import soxr
 
-from tests.needs import needs, needs_that
+from tests.needs import needs
 from tests.sip_support import (  # noqa: F401
+    BUILT,
     chunk_similarity,
     engine,
     voice_a_fixture,
@@ -44,19 +45,6 @@ def _stack() -> dict:
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _built() -> bool:
-    import importlib.metadata as md
-
-    try:
-        md.distribution("pjsua2")
-    except md.PackageNotFoundError:
-        return False
-    return True
-
-
-BUILT = needs_that(_built(), "pjsua2 built by scripts/build_pjsua2.sh (Opus, IPv6, OpenSSL 3)")
 
 
 def test_engine_reports_its_stack_at_start() -> None:

@@ -19,8 +19,9 @@ from softphone.protocol import (
     IncomingCall,
     TlsConnectionEstablished,
 )
-from tests.needs import needs, needs_that
+from tests.needs import needs
 from tests.sip_support import (  # noqa: F401
+    BUILT,
     chunk_similarity,
     engine,
     state,
@@ -114,19 +115,6 @@ def test_tls_verifies_the_server_certificate_by_default(certs) -> None:
 
 
 # ---- TLS 1.3 (the built stack: OpenSSL 3) ---------------------------------------------------
-
-
-def _built() -> bool:
-    import importlib.metadata as md
-
-    try:
-        md.distribution("pjsua2")
-    except md.PackageNotFoundError:
-        return False
-    return True
-
-
-BUILT = needs_that(_built(), "pjsua2 built by scripts/build_pjsua2.sh (OpenSSL 3, TLS 1.3)")
 
 
 def _s_client(port: int, *args: str) -> str:

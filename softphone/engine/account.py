@@ -45,9 +45,20 @@ def account_config(acct: AccountConfig, password: str | None, sip: SipThread) ->
         cfg.sipConfig.proxies.append(acct.proxy_uri())
     elif acct.register:
         cfg.sipConfig.proxies.append(acct.registrar_uri() + ";lr")
-    cfg.sipConfig.transportId = sip.transport_id(acct.transport)
+    cfg.sipConfig.transportId = sip.transport_id(_transport_name(acct, sip.transports))
     sip.apply_media_config(cfg)
     return cfg
+
+
+def _transport_name(acct: AccountConfig, transports: dict) -> str:
+    """The account's transport; on a dual-stack engine, its IPv6 twin ("udp6", ...) when the
+    first hop (the outbound proxy, else the registrar) is an IPv6 literal: an account bound to
+    an IPv4 transport cannot reach [::1] (PJSIP_ETPNOTSUITABLE)."""
+    hop = acct.outbound_proxy or acct.registrar
+    hop = hop.split(":", 1)[1] if hop.startswith(("sip:", "sips:")) else hop
+    if hop.startswith("[") and acct.transport + "6" in transports:
+        return acct.transport + "6"
+    return acct.transport
 
 
 class EngineAccount(pj.Account):
