@@ -289,10 +289,10 @@ class CallingPage(QWidget):
 
         if q.call_db_id is None:
             return None
-        row = q.db.execute("SELECT uuid FROM calls WHERE id = ?", [q.call_db_id]).fetchone()
-        if row is None:
+        call = history.get_call(q.db, q.call_db_id)
+        if call is None:
             return None
-        path = recording_path(data_dir(), row[0])
+        path = recording_path(data_dir(), call["uuid"])
         q.store.call(history.set_recording, q.call_db_id, str(path))
         return str(path)
 
@@ -308,8 +308,10 @@ class CallingPage(QWidget):
         if q is None:
             return
         if event.state == "dialing" and q.engine_call and event.card is not None:
-            row = q.db.execute("SELECT uuid FROM calls WHERE id = ?", [q.call_db_id]).fetchone()
-            args = (q.engine_call, event.card.phone, event.card.name, row[0] if row else None)
+            from softphone import history
+
+            call = history.get_call(q.db, q.call_db_id)
+            args = (q.engine_call, event.card.phone, event.card.name, call and call["uuid"])
             self.sv.bridge.call_soon(self._adopt, *args)
         elif event.state == "connected":
             self.sv.bridge.call_soon(self._connected)

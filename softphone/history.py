@@ -166,6 +166,11 @@ def start_call(
     return int(cur.lastrowid)
 
 
+def delete_call(db: Database, call_id: int) -> None:
+    """Remove a call that never happened (the engine refused to place it)."""
+    db.execute("DELETE FROM calls WHERE id = ?", [call_id])
+
+
 def call_connected(db: Database, call_id: int, at: float | None = None) -> None:
     db.execute(
         "UPDATE calls SET connected_at = ? WHERE id = ? AND connected_at IS NULL",
@@ -225,6 +230,17 @@ def get_call(db: Database, call_id: int) -> dict | None:
 def call_id_for_uuid(db: Database, uuid: str) -> int | None:
     row = db.execute("SELECT id FROM calls WHERE uuid = ?", [uuid]).fetchone()
     return int(row[0]) if row else None
+
+
+def contact_calls(db: Database, contact_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """A contact's calls, newest first (id, started/connected/ended, disposition, notes)."""
+    return list(
+        db.query(
+            "SELECT id, started_at, connected_at, ended_at, disposition, notes FROM calls"
+            " WHERE contact_id = ? ORDER BY started_at DESC LIMIT ?",
+            [contact_id, limit],
+        )
+    )
 
 
 def recent_calls(db: Database, limit: int = 50, rep: str | None = None) -> list[dict[str, Any]]:

@@ -68,17 +68,7 @@ def build_card(
     earlier_flags: Callable[[Database, list[int]], list[dict]] | None = None,
 ) -> ContactCard:
     cid = entry["contact_id"]
-    calls = (
-        list(
-            db.query(
-                "SELECT id, started_at, connected_at, ended_at, disposition, notes FROM calls"
-                " WHERE contact_id = ? ORDER BY started_at DESC LIMIT 10",
-                [cid],
-            )
-        )
-        if cid
-        else []
-    )
+    calls = history.contact_calls(db, cid) if cid else []
     flags: list[dict] = []
     if calls and earlier_flags is not None:
         flags = earlier_flags(db, [c["id"] for c in calls])[:10]
@@ -195,7 +185,7 @@ def start_dial(
 def undo_dial(db: Database, call_id: int, dial_id: int, entry_id: int) -> None:
     """Remove a dial that never left the machine (the engine refused to place it)."""
     db.execute("DELETE FROM session_dials WHERE id = ?", [dial_id])
-    db.execute("DELETE FROM calls WHERE id = ?", [call_id])
+    history.delete_call(db, call_id)
     db.execute("UPDATE call_list_entries SET attempts = attempts - 1 WHERE id = ?", [entry_id])
 
 
