@@ -290,3 +290,28 @@ def test_a_command_writing_beside_the_busy_app_writer_waits_instead_of_failing(t
     assert db.execute(added).fetchone()[0] == 100
     assert db.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] > 50
     db.close()
+
+
+def test_only_the_lifecycle_opens_the_database_in_the_window_process():
+    """The one writer stays one: outside app/db.py and the command-line entry points, no
+    module opens a connection of its own (the window's parts get the StoreWriter and its
+    readers from app/lifecycle.py)."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    allowed = {"app/db.py", "app/lifecycle.py"}
+    offenders = []
+    for pkg in ("app", "calling", "coach", "softphone"):
+        for f in sorted((root / pkg).rglob("*.py")):
+            rel = f.relative_to(root).as_posix()
+            if rel in allowed or rel.endswith(("_cli.py", "/cli.py")):
+                continue
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "app.db":
+                    names = {a.name for a in node.names} & {"open_database", "connect"}
+                    offenders += [f"{rel}:{node.lineno} imports {n}" for n in sorted(names)]
+                elif isinstance(node, ast.Attribute) and node.attr == "connect":
+                    base = node.value
+                    if isinstance(base, ast.Name) and base.id in ("sqlite3", "appdb", "db"):
+                        offenders.append(f"{rel}:{node.lineno} calls {base.id}.connect")
+    assert offenders == []
