@@ -378,3 +378,23 @@ def test_the_veto_drops_a_rule_false_alarm_the_layer_scores_low(layer) -> None:
     prospect, line = "we tried a tool like yours and it failed", "that's not true"
     assert layer.score(line, prospect)["arguing"].score > 0.5
     assert ("arguing", "rule") in kinds(layer, prospect, line)
+
+
+def test_the_word_model_scores_the_same_under_any_string_hashing() -> None:
+    # Sets of words iterate in an order that follows PYTHONHASHSEED; the layer file and every
+    # score must not (a retrain of the same data writes the same file).
+    code = (
+        "from coach.semantic.layer import SemanticLayer, SHIPPED_LAYER; "
+        "l = SemanticLayer.load(SHIPPED_LAYER); "
+        "rows = l.word_rows(['oh sure because nobody ever needed a second screen'], "
+        "['we use paper and it works fine for us']); "
+        "print(repr(float(l.kinds['arguing'].words.probability(rows)[0])), list(rows[0][:5]))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True,
+            env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1, outs

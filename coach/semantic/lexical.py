@@ -48,8 +48,12 @@ def vocabulary(lines: Iterable[frozenset[str]], min_df: int = MIN_DF) -> tuple[s
 
 
 def indicators(lines: Sequence[frozenset[str]], vocab: dict[str, int]) -> list[np.ndarray]:
-    """Each line as the vocabulary indices of its grams."""
-    return [np.fromiter((vocab[t] for t in g if t in vocab), dtype=np.int32) for g in lines]
+    """Each line as the sorted vocabulary indices of its grams (sorted: a set's order changes
+    with the interpreter's string hashing, and float sums in another order differ in the last
+    bits, which would make two trainings of the same data write different files)."""
+    return [
+        np.sort(np.fromiter((vocab[t] for t in g if t in vocab), dtype=np.int32)) for g in lines
+    ]
 
 
 @dataclass(frozen=True)
