@@ -22,6 +22,7 @@ import contextlib
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from calling.events import FlagRaised, UtteranceFinalized
@@ -130,11 +131,8 @@ def run_call(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem, sp.EXIT_BAD_INPUT)
     call = sp.HeadlessCall(args)
-    printer = _Printer(args.json)
-    session = None
-    try:
-        call.client.start()
-        session = _session(call.client, args, printer)
+
+    def place(session: Any, printer: _Printer) -> int:
         try:
             call_id = session.dial(uri).result(60)
         except EngineNotRunning:
@@ -142,24 +140,16 @@ def run_call(args: argparse.Namespace) -> int:
         except EngineError as e:  # the engine runs but could not place this call
             return _fail(str(e), sp.EXIT_CALL_FAILED)
         return _finish(session, call, printer, call.wait_call(call_id))
-    except EngineError as e:
-        return _fail(str(e), sp.EXIT_ENGINE)
-    except KeyboardInterrupt:
-        return sp.EXIT_CALL_FAILED
-    finally:
-        if session is not None:
-            session.close()
-        call.client.stop()
+
+    return _coached(call, args, place)
 
 
 def run_answer(args: argparse.Namespace) -> int:
     if not args.coach:
         return args.plain(args)
-    import time
 
     from softphone import cli as sp
     from softphone.errors import EngineError, EngineNotRunning
-    from softphone.protocol import IncomingCall
 
     problem = sp.check_media_args(args)
     if problem:
@@ -167,27 +157,14 @@ def run_answer(args: argparse.Namespace) -> int:
     if not 0 <= args.port < 65536:
         return _fail(f"The port {args.port} is out of range (0-65535).", sp.EXIT_BAD_INPUT)
     call = sp.HeadlessCall(args, sip_port=args.port)
-    printer = _Printer(args.json)
-    session = None
-    try:
-        try:
-            call.client.start()
-        except EngineError as e:
-            return _fail(f"{e} (is port {args.port} already in use?)", sp.EXIT_ENGINE)
-        session = _session(call.client, args, printer)
-        host = args.bind or "0.0.0.0"
-        where = f"sip:callcoach@{host}:{call.client.info.sip_port}"
+
+    def take(session: Any, printer: _Printer) -> int:
+        where = call.listening_uri()
         printer.out({"event": "listening", "uri": where}, f"Listening on {where}")
-        deadline = None if args.wait is None else time.monotonic() + args.wait
-        incoming = None
-        while incoming is None and not call.stop.is_set():
-            calls = call.log.of(IncomingCall)
-            if calls:
-                incoming = calls[0]
-            elif deadline is not None and time.monotonic() > deadline:
-                return _fail("No call arrived in time.", sp.EXIT_CALL_FAILED)
-            else:
-                time.sleep(0.02)
+        try:
+            incoming = call.wait_incoming()
+        except TimeoutError as e:
+            return _fail(str(e), sp.EXIT_CALL_FAILED)
         if incoming is None:
             return sp.EXIT_CALL_FAILED
         uri = incoming.remote_uri
@@ -201,6 +178,28 @@ def run_answer(args: argparse.Namespace) -> int:
             with contextlib.suppress(Exception):
                 session.hangup().result(10)
         return _finish(session, call, printer, call.wait_call(incoming.call_id))
+
+    return _coached(call, args, take, f" (is port {args.port} already in use?)")
+
+
+def _coached(
+    call: Any, args: argparse.Namespace, body: Callable[[Any, _Printer], int], hint: str = ""
+) -> int:
+    """Start the engine, open the coached CallSession and run `body(session, printer)`; `call`
+    and `answer` end alike: an engine error is EXIT_ENGINE (`hint` added when it would not
+    start), Ctrl+C a failed call, and the session and engine are closed whatever happened."""
+    from softphone import cli as sp
+    from softphone.errors import EngineError
+
+    printer = _Printer(args.json)
+    session = None
+    try:
+        try:
+            call.client.start()
+        except EngineError as e:
+            return _fail(f"{e}{hint}", sp.EXIT_ENGINE)
+        session = _session(call.client, args, printer)
+        return body(session, printer)
     except EngineError as e:
         return _fail(str(e), sp.EXIT_ENGINE)
     except KeyboardInterrupt:

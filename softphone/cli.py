@@ -17,6 +17,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from softphone.protocol import IncomingCall
 
 EXIT_OK, EXIT_CALL_FAILED, EXIT_BAD_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -113,6 +117,29 @@ class HeadlessCall:
         self.client.add_listener(self.log)
         self.stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+
+    def listening_uri(self) -> str:
+        """The address a caller dials to reach this engine (an IPv6 host in brackets)."""
+        host = self.args.bind or "0.0.0.0"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address in a SIP URI
+        return f"sip:callcoach@{host}:{self.client.info.sip_port}"
+
+    def wait_incoming(self) -> IncomingCall | None:
+        """The first incoming call (protocol.IncomingCall); None when stopped (SIGTERM);
+        TimeoutError when none came within --wait seconds."""
+        from softphone.protocol import IncomingCall
+
+        wait = getattr(self.args, "wait", None)
+        deadline = None if wait is None else time.monotonic() + wait
+        while not self.stop.is_set():
+            calls = self.log.of(IncomingCall)
+            if calls:
+                return calls[0]
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("No call arrived in time.")
+            time.sleep(0.02)
+        return None
 
     def wait_call(self, call_id: str) -> dict:
         """Wait for the call to end (hanging up after --seconds / the played file)."""
@@ -227,7 +254,6 @@ def run_sip_stack(args: argparse.Namespace) -> int:
 
 def run_answer(args: argparse.Namespace) -> int:
     from softphone.errors import EngineError, EngineNotRunning
-    from softphone.protocol import IncomingCall
 
     problem = check_media_args(args)
     if problem:
@@ -240,21 +266,11 @@ def run_answer(args: argparse.Namespace) -> int:
             session.client.start()
         except EngineError as e:
             return _fail(f"{e} (is port {args.port} already in use?)", EXIT_ENGINE)
-        info = session.client.info
-        host = args.bind or "0.0.0.0"
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"  # an IPv6 address in a SIP URI
-        print(f"Listening on sip:callcoach@{host}:{info.sip_port}", flush=True)
-        deadline = None if args.wait is None else time.monotonic() + args.wait
-        incoming = None
-        while incoming is None and not session.stop.is_set():
-            calls = session.log.of(IncomingCall)
-            if calls:
-                incoming = calls[0]
-            elif deadline is not None and time.monotonic() > deadline:
-                return _fail("No call arrived in time.", EXIT_CALL_FAILED)
-            else:
-                time.sleep(0.02)
+        print(f"Listening on {session.listening_uri()}", flush=True)
+        try:
+            incoming = session.wait_incoming()
+        except TimeoutError as e:
+            return _fail(str(e), EXIT_CALL_FAILED)
         if incoming is None:
             return EXIT_CALL_FAILED
         who = f"{incoming.display_name} <{incoming.remote_uri}>".strip()

@@ -244,3 +244,17 @@ def test_call_session_headless_against_a_second_engine(voices, tmp_path: Path, m
         db.close()
     assert row[:5] == ("outbound", "+15550100", "sam", 1, 1), row
     assert row[5].endswith(".flac") and sf.info(row[5]).channels == 2
+
+
+@pytest.mark.parametrize("coach", [[], ["--coach", "--json"]])
+def test_answer_with_no_caller_ends_with_a_sentence(coach) -> None:
+    """`answer` and `answer --coach` share the wait for a caller: the listening address
+    (IPv6 in brackets), then one sentence and exit 1 when --wait passes."""
+    r = subprocess.run(
+        [sys.executable, "main.py", "answer", "--port", "0", "--bind", "::1", "--wait", "1",
+         *coach],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "No call arrived in time."
+    assert "sip:callcoach@[::1]:" in r.stdout
