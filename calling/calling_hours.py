@@ -1,9 +1,9 @@
 """Calling hours: a contact's local time from their number, and whether a dial is allowed now.
 
-The time zone comes from phonenumbers' timezone data. A number whose prefix spans several
-zones (a US toll-free number, say) is only dialed when the window is open in every one of
-them, since the contact may be in any; an unknown or non-geographic number falls back to the
-rep's own clock.
+The time zone comes from phonenumbers' timezone data (through softphone.numbers). A number
+whose prefix spans several zones (a US toll-free number, say) is only dialed when the window
+is open in every one of them, since the contact may be in any; an unknown or non-geographic
+number falls back to the rep's own clock.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from datetime import time as dtime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as pn_timezone
+from softphone.numbers import time_zones
 
 
 @dataclass(frozen=True)
@@ -48,12 +47,8 @@ class CallingWindow:
 @lru_cache(maxsize=4096)
 def zones_for(number: str) -> tuple[str, ...]:
     """IANA zones for an E.164 number ('Etc/Unknown' dropped; empty when unknown)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return ()
     zones = []
-    for z in pn_timezone.time_zones_for_number(parsed):
+    for z in time_zones(number):
         try:
             ZoneInfo(z)
         except (ZoneInfoNotFoundError, ValueError):

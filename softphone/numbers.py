@@ -3,7 +3,8 @@
 Owns every phonenumbers call of the app: what the dialer shows before dialling (`normalise`
 -> `DialTarget`), the SIP URI a dial string becomes (`normalize_uri`: sip:/sips:, bare
 user@host, tel: and numbers as people type them, short extensions), a call list's phone
-cells (`e164`), and the display helpers (`pretty`, `digits_key`, `number_from_uri`).
+cells (`e164`), a number's time zones (`time_zones`, for calling hours) and the display
+helpers (`pretty`, `digits_key`, `number_from_uri`).
 
 A URI that went through here is a `SipUri`; the engine client sends it as it is, so a dial
 is normalised once. Bad input raises `InvalidUri` (a ValueError) with one sentence.
@@ -223,6 +224,17 @@ def pretty(number: str, region: str = "US") -> str:
     if num is None:
         return number
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def time_zones(number: str) -> tuple[str, ...]:
+    """The IANA zone names phonenumbers gives for an E.164 number (empty when unreadable)."""
+    from phonenumbers import timezone
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    return tuple(timezone.time_zones_for_number(parsed))
 
 
 def digits_key(number: str) -> str:

@@ -76,3 +76,19 @@ def test_call_states_and_dispositions_are_spelled_out_once() -> None:
                 if t in (LIVE_STATES, TALKING_STATES) or set(DISPOSITIONS[:4]) <= set(t):
                     copies.append(f"{p.relative_to(ROOT)}: {t}")
     assert not copies, copies
+
+
+def test_only_the_numbers_module_reads_phone_numbers() -> None:
+    """Every phonenumbers call is in softphone/numbers.py (STYLE.md 15: one normaliser)."""
+    users = []
+    for pkg in ("app", "calling", "coach", "softphone", "models"):
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            tree = ast.parse(p.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names = (
+                    [a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                )  # fmt: skip
+                if any(n.split(".")[0] == "phonenumbers" for n in names):
+                    users.append(str(p.relative_to(ROOT)))
+    assert sorted(set(users)) == ["softphone/numbers.py"], users
