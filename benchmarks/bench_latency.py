@@ -11,6 +11,7 @@ every phone; printed alone as pulseaudio_sink_to_monitor). Printed as one JSON o
 
     .venv/bin/python benchmarks/bench_latency.py [--seconds 20] [--codec G722]
         [--pairs callcoach-callcoach,baresip-baresip,callcoach-baresip,baresip-callcoach]
+        [--baresip-jb 5-10]
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ class PulseBaresip(Baresip):
     buffer settings its shipped config has (audio_buffer 20-160 ms, jitter_buffer_delay 5-10
     frames)."""
 
-    def __init__(self, workdir: Path, sink: str, source: str, codec: str, **kw) -> None:
+    def __init__(
+        self, workdir: Path, sink: str, source: str, codec: str, jb: str = "5-10", **kw
+    ) -> None:
         super().__init__(workdir, play=Path("/dev/null"), codec=codec, **kw)
-        self.sink, self.source = sink, source
+        self.sink, self.source, self.jb = sink, source, jb
 
     def _start(self) -> None:
         module = CODEC_MODULES[self.codec.split("/")[0].lower()]
@@ -67,7 +70,7 @@ class PulseBaresip(Baresip):
                     f"audio_source pulse,{self.source}",
                     f"audio_alert pulse,{self.sink}",
                     "audio_buffer 20-160",
-                    "jitter_buffer_delay 5-10",
+                    f"jitter_buffer_delay {self.jb}",
                     "rtp_ports 30000-39998",
                     "module_path /usr/lib/baresip/modules",
                     f"module {module}.so",
@@ -103,7 +106,9 @@ def _engine(codec: str) -> EngineClient:
     return client
 
 
-def run_pair(caller: str, callee: str, seconds: float, codec: str, tmp: Path) -> dict:
+def run_pair(
+    caller: str, callee: str, seconds: float, codec: str, tmp: Path, bs_jb: str = "5-10"
+) -> dict:
     """One call A -> B with the given phones; the clicks' mouth-to-ear times."""
     stop = threading.Event()
     clocks = {"mic": ClickClock(), "ear": ClickClock()}
@@ -126,7 +131,9 @@ def run_pair(caller: str, callee: str, seconds: float, codec: str, tmp: Path) ->
                 )
                 b_uri = f"sip:b@127.0.0.1:{b_engine.info.sip_port}"
             else:
-                b_bs = PulseBaresip(tmp / f"{caller}-{callee}-b", hs_b.sink, hs_b.source, codec)
+                b_bs = PulseBaresip(
+                    tmp / f"{caller}-{callee}-b", hs_b.sink, hs_b.source, codec, jb=bs_jb
+                )
                 b_bs.limit_s = int(seconds) + 40
                 b_bs.start()
                 cleanup.append(b_bs.stop)
@@ -145,7 +152,7 @@ def run_pair(caller: str, callee: str, seconds: float, codec: str, tmp: Path) ->
                 )
             else:
                 a_bs = PulseBaresip(
-                    tmp / f"{caller}-{callee}-a", hs_a.sink, hs_a.source, codec, dial=b_uri
+                    tmp / f"{caller}-{callee}-a", hs_a.sink, hs_a.source, codec, bs_jb, dial=b_uri
                 )
                 a_bs.limit_s = int(seconds) + 40
                 a_bs.start()
@@ -203,6 +210,11 @@ def main() -> int:
         default="callcoach-callcoach,baresip-baresip,callcoach-baresip,baresip-callcoach",
         help="caller-callee phones, comma-separated",
     )
+    ap.add_argument(
+        "--baresip-jb",
+        default="5-10",
+        help="baresip's jitter_buffer_delay in frames (default 5-10, as its config ships)",
+    )
     args = ap.parse_args()
     if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
         subprocess.run(
@@ -222,12 +234,13 @@ def main() -> int:
     runs = []
     for pair in args.pairs.split(","):
         caller, callee = pair.strip().split("-")
-        runs.append(run_pair(caller, callee, args.seconds, args.codec, tmp))
+        runs.append(run_pair(caller, callee, args.seconds, args.codec, tmp, args.baresip_jb))
     print(
         json.dumps(
             {
                 "seconds_per_call": args.seconds,
                 "codec": args.codec,
+                "baresip_jitter_buffer_frames": args.baresip_jb,
                 "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
                 "cpus": os.cpu_count(),
                 "pulseaudio_sink_to_monitor": pulse_loop,

@@ -1,17 +1,19 @@
 """Clock drift between the headset (PortAudio) and the SIP media clock (pjsua2): measured and
 corrected on the media-clock side, never in the PortAudio callback.
 
-``DriftEstimator`` fits one slope through (media samples elapsed, device samples minus media
-samples). Two things made a plain least-squares line through every tick read thousands of ppm
-where the clocks were equal (-1,900 ppm on both rings of a 90 s call, -15,000 ppm after one
-300 ms output stall): a late device callback only ever makes the device look *behind* (a
-one-sided error, so it biases the line), and a stall moves the difference by a step for good
-(PulseAudio skips what a late output callback missed). So the estimator keeps the *upper
-envelope*, one point per second (the highest difference seen in it), starts a new segment at a
-step (the caller says so on an xrun, underrun or resync, or a point jumps more than ``jump``
-samples off the previous one), skips the first point of a segment, and reports the pooled
-within-segment slope (a common slope, one intercept per segment). Positive ppm: the headset
-runs fast.
+``DriftEstimator`` fits one least-squares slope through (media samples elapsed, device samples
+minus media samples), the device position interpolated to the tick with the time since its
+latest callback. What made it read -1,900 ppm on both rings of a clean 90 s call was a step,
+not drift: resetting the stats zeroed the device's sample counter under it (now the counter is
+never reset), and under load a stall moves the difference by a step for good (PulseAudio skips
+what a late output callback missed). So the estimator works in segments: a new one starts at
+a known discontinuity (the caller says so on an xrun, underrun or resync) or when a point is
+more than ``jump`` samples off the segment's recent level, its first ``settle`` points are
+skipped, and the slope is the pooled within-segment one (a common slope, one intercept per
+segment). PulseAudio's delivery wanders by ±5 ms for a second now and then and comes back:
+that is noise to a long fit, not a step, so ``jump`` is a stall's size (60 ms). Positive ppm:
+the headset runs fast. (PulseAudio's null sinks are timer-driven and measured here 0-400 ppm
+off the system clock, so a correction every second or two is real, not an estimator error.)
 
 ``DriftController`` keeps a ring's smoothed fill inside a band around a target by asking for a
 one-sample correction on a 20 ms frame: the frame is then linearly re-interpolated from 319 or
@@ -28,27 +30,18 @@ import numpy as np
 
 
 class DriftEstimator:
-    """Pooled within-segment least-squares slope of the upper envelope of device minus media
-    samples, one point per ``window`` media samples."""
+    """Pooled within-segment least-squares slope of device minus media samples."""
 
-    def __init__(
-        self,
-        warmup_samples: int = 32000,
-        window: int = 16000,
-        jump: float = 400,
-        settle: int = 1,
-    ) -> None:
+    def __init__(self, warmup_samples: int = 32000, jump: float = 960, settle: int = 25) -> None:
         self.warmup = warmup_samples  # ignore start-up transients (priming, first blocks)
-        self.window = window  # media samples per envelope point (1 s at 16 kHz)
-        self.jump = jump  # a point this far off the previous one is a step, not drift
-        self.settle = settle  # envelope points skipped after a step
+        self.jump = jump  # a point this far off the segment's recent level is a step
+        self.settle = settle  # points skipped after a step (the stall's own ramp, bursts)
         self.reset()
 
     def reset(self) -> None:
         self._sxx_done = self._sxy_done = 0.0  # centred sums of the closed segments
         self._points = 0
         self.segments = 0
-        self._win_start: float | None = None
         self._open_segment()
 
     def _open_segment(self) -> None:
@@ -56,10 +49,8 @@ class DriftEstimator:
         self._sx = self._sy = self._sxx = self._sxy = 0.0
         self._x0: float | None = None
         self._y0 = 0.0
-        self._prev: float | None = None
+        self._ref: float | None = None
         self._skip = self.settle
-        self._win_start = None
-        self._best_x = self._best_y = 0.0
 
     def break_segment(self) -> None:
         """A known discontinuity (xrun, underrun, resync): what follows starts a new segment."""
@@ -73,27 +64,19 @@ class DriftEstimator:
         """``accumulated``: device samples minus media samples since start."""
         if media_samples < self.warmup:
             return
-        if self._win_start is None:
-            self._win_start = media_samples
-            self._best_x, self._best_y = media_samples, accumulated
-        elif accumulated > self._best_y:
-            self._best_x, self._best_y = media_samples, accumulated
-        if media_samples - self._win_start >= self.window:
-            self._win_start = None
-            self._point(self._best_x, self._best_y)
-
-    def _point(self, x: float, y: float) -> None:
-        prev = self._prev
-        if prev is not None and abs(y - prev) > self.jump:
+        ref = self._ref
+        if ref is not None and abs(accumulated - ref) > self.jump:
             self.break_segment()
-        self._prev = y
+            ref = None
+        # the recent level follows slowly, so a block sawtooth or real drift never trips it
+        self._ref = accumulated if ref is None else ref + (accumulated - ref) / 16
         if self._skip > 0:
             self._skip -= 1
             return
         if self._x0 is None:  # keep the sums small for float precision
-            self._x0, self._y0 = x, y
-        x -= self._x0
-        y -= self._y0
+            self._x0, self._y0 = float(media_samples), float(accumulated)
+        x = media_samples - self._x0
+        y = accumulated - self._y0
         self._n += 1
         self._points += 1
         self._sx += x
@@ -107,7 +90,7 @@ class DriftEstimator:
 
     @property
     def ppm(self) -> float | None:
-        if self._points < 5:
+        if self._points < 50:
             return None
         sxx, sxy = self._sxx_done, self._sxy_done
         if self._n > 1:
@@ -129,11 +112,15 @@ class DriftController:
         alpha: float = 1 / 32,
         far: float = 160,
         step: int = 1,
+        clip: float | None = None,
     ) -> None:
         self.target = target
         self.deadband = deadband
         self.far = far  # beyond deadband + far, correct twice as many samples a frame
         self.unit = step  # samples per correction: fewer, larger reshapes of a frame
+        # a single reading further than this from the smoothed fill moves it only this far: one
+        # late callback or media tick is an outlier, not a level (a lasting step still gets in)
+        self.clip = clip
         self.alpha = alpha
         self.smoothed: float | None = None
         self._seen = 0
@@ -154,7 +141,13 @@ class DriftController:
         self._seen += 1
         # a plain running mean until alpha takes over, so the start does not look like drift
         a = max(self.alpha, 1.0 / self._seen)
-        s = level if self.smoothed is None else self.smoothed + a * (level - self.smoothed)
+        if self.smoothed is None:
+            s = level
+        else:
+            d = level - self.smoothed
+            if self.clip is not None and self._seen > 16:
+                d = max(-self.clip, min(self.clip, d))
+            s = self.smoothed + a * d
         if self._seen < 16:  # too few frames to tell drift from the device-block sawtooth
             self.smoothed = s
             return 0

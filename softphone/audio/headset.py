@@ -44,12 +44,15 @@ class CallbackStats:
     def __init__(self) -> None:
         self.starts = np.zeros(_TIMING_SLOTS, dtype=np.float64)
         self.durations = np.zeros(_TIMING_SLOTS, dtype=np.float64)
+        # device samples moved: the device clock for the drift estimate, so never reset (a
+        # reset under the estimator once read as -1,900 ppm of "drift")
+        self.frames = 0
+        self.last = 0.0  # perf_counter at the start of the latest callback (its phase)
         self.reset()
 
     def reset(self) -> None:
+        """Zero the counters (not the device clock ``frames``)."""
         self.calls = 0
-        self.frames = 0  # device samples moved: the device clock, for drift estimates
-        self.last = 0.0  # perf_counter at the start of the latest callback (its phase)
         self.xruns = 0
         self.input_overflows = 0
         self.input_underflows = 0

@@ -15,10 +15,10 @@ phase with corrections (7 a second in a 90 s call) although the clocks were equa
 the same at any phase, so equal clocks need no correction.
 
 Targets: the mic fill before a pull must leave a frame for the pull at the worst phase (a block
-early) plus the dead band and 5 ms to spare: 38 ms with 10 ms blocks at 16 kHz. The ear fill
+early) plus the dead band and 5 ms to spare: 39 ms with 10 ms blocks at 16 kHz. The ear fill
 just before a push is its low point; a callback finds a block in the ring as long as it is
 above zero, so the target is one block (a callback PulseAudio sends early, right after a late
-one) plus the dead band and 5 ms: 18 ms (the raw-level design needed 27 ms + the phase).
+one) plus the dead band and 5 ms: 19 ms (the raw-level design needed 27 ms + the phase).
 
 A step in the fill (a stall's backlog: PulseAudio dropped what a late output callback missed,
 or a late input burst) is not drift: when the fill stays more than a block above the band it is
@@ -57,13 +57,12 @@ class _Path:
         self.rate = rate
         self.frame = FRAME * rate // RATE  # one 20 ms frame in device samples
         self.block = block
-        # ±3 ms: PulseAudio moves its delivery phase by 2-4 ms now and then under load; a
-        # narrower band turned each such shift into a dozen corrections
-        self.deadband = 3 * rate // 1000
+        # ±4 ms: PulseAudio moves its delivery phase by 2-4 ms now and then, and pjmedia's clock
+        # ticks up to 1 ms early; a narrower band turned such wander into corrections
+        self.deadband = 4 * rate // 1000
         self.margin = 5 * rate // 1000
-        # one envelope point a second; a point 4 ms off the last one is a step (3,000 ppm of
-        # real drift moves it 3 ms)
-        self.est = DriftEstimator(warmup_samples=2 * rate, window=rate, jump=4 * rate // 1000)
+        # a step of 3 frames is a stall (PulseAudio's wander of a few ms is not)
+        self.est = DriftEstimator(warmup_samples=2 * rate, jump=3 * self.frame)
         self.resyncs = 0
         self.ticks = 0
         self.f0 = 0
@@ -73,8 +72,9 @@ class _Path:
 
     def _since(self, now: float) -> float:
         """Device samples moved since its latest callback (capped: a stalled device)."""
+        # a late callback's samples are still being captured/played by PulseAudio meanwhile
         dt = now - self.device.last
-        return min(max(dt, 0.0), 1.5 * self.block / self.rate) * self.rate
+        return min(max(dt, 0.0), 3 * self.block / self.rate) * self.rate
 
     def _measure(self, now: float) -> None:
         done = self.ticks * self.frame
@@ -129,7 +129,9 @@ class MicPath(_Path):
     def __init__(self, ring: SampleRing, device, rate: int, block: int):
         super().__init__(ring, device, rate, block)
         target = self.frame + block + self.deadband + self.margin
-        self.ctl = DriftController(target, self.deadband, far=block, step=STEP)
+        self.ctl = DriftController(
+            target, self.deadband, far=block, step=STEP, clip=block // 2, alpha=1 / 64
+        )
         self.priming = True
         self._buf = np.zeros(self.frame + 2 * STEP, dtype=np.int16)
         self._resampler = None
@@ -164,6 +166,7 @@ class MicPath(_Path):
             level = ring.available()
             fill = level + self._since(now)
             self.priming = False
+            self.ctl.reset()  # what it smoothed before the underrun says nothing now
         step = self.ctl.update(fill)
         want = self.frame - step  # too full: take 1–2 more and squeeze; too empty: fewer
         if self._resampler is None and step == 0:
@@ -195,7 +198,12 @@ class EarPath(_Path):
     ):
         super().__init__(ring, device, rate, block)
         self.ctl = DriftController(
-            block + self.deadband + self.margin, self.deadband, far=block, step=STEP
+            block + self.deadband + self.margin,
+            self.deadband,
+            far=block,
+            step=STEP,
+            clip=block // 2,
+            alpha=1 / 64,
         )
         # the output callback starts playing on this (a push landed on the target, plus the
         # half block it takes at once on average); the first push after it lands exactly
@@ -223,6 +231,8 @@ class EarPath(_Path):
         if priming:  # while the output callback gathers its prebuffer the fill means nothing
             ring.write(chunk)
             return
+        if started:
+            self.ctl.reset()  # what it smoothed before the callback re-primed says nothing now
         if started or self.skipping or self._too_high(err):
             # playback just started, or a stall's backlog: land on the target in one cut
             # (whole frames first; the ring's consumer side belongs to the callback)
