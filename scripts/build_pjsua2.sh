@@ -47,6 +47,9 @@ CONFIG_SITE='/* Call Coach build of pjproject (scripts/build_pjsua2.sh) */
 #define PJMEDIA_HAS_G722_CODEC      1
 #define PJMEDIA_HAS_G711_CODEC      1
 #define PJSUA_MAX_CALLS             32
+/* A closed socket frees its ioqueue slot only PJ_IOQUEUE_KEY_FREE_DELAY (500 ms) later: with
+   the default 64 slots, ~16 calls ended in a burst (busy numbers) aborted the engine. */
+#define PJ_IOQUEUE_MAX_HANDLES      256
 '
 BUILD_CFLAGS="-O2 -fPIC"
 PY_TAG=$("$PYBIN" -c 'import sys, sysconfig; print(sys.implementation.cache_tag + "-" + sysconfig.get_platform())')
