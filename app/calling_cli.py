@@ -151,7 +151,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from softphone import queue_store as qs
+    from calling import queue_store as qs
 
     db = _db()
     out: dict[str, Any] = {"today": qs.counters(db, since=qs.start_of_day())}
@@ -210,8 +210,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from app.calling_prompt import interactive
     from app.db import StoreWriter
     from calling.calling_hours import CallingWindow
+    from calling.dialer_queue import DialerQueue
     from coach.library.queries import flags_on_calls
-    from softphone.dialer_queue import DialerQueue
 
     if args.list is None and args.session is None:
         raise ValueError("Name a call list to dial, or --session to resume one.")

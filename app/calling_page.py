@@ -1,7 +1,7 @@
 """The Calling page: pick a call list (or import one), start or resume a power-dialing session
 on it and work it in the queue view; the practice partner is one button away.
 
-The queue (`softphone.dialer_queue.DialerQueue`) dials with the app's running engine, writes
+The queue (`calling.dialer_queue.DialerQueue`) dials with the app's running engine, writes
 through the app's single StoreWriter and reads on a read-only connection of its own (practice
 stores its calls through the same writer). Its calls are handed
 to the call controller as they start (`CallController.show_queue_call`): a CallSession takes
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.dialer_queue import IN_CALL
+from calling.dialer_queue import IN_CALL
 from softphone.errors import SoftphoneError
 
 log = logging.getLogger(__name__)
@@ -200,8 +200,8 @@ class CallingPage(QWidget):
     def start_session(self) -> None:
         """Start (or resume the open session of) the chosen list with the running engine."""
         from calling.calling_hours import CallingWindow
+        from calling.dialer_queue import DialerQueue
         from coach.library.queries import flags_on_calls
-        from softphone.dialer_queue import DialerQueue
         from softphone.numbers import normalise
 
         row = self.current_list()
@@ -242,7 +242,7 @@ class CallingPage(QWidget):
         except (ValueError, SoftphoneError) as e:
             self._say(str(e))
             return
-        from softphone.ui.queue_view import QueueView
+        from calling.ui.queue_view import QueueView
 
         self.queue = q
         self.view = QueueView(q, region)

@@ -1,6 +1,6 @@
 """The terminal version of the queue view: one key (plus Enter) per action.
 
-Enter dials the card shown; h hangs up; d drops the chosen voicemail message; the disposition keys of `softphone.queue_store.KEYS`
+Enter dials the card shown; h hangs up; d drops the chosen voicemail message; the disposition keys of `calling.queue_store.KEYS`
 save the outcome and move on ("k 14:30" is a call-back at that time today or tomorrow);
 s skips, p pauses, r resumes, t shows counters, q quits (the session stays resumable).
 """
@@ -31,7 +31,7 @@ def callback_time(text: str, now: datetime | None = None) -> float:
 
 
 def interactive(q: Any, stop: threading.Event, voicemail: str | None = None) -> None:
-    from softphone.queue_store import KEYS
+    from calling.queue_store import KEYS
 
     print(HELP, file=sys.stderr)
     while not stop.is_set() and q.state != "finished":

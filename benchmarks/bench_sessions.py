@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from app.db import StoreWriter, open_database
 from calling import calllists
 from calling.calling_hours import CallingWindow
-from softphone.dialer_queue import DialerQueue
+from calling.dialer_queue import DialerQueue
 from tests.sip_support import engine, sipp
 
 ALWAYS = CallingWindow.parse("0-24")

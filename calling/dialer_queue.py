@@ -27,9 +27,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from calling import queue_store as qs
 from calling.calling_hours import CallingWindow, check
 from calling.calllists import find_list
-from softphone import queue_store as qs
 from softphone.errors import SoftphoneError
 from softphone.protocol import CallStateChanged, EngineCrashed
 from softphone.serial_worker import SerialWorker

@@ -1,7 +1,7 @@
 """The dialing queue's reads and writes: contact cards, dial rows, outcomes and counters.
 
 Plain functions taking the `sqlite_utils.Database` first (like softphone.history), used by
-`softphone.dialer_queue`: the writing ones are jobs for the app's single writer, the reading
+`calling.dialer_queue`: the writing ones are jobs for the app's single writer, the reading
 ones run on the queue's read-only connection. The coach's flags on earlier calls are not read
 here (they are the call library's table): the card gets them from the `earlier_flags`
 function the wiring passes in.

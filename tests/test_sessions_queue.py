@@ -12,7 +12,7 @@ import pytest
 from app.db import StoreWriter, open_database
 from calling import calllists
 from calling.calling_hours import CallingWindow
-from softphone.dialer_queue import DialerQueue
+from calling.dialer_queue import DialerQueue
 from tests.needs import needs
 from tests.sip_support import engine, sipp, sipp_result
 

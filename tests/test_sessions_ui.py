@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt
 from app.db import StoreWriter, open_database
 from calling import calllists
 from calling.calling_hours import CallingWindow
+from calling.dialer_queue import DialerQueue
 from coach.library import store
 from coach.library.queries import flags_on_calls
 from coach.types import Flag
 from softphone import history
-from softphone.dialer_queue import DialerQueue
 from tests.needs import needs
 from tests.sip_support import engine, sipp, sipp_result
 
@@ -43,7 +43,7 @@ def _shot(widget, name: str, tmp_path: Path) -> Path:
 
 
 def test_queue_view_dials_books_and_moves_on(qtbot, tmp_path) -> None:
-    from softphone.ui.queue_view import QueueView
+    from calling.ui.queue_view import QueueView
 
     db = open_database(tmp_path / "cc.db")
     with db.atomic():

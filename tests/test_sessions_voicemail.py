@@ -121,7 +121,7 @@ def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on
     from app.db import StoreWriter, open_database
     from calling import calllists
     from calling.calling_hours import CallingWindow
-    from softphone.dialer_queue import DialerQueue
+    from calling.dialer_queue import DialerQueue
 
     path, beep_at = greeting_with_beep(tmp_path)
     msg = tts(

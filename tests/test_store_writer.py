@@ -123,8 +123,8 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
     from app.practice.run import PracticeRun
     from app.practice.script import find_script, load_script
     from calling import calllists, records
+    from calling import queue_store as qs
     from coach.library import queries
-    from softphone import queue_store as qs
 
     path = _fresh(tmp_path)
     db = appdb.connect(path)

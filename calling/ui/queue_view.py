@@ -1,7 +1,7 @@
 """The power-dialing view: the next contact's card with its suggested opener, one key per
 action (Enter dials, a letter per disposition), and the session's live counters.
 
-Drives a `softphone.dialer_queue.DialerQueue`. The queue's listener runs on the queue's
+Drives a `calling.dialer_queue.DialerQueue`. The queue's listener runs on the queue's
 worker thread, so it only stores the latest event and sets a dirty flag; a 10 Hz QTimer
 redraws from it (the UI polls at human rates) and refreshes the counters every 2 s.
 """
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calling.queue_store import KEYS
 from softphone.numbers import pretty
-from softphone.queue_store import KEYS
 
 LABELS = {
     "connected": "Connected",
