@@ -4,7 +4,7 @@ lists import FILE [--name N] [--region R] [--encoding E] [--preview]
 lists show | lists export LIST FILE
 queue run LIST [--auto-disposition] [--session ID] [--uri-template T] [--hours 8-20]
 queue status [SESSION]
-practice SCRIPT (app.practice.cli), voicemail record|play|list|delete (app.voicemail_cli)
+practice SCRIPT (calling.practice.cli, wired here), voicemail record|play|list|delete (app.voicemail_cli)
 Bad input (unreadable list, no phone column, unknown list) is one sentence and exit code 2.
 """
 
@@ -18,10 +18,32 @@ import threading
 from typing import Any
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from app.practice import cli as practice_cli
+def _practice_writer() -> Any:
+    """A migrated, recovered database's single writer for the `practice` command."""
+    from app.db import StoreWriter, open_database
 
-    practice_cli.register(sub)
+    open_database().close()  # migrated and recovered; the rows go through one writer
+    return StoreWriter()
+
+
+def _rep_name() -> str:
+    from app.settings import load_settings
+
+    return load_settings().rep_name
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from app import library_import
+    from app.db import data_dir
+    from calling.practice import cli as practice_cli
+
+    practice_cli.register(
+        sub,
+        practice_cli.PracticeWiring(
+            data_dir=data_dir, rep_name=_rep_name, open_writer=_practice_writer,
+            library=library_import,
+        ),
+    )  # fmt: skip
     from app import voicemail_cli
 
     voicemail_cli.register(sub)

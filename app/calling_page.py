@@ -361,8 +361,9 @@ class CallingPage(QWidget):
         self.practice_button.setText("Back to calling")
 
     def _build_practice(self) -> Any:
+        from app import library_import
         from app.db import data_dir
-        from app.practice.view import PracticeView
+        from calling.ui.practice_view import PracticeView
 
         folder = data_dir() / "practice"
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -371,6 +372,6 @@ class CallingPage(QWidget):
         def store(run: Any) -> int:  # on the practice thread: the analysis takes seconds
             if self.sv.store is None:
                 raise RuntimeError("the call history is unavailable")
-            return run.store(self.sv.store, rep)  # the rows: one job of the single writer
+            return run.store(self.sv.store, library_import, rep)  # one job of the single writer
 
         return PracticeView(self.sv.engine, folder, store=store, semantic=self.sv.semantic_layer)

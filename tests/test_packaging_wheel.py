@@ -92,7 +92,7 @@ def test_installed_modules_and_data_come_from_the_venv(installed: Installed) -> 
         "import app.entry, coach, softphone, models.catalog, resources\n"
         "from coach.rules.pack import DEFAULT_PACK, load_pack\n"
         "from coach.semantic.layer import SHIPPED_LAYER\n"
-        "from app.practice.script import SCRIPTS_DIR\n"
+        "from calling.practice.script import SCRIPTS_DIR\n"
         "from calling.openers import load_phrases\n"
         "load_pack(); load_phrases()\n"
         "assert SHIPPED_LAYER.is_file() and list(SCRIPTS_DIR.glob('*.yaml'))\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.practice.script import SCRIPTS_DIR, Dialogue, ScriptError, load_script
+from calling.practice.script import SCRIPTS_DIR, Dialogue, ScriptError, load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,8 +177,9 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
 @pytest.mark.sip
 @pytest.mark.asr
 def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> None:
+    from app import library_import
     from app.db import StoreWriter, open_database
-    from app.practice.view import PracticeView
+    from calling.ui.practice_view import PracticeView
     from softphone.ui.theme import stylesheet
     from tests.sip_support import engine
 
@@ -192,7 +193,9 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
         StoreWriter(db_path) as writer,  # as in the app: the rows go through the one writer
         engine(audio="file", play_file=str(rep)) as (client, _log),
     ):
-        view = PracticeView(client, tmp_path / "rec", store=lambda run: run.store(writer, "pat"))
+        view = PracticeView(
+            client, tmp_path / "rec", store=lambda run: run.store(writer, library_import, "pat")
+        )
         view.setStyleSheet(stylesheet())
         qtbot.addWidget(view)
         view.resize(820, 560)

@@ -14,6 +14,7 @@ import pytest
 import soundfile as sf
 
 from app import db as appdb
+from app import library_import
 from coach.library import store
 from softphone import history
 
@@ -120,10 +121,10 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
     and a live call's rows (with its 10-minute recording encoded meanwhile) all go through the
     one writer, each side reading on its own connection; nothing is refused as locked, every
     row lands, and the encoding never holds up the live call's writes."""
-    from app.practice.run import PracticeRun
-    from app.practice.script import find_script, load_script
     from calling import calllists, records
     from calling import queue_store as qs
+    from calling.practice.run import PracticeRun
+    from calling.practice.script import find_script, load_script
     from coach.library import queries
 
     path = _fresh(tmp_path)
@@ -169,7 +170,7 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
             for i in range(4):
                 run = PracticeRun(script, None, _analysed_call(tmp_path / f"p{i}.json", 40))
                 run.started_at, run.path_taken = time.time(), ["hello"]
-                run.store(writer, "alice")
+                run.store(writer, library_import, "alice")
 
         def live_call() -> None:
             uuid = "live-call-under-load"

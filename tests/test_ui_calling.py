@@ -60,7 +60,7 @@ def test_calling_page_imports_dials_and_records_outcome(desktop, qtbot, tmp_path
     page = w.pages["calling"]
     assert isinstance(page, CallingPage) and w.stack.currentWidget() is page
     assert not page.start_button.isEnabled()  # no list yet
-    from app.practice.view import PracticeView
+    from calling.ui.practice_view import PracticeView
 
     page.practice_button.click()  # the practice partner, on the app's engine
     assert isinstance(page.stack.currentWidget(), PracticeView)

@@ -1,11 +1,13 @@
 """One practice call: the prospect's process, the rep's call to it, the live coach, storage.
 
 `PracticeRun(script, client)` is used by the `practice` command (with an engine of its own)
-and by the practice view (with the app's engine). Events reach `on_event` as dicts, on the
-run's own threads: said / heard / ended from the prospect, flag from the live coach.
-`run()` blocks until the prospect hangs up (call it from a worker thread in a window);
-`store(writer)` then analyses the recording and stores the call marked as practice through the
-app's single writer.
+and by the practice view (with the app's engine), through EngineClient's public API only
+(`make_call` with a recording path). Events reach `on_event` as dicts, on the run's own
+threads: said / heard / ended from the prospect, flag from the live coach. `run()` blocks
+until the prospect hangs up (call it from a worker thread in a window); `store(writer, library)`
+then analyses the recording and stores the call marked as practice through the app's single
+writer. `library` is the app's import (app.library_import: prepare_import, write_import, AUTO),
+handed in by the wiring because calling/ never imports the app layer.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class PracticeError(RuntimeError):
 
 
 class PeerProcess:
-    """The prospect's process (`python -m app.practice.peer`) and the JSON events it prints."""
+    """The prospect's process (`python -m calling.practice.peer`) and the JSON events it prints."""
 
     def __init__(self, script: Path, on_event: Callable[[Event], None]) -> None:
         self.events: list[Event] = []
@@ -38,7 +40,7 @@ class PeerProcess:
         self.cond = threading.Condition()
         self.on_event = on_event
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.practice.peer", str(script)],
+            [sys.executable, "-m", "calling.practice.peer", str(script)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -161,11 +163,10 @@ class PracticeRun:
         except Exception as e:  # noqa: BLE001 - practice still works without the live coach
             self.warning = f"The live coach is off: {e}"
             return None
-        if self.semantic is None:
-            from app.db import data_dir
-            from app.library_import import semantic_for
+        if self.semantic is None:  # the layer in use for the library's data folder
+            from coach.semantic.service import default_data_dir, load_layer
 
-            self.semantic = semantic_for(data_dir())
+            self.semantic = load_layer(default_data_dir()).layer
         live = LivePipeline(
             self.client,
             _flag_events(self.on_event),
@@ -175,40 +176,42 @@ class PracticeRun:
         live.start()
         return live
 
-    def store(self, writer: Any, rep: str = "") -> int:
+    def store(self, writer: Any, library: Any, rep: str = "") -> int:
         """Analyse the recording with the coach and store the call, marked as practice.
 
         `writer` is the single StoreWriter: the analysis and the FLAC happen here, on the
         caller's thread with no transaction open (they take seconds); the rows are then one
-        job of the writer, so a live call or the queue writing meanwhile is never blocked."""
-        from app.library_import import AUTO, prepare_import
-
+        job of the writer, so a live call or the queue writing meanwhile is never blocked.
+        `library` is the app's import (`prepare_import`, `write_import`, `AUTO`)."""
         s = self.script
         reader = writer.reader()
         try:
-            prepared = prepare_import(
+            prepared = library.prepare_import(
                 reader,
                 self.record,
                 contact=f"{s.prospect_name} (practice)",
                 rep=rep,
                 started_at=self.started_at,
                 previous_calls=0,
-                semantic=self.semantic if self.semantic is not None else AUTO,
+                semantic=self.semantic if self.semantic is not None else library.AUTO,
             )
         finally:
             reader.close()
         try:
-            return int(writer.call(_write_practice, prepared, s.path.stem, s.title,
-                                   json.dumps(self.path_taken), timeout=60))  # fmt: skip
+            return int(writer.call(_write_practice, library.write_import, prepared,
+                                   s.path.stem, s.title, json.dumps(self.path_taken),
+                                   timeout=60))  # fmt: skip
         except BaseException:
             if prepared.recording is not None:  # nothing points at it
                 Path(prepared.recording).unlink(missing_ok=True)
             raise
 
 
-def _write_practice(db: Any, prepared: Any, script: str, title: str, path_json: str) -> int:
+def _write_practice(
+    db: Any, write_import: Callable[[Any, Any], int], prepared: Any, script: str, title: str,
+    path_json: str,
+) -> int:  # fmt: skip
     """The writer job: the imported call, its practice note and its practice row at once."""
-    from app.library_import import write_import
     from softphone import history
 
     call_id = write_import(db, prepared)

@@ -1,9 +1,11 @@
 """`practice SCRIPT`: call a simulated prospect and rehearse; the call lands in the library.
 
-Starts the prospect (`python -m app.practice.peer`, its own SIP peer process on loopback),
-then the rep's engine (headset, or `--play WAV` as the rep's voice for a headless run),
-dials it with the call recorded, prints what the prospect says and hears, and afterwards
-runs the coach over the recording and stores the call marked as practice.
+Starts the prospect (`python -m calling.practice.peer`, its own SIP peer process on
+loopback), then the rep's engine (headset, or `--play WAV` as the rep's voice for a headless
+run), dials it with the call recorded, prints what the prospect says and hears, and afterwards
+runs the coach over the recording and stores the call marked as practice. The app registers
+the command and hands in what belongs to it (`PracticeWiring`: the data folder, the rep's
+name, the single writer and the library import), since calling/ never imports the app layer.
 """
 
 from __future__ import annotations
@@ -13,10 +15,26 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+@dataclass(frozen=True)
+class PracticeWiring:
+    """The app's parts the command needs: its data folder, the rep's name from settings, a
+    migrated database's single writer (a context manager) and the library import module."""
+
+    data_dir: Callable[[], Path]
+    rep_name: Callable[[], str]
+    open_writer: Callable[[], AbstractContextManager[Any]]
+    library: Any
+
+
+def register(sub: argparse._SubParsersAction, wiring: PracticeWiring) -> None:
     p = sub.add_parser("practice", help="rehearse a call with a simulated prospect")
     p.add_argument("script", metavar="SCRIPT", help="a script file or a name in resources/practice")
     p.add_argument("--play", metavar="WAV", help="play this file as the rep's voice (headless)")
@@ -25,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rep", default=None, help="the rep's name (default: settings)")
     p.add_argument("--json", action="store_true", help="print the prospect's events as JSON")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S")
-    p.set_defaults(func=run_practice)
+    p.set_defaults(func=partial(run_practice, wiring=wiring))
 
 
 def _show(event: dict, as_json: bool) -> None:
@@ -39,8 +57,8 @@ def _show(event: dict, as_json: bool) -> None:
         print(f"   coach: {event['kind'].replace('_', ' ')} — {event['suggestion']}", flush=True)
 
 
-def run_practice(args: argparse.Namespace) -> int:
-    from app.practice.script import ScriptError, find_script, load_script
+def run_practice(args: argparse.Namespace, wiring: PracticeWiring) -> int:
+    from calling.practice.script import ScriptError, find_script, load_script
 
     try:
         path = find_script(args.script)
@@ -51,16 +69,14 @@ def run_practice(args: argparse.Namespace) -> int:
     if args.play and not Path(args.play).is_file():
         print(f"There is no audio file {args.play}.", file=sys.stderr)
         return 2
-    from app.db import StoreWriter, data_dir, open_database
-    from app.practice.run import PracticeError, PracticeRun
-    from app.settings import load_settings
+    from calling.practice.run import PracticeError, PracticeRun
     from softphone.client import EngineClient
     from softphone.protocol import EngineConfig
 
     record = (
         Path(args.record)
         if args.record
-        else (data_dir() / "practice" / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav")
+        else (wiring.data_dir() / "practice" / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav")
     )
     audio = "file" if args.play else "headset"
     client = EngineClient(EngineConfig(bind_address="127.0.0.1", audio=audio, play_file=args.play))
@@ -85,9 +101,8 @@ def run_practice(args: argparse.Namespace) -> int:
     print(json.dumps({"practice": script.title, "path": path_taken, "recording": str(record)}))
     if args.no_library:
         return 0
-    rep = args.rep if args.rep is not None else load_settings().rep_name
-    open_database().close()  # migrated and recovered; the rows go through one writer
-    with StoreWriter() as writer:
-        call_id = run.store(writer, rep)
+    rep = args.rep if args.rep is not None else wiring.rep_name()
+    with wiring.open_writer() as writer:
+        call_id = run.store(writer, wiring.library, rep)
     print(f"Stored as practice call {call_id} in the library.", file=sys.stderr)
     return 0

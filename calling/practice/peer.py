@@ -2,7 +2,7 @@
 script's lines (flite text-to-speech), listens to the rep with Vosk and branches on what it
 hears, then hangs up at an `end` node.
 
-    python -m app.practice.peer SCRIPT [--bind 127.0.0.1] [--port 0] [--model DIR]
+    python -m calling.practice.peer SCRIPT [--bind 127.0.0.1] [--port 0] [--model DIR]
 
 It runs the softphone's SIP thread in this process (one pjsua2 endpoint, like the engine
 process) with silence as its voice, and switches the bridge to each line's WAV when it
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.practice.script import Dialogue, Script, ScriptError, load_script
+from calling.practice.script import Dialogue, Script, ScriptError, load_script
 
 RATE = 16000
 
@@ -142,7 +142,7 @@ class Prospect:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.practice.peer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m calling.practice.peer", description=__doc__)
     parser.add_argument("script")
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.practice.script import SCRIPTS_DIR, ScriptError, load_script
+from calling.practice.script import SCRIPTS_DIR, ScriptError, load_script
 
 COLORS = {"said": "#1f2937", "heard": "#2563eb", "flag": "#b45309", "info": "#6b7280"}
 
@@ -96,7 +96,7 @@ class PracticeView(QWidget):
     def start(self) -> None:
         if self.thread is not None and self.thread.is_alive():
             return
-        from app.practice.run import PracticeRun
+        from calling.practice.run import PracticeRun
 
         script = self.scripts[self.choice.currentIndex()]
         record = self.record_dir / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav"
