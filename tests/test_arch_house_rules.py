@@ -70,6 +70,33 @@ def test_calling_sits_between_the_core_and_the_app() -> None:
     assert not offenders, offenders
 
 
+def _module_imports(path: Path) -> set[str]:
+    """Full dotted names a module imports (absolute imports only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_calling_drives_the_engine_only_through_its_client() -> None:
+    """calling/ (the queue, practice's simulated prospect, CallSession) reaches the SIP engine
+    through EngineClient's commands and events, never its internals (softphone.engine: the
+    SIP thread and the pjsua2 objects) nor pjsua2 itself."""
+    internals = ("softphone.engine", "pjsua2")
+    offenders = [
+        f"{p.relative_to(ROOT)} imports {name}"
+        for p in _modules("calling")
+        for name in sorted(_module_imports(p))
+        if name.startswith(internals)
+    ]
+    assert not offenders, offenders
+
+
 def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
     """softphone/ is SIP, audio and accounts: call lists, the dialer queue (its store and
     view), voicemail drop, openers, calling hours, practice and the list-import dialog are

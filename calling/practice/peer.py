@@ -4,11 +4,13 @@ hears, then hangs up at an `end` node.
 
     python -m calling.practice.peer SCRIPT [--bind 127.0.0.1] [--port 0] [--model DIR]
 
-It runs the softphone's SIP thread in this process (one pjsua2 endpoint, like the engine
-process) with silence as its voice, and switches the bridge to each line's WAV when it
-speaks; the far-end tap is the rep's voice, fed to a recognizer. It reports on stdout, one
-JSON object a line: ready (with the SIP port), said, heard, ended — the practice command
-reads them. pjlib's own prints go to stderr.
+It drives an engine process of its own through EngineClient's public API, like any other
+caller of the softphone: it answers the first incoming call (`answer`), speaks each line by
+playing its WAV into the call (`play_file`, the engine's voicemail-drop command), hears the
+rep on the engine's prospect tap (`open_tap`) with a recognizer, and hangs up (`hangup`);
+nothing here touches pjsua2 or the engine's SIP thread. It reports on stdout, one JSON object
+a line: ready (with the SIP port), said, heard, ended — the practice command reads them.
+The engine's and pjlib's own prints go to stderr.
 """
 
 from __future__ import annotations
@@ -47,12 +49,13 @@ def render_lines(script: Script, folder: Path) -> dict[str, tuple[Path, float]]:
 
 
 class Prospect:
-    """Plays the script over one call; runs on its own thread beside the SIP thread."""
+    """Plays the script over one call: the client's listener only queues events; `pump` (the
+    main thread) answers and follows the call, `converse` (its own thread) speaks and listens."""
 
-    def __init__(self, script: Script, lines: dict, model: Any, out: TextIO) -> None:
+    def __init__(self, script: Script, lines: dict, model: Any, out: TextIO, client: Any) -> None:
         self.script, self.lines, self.model, self.out = script, lines, model, out
+        self.client = client  # an EngineClient (started by main)
         self.events: queue.Queue = queue.Queue()
-        self.sip: Any = None
         self.call_id: str | None = None
         self.connected = threading.Event()
         self.ended = threading.Event()
@@ -62,49 +65,59 @@ class Prospect:
         self.out.flush()
 
     def on_event(self, event: Any) -> None:
-        """The SIP thread's emit: only look at the event and hand it over."""
+        """The engine client's listener: only look at the event and hand it over."""
         self.events.put(event)
 
-    def pump(self) -> None:
+    def pump(self, timeout: float) -> None:
+        """Answer the first call and follow it until it ends (or the engine stops)."""
+        from softphone.errors import SoftphoneError
         from softphone.protocol import (
-            Answer,
             CallStateChanged,
-            EngineStarted,
+            EngineCrashed,
+            EngineStopped,
             IncomingCall,
-            Request,
-            Shutdown,
         )
 
-        while True:
-            e = self.events.get()
-            if isinstance(e, EngineStarted):
-                self.report("ready", port=e.sip_port, title=self.script.title)
-            elif isinstance(e, IncomingCall) and self.call_id is None:
+        deadline = time.monotonic() + timeout
+        while not self.ended.is_set():
+            try:
+                e = self.events.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break  # nobody called, or the call never ended: give up
+            if isinstance(e, IncomingCall) and self.call_id is None:
                 self.call_id = e.call_id
-                self.sip.commands.put(Request(-1, Answer(e.call_id)))
+                try:
+                    self.client.answer(e.call_id)
+                except SoftphoneError as err:
+                    print(f"The prospect could not answer: {err}", file=sys.stderr)
+                    break
             elif isinstance(e, CallStateChanged) and e.call_id == self.call_id:
                 if e.state == "connected":
                     self.connected.set()
                 elif e.state == "disconnected":
-                    self.ended.set()
-                    self.connected.set()
-                    self.sip.commands.put(Request(-1, Shutdown()))
-                    return
+                    break
+            elif isinstance(e, (EngineCrashed, EngineStopped)):
+                break
+        self.ended.set()
+        self.connected.set()
 
     def converse(self) -> None:
-        from softphone.audio.shm_ring import SharedRingReader
-        from softphone.protocol import Hangup, Request
+        from softphone.errors import SoftphoneError
 
         self.connected.wait()
         if self.ended.is_set():
             return
-        tap = SharedRingReader(self.sip.media.tap_names["prospect"])
         dialogue = Dialogue(self.script)
         node = dialogue.node
         try:
+            tap = self.client.open_tap("prospect")  # the far end: the rep's voice
+        except SoftphoneError as err:
+            print(f"The prospect cannot hear the call: {err}", file=sys.stderr)
+            return
+        try:
             while not self.ended.is_set():
                 path, seconds = self.lines[node.name]
-                self.sip.media.bridge.use_file(str(path))
+                self.client.play_file(self.call_id, str(path))
                 self.report("said", node=node.name, text=node.say)
                 self._sleep(seconds + 0.2)
                 tap.read()  # what the rep said over our line is not an answer to it
@@ -114,11 +127,16 @@ class Prospect:
                 heard = self.listen(tap, node.listen)
                 self.report("heard", node=node.name, text=heard)
                 node = dialogue.next(heard)
+        except SoftphoneError:  # the call ended under us (the rep hung up)
+            pass
         finally:
             tap.close()
         self.report("ended", path=dialogue.path)
         if not self.ended.is_set() and self.call_id:
-            self.sip.commands.put(Request(-1, Hangup(self.call_id)))
+            try:
+                self.client.hangup(self.call_id)
+            except SoftphoneError:
+                pass  # already gone
 
     def _sleep(self, seconds: float) -> None:
         self.ended.wait(seconds)
@@ -147,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--model", help="Vosk model folder (default: the usual lookup)")
+    parser.add_argument("--timeout", type=float, default=600.0, metavar="S",
+                        help="give up when no call came or it lasted this long")  # fmt: skip
     args = parser.parse_args(argv)
-    out = os.fdopen(os.dup(1), "w")  # JSON lines; pjlib may print to fd 1 before logging is set
+    out = os.fdopen(os.dup(1), "w")  # JSON lines; the engine inherits fd 1, now stderr
     os.dup2(2, 1)
     try:
         script = load_script(args.script)
@@ -157,27 +177,38 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from coach.asr_model import load_model
     from models.lookup import resolve_model_path
-    from softphone.engine.sip_thread import SipThread
+    from softphone.client import EngineClient
+    from softphone.errors import SoftphoneError
     from softphone.protocol import EngineConfig
 
     model = load_model(resolve_model_path(args.model))
+    config = EngineConfig(
+        bind_address=args.bind,
+        sip_port=args.port,
+        transports=("udp",),
+        audio="null",
+        media_timeout_s=15.0,
+        codecs=("G722/16000", "PCMU/8000"),
+    )
+    client = EngineClient(config)
     with tempfile.TemporaryDirectory(prefix="practice-") as tmp:
-        prospect = Prospect(script, render_lines(script, Path(tmp)), model, out)
-        config = EngineConfig(
-            bind_address=args.bind,
-            sip_port=args.port,
-            transports=("udp",),
-            audio="null",
-            media_timeout_s=15.0,
-            codecs=("G722/16000", "PCMU/8000"),
-        )
-        prospect.sip = SipThread(config, queue.Queue(), prospect.on_event)
-        threading.Thread(target=prospect.pump, name="practice-events", daemon=True).start()
-        threading.Thread(target=prospect.converse, name="practice-dialogue", daemon=True).start()
-        prospect.sip.run()
+        prospect = Prospect(script, render_lines(script, Path(tmp)), model, out, client)
+        client.add_listener(prospect.on_event)
+        try:
+            client.start()
+        except SoftphoneError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        try:
+            prospect.report("ready", port=client.info.sip_port, title=script.title)
+            talker = threading.Thread(target=prospect.converse, name="practice-dialogue")
+            talker.start()
+            prospect.pump(args.timeout)
+            talker.join(10)
+        finally:
+            client.stop()
     out.flush()
-    sys.stderr.flush()
-    os._exit(0)  # like the engine: every pjsua2 object is gone; skip interpreter teardown
+    return 0
 
 
 if __name__ == "__main__":
