@@ -217,6 +217,30 @@ def test_a_lead_threshold_in_the_pack_wins(layer, tmp_path: Path) -> None:
     assert coach.semantic.kinds["pressure"].threshold == layer.kinds["pressure"].threshold
 
 
+def test_a_kind_aims_for_the_precision_its_pack_sets(tmp_path: Path) -> None:
+    """semantic.yaml's `target_precision:` is what `coach train` aims for on the calibration
+    calls (pressure 0.92, the others 0.95); a bad value names the file and line."""
+    import shutil
+
+    from coach.rules.pack import RulePackError, load_pack
+
+    points = SemanticLayer.load(SHIPPED_LAYER).meta["report"]["operating_points"]
+    assert points["pressure"]["target_precision"] == pytest.approx(0.92)
+    assert points["arguing"]["target_precision"] == pytest.approx(0.95)
+    for kind, point in points.items():
+        assert point["calibration"]["precision"] >= min(
+            point["target_precision"], point["calibration_rules_only"]["precision"] or 1.0
+        ), kind
+    pack_dir = tmp_path / "rules"
+    shutil.copytree(ROOT / "resources" / "rules", pack_dir)
+    text = (pack_dir / "semantic.yaml").read_text()
+    (pack_dir / "semantic.yaml").write_text(
+        text.replace("target_precision: 0.92", "target_precision: 92")
+    )
+    with pytest.raises(RulePackError, match=r"semantic\.yaml line \d+: target_precision must"):
+        load_pack(pack_dir)
+
+
 def test_broken_example_files_are_one_sentence(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("lines:\n  - {rep: 'fine', kinds: [shouting]}\n")
@@ -273,16 +297,16 @@ TEACH = [
     ("arguing", "honestly that approach to rostering is way out of date", "we plan shifts on paper"),
     ("arguing", "your scheduling process is really behind the times",
      "we use a spreadsheet for the schedule"),
-    ("pressure", "practices that wait on this tend to regret it by the summer", "maybe next year"),
-    ("pressure", "the clinics that put this off usually end up sorry by summer",
+    ("pressure", "owners who hesitate on this usually ring me back panicking", "maybe next year"),
+    ("pressure", "the ones who hold off on this always end up calling back in a panic",
      "we'll revisit in the fall"),
-    ("pressure", "offices that hold off on this nearly always regret it come summer",
+    ("pressure", "people who dither on this nearly always phone me later in a panic",
      "not this quarter"),
 ]
 MISSED = [  # what the coach misses today; never taught itself, only paraphrased above
     ("arguing", "honestly your whole approach to scheduling is just outdated",
      "we schedule with a whiteboard"),
-    ("pressure", "you know the clinics that wait on this usually regret it by summer",
+    ("pressure", "most owners who hesitate on this end up calling me back in a panic",
      "we'll look at it next year"),
 ]
 

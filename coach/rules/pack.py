@@ -33,7 +33,7 @@ THRESHOLD_KEYS = (
 _TOP_KEYS = {"name", "description", "thresholds", "slots", "backchannels", "negators", "topics"}
 _TOP_KEYS |= {"rules", "hedges", "semantic"}
 _TOP_KEYS |= {"questions"}  # question word lists, read by coach.question_words
-_SEMANTIC_KEYS = {"label", "suggestion", "threshold"}
+_SEMANTIC_KEYS = {"label", "suggestion", "threshold", "target_precision"}
 SEMANTIC_KINDS = ("arguing", "pressure", "vague_language", "false_familiarity", "content_dump")
 
 
@@ -59,7 +59,8 @@ class RulePack:
     # Intensifiers and hedges ("just", "honestly") phrase rules may also match without.
     hedges: frozenset[str] = frozenset()
     # Per kind, what a card raised by the semantic layer says (label, suggestion) and, when a
-    # lead wants it, a threshold that overrides the trained one.
+    # lead wants it, a threshold that overrides the trained one, or the precision `coach train`
+    # aims for when it chooses that kind's threshold.
     semantic: dict[str, dict] = field(default_factory=dict)
     semantic_veto: float | None = None
 
@@ -248,8 +249,8 @@ def load_pack(path: str | Path | None = None) -> RulePack:
 
 
 def _semantic_section(doc: LineDict, f: Path) -> tuple[dict[str, dict], float | None]:
-    """`semantic:` maps each phrase kind to {label, suggestion, threshold?}; `veto: P` drops a
-    rule hit the layer scores below P."""
+    """`semantic:` maps each phrase kind to {label, suggestion, threshold?, target_precision?};
+    `veto: P` drops a rule hit the layer scores below P."""
     section = doc["semantic"]
     if not isinstance(section, LineDict):
         raise _fail(f, doc.lines["semantic"], "'semantic' must map kinds to label and suggestion")
@@ -275,9 +276,17 @@ def _semantic_section(doc: LineDict, f: Path) -> tuple[dict[str, dict], float | 
             or not 0 < threshold <= 1
         ):
             raise _fail(f, entry.lines["threshold"], "threshold must be a number in (0, 1]")
+        target = entry.get("target_precision")
+        if target is not None and (
+            not isinstance(target, (int, float)) or isinstance(target, bool) or not 0 < target <= 1
+        ):
+            raise _fail(
+                f, entry.lines["target_precision"], "target_precision must be a number in (0, 1]"
+            )
         out[kind] = {
             "label": str(entry["label"]),
             "suggestion": str(entry["suggestion"]),
             "threshold": None if threshold is None else float(threshold),
+            "target_precision": None if target is None else float(target),
         }
     return out, veto
