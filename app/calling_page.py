@@ -284,8 +284,8 @@ class CallingPage(QWidget):
         """On the queue's worker, between its call row and make_call: where the engine writes
         the call's stereo WAV (the controller turns it into the library's FLAC at the end)."""
         from app.db import data_dir
+        from calling import history
         from calling.records import recording_path
-        from softphone import history
 
         if q.call_db_id is None:
             return None
@@ -308,7 +308,7 @@ class CallingPage(QWidget):
         if q is None:
             return
         if event.state == "dialing" and q.engine_call and event.card is not None:
-            from softphone import history
+            from calling import history
 
             call = history.get_call(q.db, q.call_db_id)
             args = (q.engine_call, event.card.phone, event.card.name, call and call["uuid"])

@@ -42,8 +42,8 @@ import sqlite_utils
 log = logging.getLogger(__name__)
 
 DB_FILENAME = "callcoach.db"
-# Order matters: the coach library's tables refer to the softphone's calls table.
-MIGRATION_MODULES = ("softphone.history", "coach.library.schema", "calling.calllist_schema")
+# Order matters: the coach library's tables refer to the call history's calls table.
+MIGRATION_MODULES = ("calling.history", "coach.library.schema", "calling.calllist_schema")
 
 
 def data_dir() -> Path:
@@ -205,8 +205,8 @@ def recover_calls(db: sqlite_utils.Database, folder: str | Path) -> int:
     Each FLAC is encoded with no transaction open and pointed at in one short write, so a
     long recording never holds the write lock. A damaged file stays as it is (the review
     still has the transcript)."""
+    from calling import history
     from coach.library import recordings
-    from softphone import history
 
     history.mark_interrupted(db)
     done = 0

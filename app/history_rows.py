@@ -34,7 +34,7 @@ def contacts(db: Any, limit: int = 5000) -> list[ContactRow]:
 
 
 def recent(db: Any, limit: int = 50) -> list[RecentCall]:
-    from softphone import history
+    from calling import history
 
     out = []
     for r in history.recent_calls(db, limit=limit):
@@ -53,7 +53,7 @@ def recent(db: Any, limit: int = 50) -> list[RecentCall]:
 
 
 def find_contact_by_number(db: Any, number: str) -> dict | None:
-    from softphone import history
+    from calling import history
 
     if not number:
         return None
@@ -70,7 +70,7 @@ def find_contact_by_number(db: Any, number: str) -> dict | None:
 
 def summary(db: Any, number: str, name: str = "") -> ContactSummary:
     """What the history says about this number before the call connects."""
-    from softphone import history
+    from calling import history
 
     contact = find_contact_by_number(db, number)
     cid = contact["id"] if contact else None

@@ -46,7 +46,7 @@ def _print(obj: Any, as_json: bool, text: str) -> None:
 
 
 def _call_id(db: Any, ref: str) -> int:
-    from softphone import history
+    from calling import history
 
     if ref.isdigit():
         if history.get_call(db, int(ref)) is None:

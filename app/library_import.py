@@ -95,8 +95,8 @@ def prepare_import(
     """The slow part of an import, with no transaction open: read what the history knows of
     the contact (`db` may be a read-only connection), analyse the call and encode its FLAC."""
     from app.db import database_dir
+    from calling import history
     from coach.library import recordings
-    from softphone import history
 
     path = Path(path)
     if not path.exists():
@@ -126,8 +126,8 @@ def prepare_import(
 
 def write_import(db: Any, p: PreparedImport) -> int:
     """The write job of an import (one transaction): contact, call row, analysis, recording."""
+    from calling import history
     from coach.library import store
-    from softphone import history
 
     contact_id = p.known_contact or history.find_contact(db, p.contact, p.number)
     if contact_id is None:

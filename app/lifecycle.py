@@ -99,7 +99,7 @@ class Services:
     def save_call_review(db: Any, call_id: int, notes: str, disposition: str | None) -> None:
         """The writer job behind the Review screen's Save: the call's notes and disposition
         are the call history's columns, so the history writes them (coach/ only asks)."""
-        from softphone import history
+        from calling import history
 
         history.set_disposition(db, call_id, disposition or None)  # a bad one: ValueError
         history.set_notes(db, call_id, notes or None)

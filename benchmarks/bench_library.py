@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.db import connect, open_database
+from calling import history
 from coach.library import queries, store
 from coach.types import FLAG_KINDS
-from softphone import history
 
 YEAR_START = 1767225600.0  # 2026-01-01 UTC
 REP_LINES = [

@@ -69,9 +69,9 @@ def flite(text: str, out: Path) -> str:
 def seed_history(far_uri: str) -> None:
     """A few contacts and earlier calls so recents and the contact card have something."""
     from app.db import open_database
+    from calling import history
     from coach.library import store as lib
     from coach.types import Flag
-    from softphone import history
 
     db = open_database()
     now = time.time()
@@ -276,9 +276,9 @@ TEACH_CALL = [
 def seed_teaching_call() -> int:
     """A stored call whose flags include one the semantic layer raised (for Review)."""
     from app.db import open_database
+    from calling import history
     from coach.library import store as lib
     from coach.types import Flag
-    from softphone import history
 
     db = open_database()
     now = time.time() - 600

@@ -1,6 +1,6 @@
 """The dialing queue's reads and writes: contact cards, dial rows, outcomes and counters.
 
-Plain functions taking the `sqlite_utils.Database` first (like softphone.history), used by
+Plain functions taking the `sqlite_utils.Database` first (like calling.history), used by
 `calling.dialer_queue`: the writing ones are jobs for the app's single writer, the reading
 ones run on the queue's read-only connection. The coach's flags on earlier calls are not read
 here (they are the call library's table): the card gets them from the `earlier_flags`
@@ -16,8 +16,8 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from calling import history
 from calling.openers import suggest_opener
-from softphone import history
 
 # Queue disposition -> the call history's disposition vocabulary.
 DISPOSITIONS: dict[str, str] = {

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def start_call_row(db: Any, uuid: str, direction: str, number: str, uri: str, name: str,
                     started: float, rep: str = "") -> None:  # fmt: skip
-    from softphone import history
+    from calling import history
 
     contact_id = history.find_contact(db, name, number) if (name or number) else None
     history.start_call(db, direction=direction, remote_number=number, remote_uri=uri,
@@ -32,7 +32,7 @@ def recording_path(data_dir: str | Path, uuid: str) -> Path:
 
 
 def set_recording(db: Any, uuid: str, path: str) -> None:
-    from softphone import history
+    from calling import history
 
     cid = history.call_id_for_uuid(db, uuid)
     if cid is not None:
@@ -42,7 +42,7 @@ def set_recording(db: Any, uuid: str, path: str) -> None:
 def recording_of(db: Any, uuid: str) -> str | None:
     """Where the call's row says its recording is (for a call someone else placed: the
     dialer queue set the path on the row it made)."""
-    from softphone import history
+    from calling import history
 
     cid = history.call_id_for_uuid(db, uuid)
     row = history.get_call(db, cid) if cid is not None else None
@@ -61,8 +61,8 @@ def encode_recording(wav: str | Path, data_dir: str | Path, uuid: str) -> Path:
 def record_live(db: Any, uuid: str, **rows: Any) -> int | None:
     """What the live coach produced since the last time (utterances, flags, positives,
     metrics) for the call known by its UUID; returns its id (None: no such call)."""
+    from calling import history
     from coach.library.store import save_live
-    from softphone import history
 
     cid = history.call_id_for_uuid(db, uuid)
     if cid is not None:
@@ -71,7 +71,7 @@ def record_live(db: Any, uuid: str, **rows: Any) -> int | None:
 
 
 def mark_connected(db: Any, uuid: str, at: float) -> None:
-    from softphone import history
+    from calling import history
 
     cid = history.call_id_for_uuid(db, uuid)
     if cid is not None:
@@ -81,7 +81,7 @@ def mark_connected(db: Any, uuid: str, at: float) -> None:
 def finish_row(db: Any, uuid: str, at: float, code: int | None, reason: str,
                 status: str | None, recording: str | None = None) -> None:  # fmt: skip
     """The call ended; `recording`: its FLAC, already encoded, replaces the live WAV's path."""
-    from softphone import history
+    from calling import history
 
     cid = history.call_id_for_uuid(db, uuid)
     if cid is not None:

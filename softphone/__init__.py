@@ -1,2 +1,3 @@
 """Softphone core: SIP (pjsua2) in an engine process, the real-time headset audio, devices,
-call history and contacts. Never imports Qt outside softphone/ui/, never imports coach/."""
+accounts and the one phone-number module. The call history (calls, contacts) is calling/'s.
+Never imports Qt outside softphone/ui/, never imports coach/ or calling/."""

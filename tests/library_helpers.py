@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from app.db import open_database
+from calling import history
 from coach.library import store
-from softphone import history
 
 T0 = dt.datetime(2026, 3, 2, 9, 0).timestamp()  # a Monday morning, local time
 DAY = 86400.0

@@ -53,7 +53,7 @@ def test_softphone_and_coach_do_not_import_each_other() -> None:
 
 CALLING_DOMAIN = ("calllists", "calllist_schema", "list_columns", "voicemail", "openers",
                   "calling_hours", "list_import", "dialer_queue", "queue_store",
-                  "queue_view", "practice_view")  # fmt: skip
+                  "queue_view", "practice_view", "history")  # fmt: skip
 
 
 def test_calling_sits_between_the_core_and_the_app() -> None:
@@ -99,8 +99,8 @@ def test_calling_drives_the_engine_only_through_its_client() -> None:
 
 def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
     """softphone/ is SIP, audio and accounts: call lists, the dialer queue (its store and
-    view), voicemail drop, openers, calling hours, practice and the list-import dialog are
-    calling/'s."""
+    view), voicemail drop, openers, calling hours, practice, the call history (calls and
+    contacts) and the list-import dialog are calling/'s."""
     stray = [str(p.relative_to(ROOT)) for p in _modules("softphone") if p.stem in CALLING_DOMAIN]
     assert not stray, stray
     assert not (ROOT / "app" / "practice").exists()  # practice is calling/practice/

@@ -19,8 +19,8 @@ def test_dispositions_are_read_from_the_resource_file() -> None:
 
 
 def test_history_and_the_library_use_the_same_list() -> None:
+    from calling import history
     from coach.library import store
-    from softphone import history
 
     assert history.DISPOSITIONS is DISPOSITIONS and store.DISPOSITIONS is DISPOSITIONS
 

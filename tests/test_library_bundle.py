@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from calling import history
 from coach.library import bundle, queries, recordings, sessions
-from softphone import history
 from tests.library_helpers import DAY, T0, add_call, fresh_db
 
 METRICS = {"talk_ratio": {"rep": 0.55, "prospect": 0.45}, "questions": {"open": 2, "closed": 2}}

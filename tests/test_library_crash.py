@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from app.db import open_database
+from calling import history
 from coach.library import queries, recordings
-from softphone import history
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ import sys, time
 import numpy as np
 from app.db import open_database, StoreWriter
 from calling import records
-from softphone import history
+from calling import history
 from softphone.audio.recorder import StereoRecorder
 
 path, wav = sys.argv[1], sys.argv[2]

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from app import db as appdb
+from calling import history
 from coach.library import queries, schema
-from softphone import history
 from tests.library_helpers import T0, add_call, fresh_db
 
 # Every package's migrations (other helpers register theirs in app.db too).
@@ -29,6 +29,27 @@ def test_open_database_private_wal_and_latest(tmp_path, monkeypatch):
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert appdb.schema_versions(db) == LATEST
+
+
+def test_a_database_from_before_the_moves_to_calling_is_not_migrated_again(tmp_path):
+    """The call history and the call lists moved from softphone/ to calling/; their
+    migrations are recorded under the names they had, so a file an earlier Call Coach brought
+    up to date opens as it is: no step runs twice (a second CREATE TABLE calls would fail)."""
+    assert set(LATEST) == {"softphone.history", "coach.library", "softphone.calllists"}
+    path = tmp_path / "cc.db"
+    db = appdb.connect(path)
+    # what an earlier Call Coach left: every table, the versions under the old names
+    db.execute("CREATE TABLE schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    for module in appdb.migration_modules():
+        for step in module.MIGRATIONS:
+            step(db)
+    db.execute(
+        "INSERT INTO schema_versions VALUES ('softphone.history', ?), ('coach.library', ?),"
+        " ('softphone.calllists', ?)",
+        [LATEST["softphone.history"], LATEST["coach.library"], LATEST["softphone.calllists"]],
+    )
+    db.conn.commit()
+    assert appdb.migrate(appdb.connect(path)) == LATEST  # no step ran again
 
 
 # Every state a user's database could be in, in the order the versions shipped.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from calling import history
 from coach.library import queries, sessions, store
-from softphone import history
 from tests.library_helpers import DAY, T0, add_call, fresh_db
 
 METRICS = {

@@ -12,8 +12,8 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
 
+from calling import history
 from coach.library import recordings
-from softphone import history
 from tests.library_helpers import DAY, T0, add_call, fresh_db
 
 pytestmark = [pytest.mark.ui, pytest.mark.audio]

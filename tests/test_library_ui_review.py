@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from calling import history
 from coach.library import recordings
-from softphone import history
 from tests.library_helpers import T0, add_call, fresh_db
 
 pytestmark = [pytest.mark.ui, pytest.mark.audio]

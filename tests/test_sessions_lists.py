@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from app.db import open_database
-from calling import calllists
+from calling import calllists, history
 from calling.calllists import CallListError
 from calling.openers import suggest_opener
-from softphone import history
 
 ROOT = Path(__file__).resolve().parent.parent
 

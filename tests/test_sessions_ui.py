@@ -12,13 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.db import StoreWriter, open_database
-from calling import calllists
+from calling import calllists, history
 from calling.calling_hours import CallingWindow
 from calling.dialer_queue import DialerQueue
 from coach.library import store
 from coach.library.queries import flags_on_calls
 from coach.types import Flag
-from softphone import history
 from tests.needs import needs
 from tests.sip_support import engine, sipp, sipp_result
 

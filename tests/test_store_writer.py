@@ -15,8 +15,8 @@ import soundfile as sf
 
 from app import db as appdb
 from app import library_import
+from calling import history
 from coach.library import store
-from softphone import history
 
 
 def _fresh(tmp_path: Path) -> Path:
@@ -236,7 +236,7 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
 CLI_WRITER = r"""
 import sys, time
 from app.db import open_database
-from softphone import history
+from calling import history
 
 db = open_database(sys.argv[1])
 failed = []

@@ -212,7 +212,7 @@ def _write_practice(
     path_json: str,
 ) -> int:  # fmt: skip
     """The writer job: the imported call, its practice note and its practice row at once."""
-    from softphone import history
+    from calling import history
 
     call_id = write_import(db, prepared)
     history.set_notes(db, call_id, f"Practice: {title}")

@@ -5,9 +5,9 @@ v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and 
 coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
 the dashboard; v5 an index giving each call's utterance id span (filtered search); v6 the
 examples that teach the coach, and each flag's source (rule or semantic layer). The
-library refers to the softphone's `calls` and `contacts` tables by their SQL
-names only (the schema is the contract; coach never imports softphone), which is why
-`app.db` migrates softphone.history first.
+library refers to the call history's `calls` and `contacts` tables by their SQL
+names only (the schema is the contract; coach never imports calling/ or softphone/), which is why
+`app.db` migrates the call history (calling.history) first.
 """
 
 from __future__ import annotations

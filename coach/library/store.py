@@ -3,7 +3,7 @@
 Each function takes the database first, so the app can submit it to its `StoreWriter` while a
 call runs (`writer.submit(store.add_utterance, call_id, utt)`), and bulk imports can call it
 directly inside one transaction. Only the library's own tables are written here: a call's
-row, notes and disposition belong to the call history (softphone.history), which the wiring
+row, notes and disposition belong to the call history (calling.history), which the wiring
 (app/, calling/) asks. Utterances and flags may be `coach.types` dataclasses or the
 plain dicts of the `analyze --json` contract.
 """

@@ -1,4 +1,5 @@
-"""Call history and contacts: the `contacts` and `calls` tables, their migrations and queries.
+"""Call history and contacts: the `contacts` and `calls` tables, their migrations and queries
+(calling-session data: what calls were made to whom, not SIP).
 
 A call row is created the moment a call starts (status 'in_progress', with the writing
 process's pid) and finished when it ends ('completed' or 'failed'); a call still
@@ -19,6 +20,8 @@ from sqlite_utils import Database
 
 from resources.dispositions import DISPOSITIONS
 
+# The name its migrations are recorded under in existing databases (schema_versions): it
+# stays as it was when this module lived in softphone/, so no database migrates twice.
 SCHEMA_NAME = "softphone.history"
 
 DIRECTIONS = ("outbound", "inbound")
