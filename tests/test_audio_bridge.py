@@ -161,15 +161,16 @@ def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
         assert side["drift_ppm"] is not None and sign * side["drift_ppm"] < -1500, st
 
 
-def test_equal_clocks_read_no_drift_and_need_few_corrections(headset) -> None:
+def test_equal_clocks_read_little_drift_and_need_few_corrections(headset) -> None:
     """The media clock and the null sinks both run on the system clock (0 ppm apart) for 25 s.
 
     Before the estimator was made step-proof it read such runs as -1,900 ppm (a 90 s call) to
     -270,000 ppm (one 300 ms output stall under load), and the controller, chasing the phase
     between device callbacks and media ticks, reshaped 5-18 frames a second. Now the estimate
-    stays within a few hundred ppm (PulseAudio's output stream itself moves ~200 ppm under
-    load), frames are reshaped less than once a second, and the rings stay near their targets
-    (no growth, no underrun spiral). The bounds leave room for a loaded 2-core machine."""
+    stays within a few hundred ppm (PulseAudio's timer-driven null sinks themselves run 0-400
+    ppm off the system clock), frames are reshaped only as often as that drift needs, and the
+    rings stay near their targets (no growth, no underrun spiral). The bounds leave room for a
+    loaded 2-core machine."""
     bridge = AudioBridge()
     bridge.use_headset(None, None)
     bridge.start()
@@ -191,8 +192,12 @@ def test_equal_clocks_read_no_drift_and_need_few_corrections(headset) -> None:
         (st["mic"], mic_levels, bridge._mic.ctl.target),
         (st["ear"], ear_levels, bridge._ear.ctl.target + FRAME),
     ):
-        assert side["drift_ppm"] is not None and abs(side["drift_ppm"]) < 1000, st
-        assert side["frames_reshaped"] < seconds, st  # under one a second (was 5-18)
+        ppm = side["drift_ppm"]
+        assert ppm is not None and abs(ppm) < 1000, st
+        # no more reshaped frames than the measured drift needs (2 samples each), give or take
+        # the start-up; a controller chasing the callback phase reshaped 5-18 a second
+        needed = abs(ppm) * 1e-6 * 16000 * seconds / 2
+        assert side["frames_reshaped"] <= needed + 15, (needed, st)
         assert side["underruns"] <= 5, st
         settled = levels[100:]
         # a block or two of phase above the target, never a growing backlog

@@ -61,6 +61,9 @@ class _Path:
         # ticks up to 1 ms early; a narrower band turned such wander into corrections
         self.deadband = 4 * rate // 1000
         self.margin = 5 * rate // 1000
+        # a backlog this far above target is cut rather than corrected: a block or 10 ms
+        # (short blocks jitter by more than a block) beyond the band
+        self.cut = self.deadband + max(block, 10 * rate // 1000)
         # a step of 3 frames is a stall (PulseAudio's wander of a few ms is not)
         self.est = DriftEstimator(warmup_samples=2 * rate, jump=3 * self.frame)
         self.resyncs = 0
@@ -88,9 +91,9 @@ class _Path:
 
     def _too_high(self, err: float) -> bool:
         """Whether the fill is a stall's backlog to skip rather than drift to correct: more
-        than a block above the band for a few ticks (working that off would take a hundred
+        than ``cut`` above target for a few ticks (working that off would take a hundred
         corrections), or far above it at once."""
-        self.high = self.high + 1 if err > self.block + self.deadband else 0
+        self.high = self.high + 1 if err > self.cut else 0
         return err > RESYNC_FRAMES * self.frame or self.high >= HIGH_TICKS
 
     def _restart_clock(self) -> None:
