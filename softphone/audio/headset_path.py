@@ -21,9 +21,9 @@ above zero, so the target is one block (a callback PulseAudio sends early, right
 one) plus the dead band and 5 ms: 19 ms (the raw-level design needed 27 ms + the phase).
 
 A step in the fill (a stall's backlog: PulseAudio dropped what a late output callback missed,
-or a late input burst) is not drift: when the fill stays more than a block above the band it is
-skipped at once (one resync, heard as one skip right where the stall was heard anyway) instead
-of being worked off by hundreds of one-sample corrections over many seconds.
+or a late input burst) is not drift: when the fill stays more than 10 ms (or a block) above the
+band it is skipped at once (one resync, heard as one skip right where the stall was heard
+anyway) instead of being worked off by hundreds of small corrections over many seconds.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ RATE = 16000
 FRAME = 320  # 20 ms at 16 kHz: pjsua2's conference bridge frame
 IDLE_S = 0.2  # a gap this long between media ticks means the clock stopped: start afresh
 # A fill more than this many frames above target (a stall somewhere) is skipped at once; more
-# than a block above the band for HIGH_TICKS ticks in a row is too (a single late tick is not).
+# than `cut` above it for HIGH_TICKS ticks in a row is too (a single late tick is not).
 RESYNC_FRAMES = 3
 HIGH_TICKS = 3
 # Samples per correction (twice that beyond a block off): 2 of 320 is a 0.6 % pitch change for
