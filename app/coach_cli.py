@@ -143,7 +143,7 @@ def _train(args: argparse.Namespace) -> int:
             result = train_shipped(args.encoder, progress)
         else:
             result = retrain(data_dir(), taught_examples(_db()), args.encoder, progress)
-    except Exception as exc:  # noqa: BLE001 - a missing encoder etc.: one sentence
+    except Exception as exc:
         if type(exc).__name__.endswith(("Error", "Missing")) and str(exc):
             return _fail(str(exc))
         raise

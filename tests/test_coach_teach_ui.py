@@ -39,7 +39,7 @@ def library(tmp_path):
             ("rep", 12.0, "i need an answer today"),
         ],
         flags=[("vague_language", 1.0, "hi dana just checking in about the webinar"),
-               ("pressure", 12.0, "i need an answer today")],  # fmt: skip
+               ("pressure", 12.0, "i need an answer today")],
     )
     from coach.library import store
 
@@ -127,7 +127,7 @@ def test_a_coaching_moment_can_be_marked_not_a_problem(qtbot, library):
     from coach.ui.library_access import LibraryAccess
     from coach.ui.session_panel import SessionPanel
 
-    tmp_path, call = library
+    tmp_path, _call = library
     svc = _services(tmp_path)
     try:
         panel = SessionPanel(LibraryAccess(svc), lambda: "alice", lambda: (T0 - 10, T0 + 86400))

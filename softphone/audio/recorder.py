@@ -16,6 +16,7 @@ sentence for the rep and `on_error` is called once with it.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import struct
 import threading
@@ -23,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 _HEADER = 44
 _FRAME_BYTES = 4  # stereo int16
@@ -115,8 +118,8 @@ class StereoRecorder:
         if self.on_error is not None:
             try:
                 self.on_error(self.error)
-            except Exception:  # noqa: BLE001 - a listener's failure must not stop the writer
-                pass
+            except Exception:  # a listener's failure must not stop the writer
+                log.exception("recording error listener failed")
 
     @property
     def seconds(self) -> float:

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.semantic.examples import call_examples, read_line_file  # noqa: E402
+from coach.semantic.examples import call_examples, read_line_file
 
 OUT = ROOT / "resources" / "coach" / "examples"
 
