@@ -104,8 +104,22 @@ class Services:
         history.set_disposition(db, call_id, disposition or None)  # a bad one: ValueError
         history.set_notes(db, call_id, notes or None)
 
-    def read(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None]) -> None:
-        """Run fn(read_db) on the io worker; on_done(result) on the GUI thread."""
+    @property
+    def calls_table(self) -> Any:
+        """The call history's functions for the calls and contacts tables, in the shape the
+        call library's bundle import asks for (coach/ never imports calling/)."""
+        from app.calls_table import CALLS_TABLE
+
+        return CALLS_TABLE
+
+    def read(
+        self,
+        fn: Callable[[Any], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run fn(read_db) on the io worker; on_done(result) on the GUI thread, or
+        on_error(sentence) there if it raised (else the failure is only logged)."""
 
         def job() -> Any:
             self._store_ready.wait(10)
@@ -113,7 +127,9 @@ class Services:
                 raise RuntimeError("The call history is not available")
             return fn(self._read_db)
 
-        self.io.submit(job, on_done, lambda msg: log.info("history read failed: %s", msg))
+        self.io.submit(
+            job, on_done, on_error or (lambda msg: log.info("history read failed: %s", msg))
+        )
 
     def _start_engine(self) -> None:
         try:

@@ -125,6 +125,27 @@ def get_or_create_contact(
     return found if found is not None else add_contact(db, name, number, company)
 
 
+def upsert_contact(
+    db: Database,
+    *,
+    uuid: str | None,
+    name: str,
+    number: str | None = None,
+    company: str | None = None,
+    email: str | None = None,
+) -> int:
+    """The contact with this UUID, else the first with this number, else a new one keeping
+    the UUID (an imported bundle's contact maps onto the one already here)."""
+    row = db.execute("SELECT id FROM contacts WHERE uuid = ?", [uuid]).fetchone()
+    if row is None and number:
+        row = db.execute(
+            "SELECT id FROM contacts WHERE number = ? ORDER BY id LIMIT 1", [number]
+        ).fetchone()
+    if row is not None:
+        return int(row[0])
+    return add_contact(db, name, number, company, email, uuid)
+
+
 def get_contact(db: Database, contact_id: int) -> dict | None:
     rows = list(db.query("SELECT * FROM contacts WHERE id = ?", [contact_id]))
     return rows[0] if rows else None
@@ -165,6 +186,31 @@ def start_call(
             status,
             os.getpid() if writer_pid is None and status == "in_progress" else writer_pid,
         ],
+    )
+    return int(cur.lastrowid)
+
+
+# The columns a call moved from another machine brings (a bundle's call fields); the rest
+# (id, contact_id, recording_path, writer_pid) belong to this database.
+IMPORTED_CALL_COLUMNS = (
+    "uuid", "direction", "local_number", "remote_number", "remote_uri", "rep", "started_at",
+    "connected_at", "ended_at", "sip_code", "sip_reason", "disposition", "notes", "status",
+)  # fmt: skip
+
+
+def insert_imported_call(db: Database, fields: dict[str, Any], contact_id: int | None) -> int:
+    """Add a call recorded on another machine with the fields it had there (those of
+    `IMPORTED_CALL_COLUMNS` present in `fields`); returns its id. A call that was still in
+    progress there has no writer here, so it arrives 'interrupted'. Dispositions are kept as
+    they were, even one no longer in the list (the call happened under the old list)."""
+    columns = [c for c in IMPORTED_CALL_COLUMNS if c in fields]
+    values = [fields[c] for c in columns]
+    if fields.get("status") == "in_progress":
+        values[columns.index("status")] = "interrupted"
+    cur = db.execute(
+        f"INSERT INTO calls(contact_id, {', '.join(columns)})"
+        f" VALUES (?, {', '.join('?' for _ in columns)})",
+        [contact_id, *values],
     )
     return int(cur.lastrowid)
 

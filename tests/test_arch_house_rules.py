@@ -110,6 +110,42 @@ def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
     )
 
 
+# SQL that changes a table, and sqlite-utils' table methods that do: `{}` is the table name.
+_WRITE_SQL = (
+    r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r"\s+[\"'`\[]?(?:main\.)?{}\b"
+)
+_WRITE_API = (
+    r"(?:\[\s*[\"']{0}[\"']\s*\]|\.table\(\s*[\"']{0}[\"']\s*\))\s*\.\s*"
+    r"(?:insert|upsert|update|delete|add_column|add_foreign_key|create|transform|drop)"
+)
+
+
+def _writes_to(text: str, tables: tuple[str, ...]) -> list[str]:
+    found = []
+    for table in tables:
+        for pattern in (_WRITE_SQL.format(table), _WRITE_API.format(table)):
+            found += [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    return found
+
+
+def test_only_the_call_history_writes_calls_and_contacts() -> None:
+    """The calls and contacts tables are calling/history.py's: no module of coach/ inserts,
+    updates or deletes their rows (a bundle import asks the history through the functions
+    app/ hands in, coach.library.bundle.CallsTable). Not covered yet: the coach library's
+    notes_fts triggers on calls (coach/library/schema.py, migration 2)."""
+    assert _writes_to("db.execute('INSERT INTO calls(uuid) VALUES (?)')", ("calls",))
+    assert _writes_to('"UPDATE contacts SET name = ?"', ("contacts",))
+    assert _writes_to('db["calls"].insert({"uuid": u})', ("calls",))
+    assert not _writes_to('manifest["calls"].append(entry); "SELECT * FROM calls"', ("calls",))
+    offenders = [
+        f"{p.relative_to(ROOT)}: {hit}"
+        for p in _modules("coach")
+        for hit in _writes_to(p.read_text(encoding="utf-8"), ("calls", "contacts"))
+    ]
+    assert not offenders, offenders
+
+
 def test_the_ui_kit_serves_ui_folders_and_app_only() -> None:
     """uikit/ (form helpers shared by the ui/ folders, which may not import each other's
     packages) imports Qt and nothing of the project; outside app/ only ui/ folders use it."""

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from app.calls_table import CALLS_TABLE
 from calling import history
 from coach.library import bundle, queries, recordings, sessions
 from tests.library_helpers import DAY, T0, add_call, fresh_db
@@ -95,9 +96,9 @@ def test_bundle_round_trip_and_idempotent_import(tmp_path):
     lead_dir = tmp_path / "lead"
     lead = fresh_db(lead_dir)
     add_call(lead, rep="bob", contact="Dana Smith", number="+14155550100")  # lead's own data
-    result = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir))
+    result = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE)
     assert len(result["imported"]) == 2 and result["skipped"] == []
-    again = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir))
+    again = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE)
     assert again["imported"] == [] and len(again["skipped"]) == 2
     assert lead.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 3
     assert lead.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] == 3
@@ -135,18 +136,18 @@ def test_bad_bundles_get_a_sentence(tmp_path):
     junk = tmp_path / "junk.ccbundle"
     junk.write_text("not a zip")
     with pytest.raises(bundle.BundleError, match="not a Call Coach bundle"):
-        bundle.import_bundle(db, junk, tmp_path)
+        bundle.import_bundle(db, junk, tmp_path, CALLS_TABLE)
     nozip = tmp_path / "other.zip"
     with zipfile.ZipFile(nozip, "w") as zf:
         zf.writestr("hello.txt", "hi")
     with pytest.raises(bundle.BundleError, match="no manifest"):
-        bundle.import_bundle(db, nozip, tmp_path)
+        bundle.import_bundle(db, nozip, tmp_path, CALLS_TABLE)
     evil = tmp_path / "evil.ccbundle"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("manifest.json", '{"format": "callcoach-bundle", "version": 1, "calls":'
                     ' [{"uuid": "../../etc/x", "direction": "outbound", "started_at": 1}]}')  # fmt: skip
     with pytest.raises(bundle.BundleError, match="damaged"):
-        bundle.import_bundle(db, evil, tmp_path)
+        bundle.import_bundle(db, evil, tmp_path, CALLS_TABLE)
     assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
     with pytest.raises(bundle.BundleError, match="nothing to export"):
         bundle.export_bundle(db, tmp_path / "x.ccbundle", rep="nobody")

@@ -151,5 +151,12 @@ def test_lead_imports_a_bundle_twice_without_duplicates(qtbot, services, tmp_pat
         db = fresh_db(lead_dir)
         assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 6
         assert len(list((lead_dir / "recordings").glob("*.flac"))) == 6
+        # a file that is not a bundle: one sentence on the screen, nothing written or left
+        junk = tmp_path / "junk.ccbundle"
+        junk.write_text("not a zip")
+        screen.import_bundle(str(junk))
+        qtbot.waitUntil(lambda: "not a Call Coach bundle" in screen.problem.text(), timeout=5000)
+        assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 6
+        assert len(list((lead_dir / "recordings").iterdir())) == 6
     finally:
         lead.stop()

@@ -6,17 +6,25 @@ its stable UUID, contact and call fields) and for each call a folder `calls/<uui
 call has one. A bundle also carries the library's coach examples (`examples.json`: the lines
 a lead or rep marked "should have been flagged as KIND" or "not a problem"), so a lead can send
 the team's examples to every rep. Importing skips calls whose UUID is already in the library
-and examples already there, so importing the same bundle twice creates no duplicate. Call and contact rows are written through the SQL
-names of the softphone's tables (the schema is the contract; coach never imports softphone).
+and examples already there, so importing the same bundle twice creates no duplicate.
+
+The calls and contacts tables are the call history's (calling/history.py): an import writes
+them only through the functions app/ hands in as a `CallsTable`. An import is two steps, so
+the single writer never waits on a zip: `prepare_import` (no transaction: parse, extract
+recordings to temporary files) and `write_import` (one short job: rows, then a rename of each
+recording into place). Export still reads calls and contacts by SQL.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 import uuid as uuidlib
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +53,7 @@ CALL_FIELDS = (
 )
 CONTACT_FIELDS = ("uuid", "name", "company", "number", "email")
 EXAMPLES_MEMBER = "examples.json"
+FILE_NAMES = ("transcript", "flags", "positives", "metrics", "comments")
 EXAMPLE_FIELDS = "kind, rep_text, prospect_text, previous_calls, added_by, added_at, note"
 
 
@@ -164,138 +173,227 @@ def read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
     return manifest
 
 
-def _contact_id(db: Database, contact: dict | None) -> int | None:
-    if not contact:
-        return None
-    row = db.execute("SELECT id FROM contacts WHERE uuid = ?", [contact.get("uuid")]).fetchone()
-    if row is None and contact.get("number"):
-        row = db.execute(
-            "SELECT id FROM contacts WHERE number = ? ORDER BY id LIMIT 1", [contact["number"]]
-        ).fetchone()
-    if row is not None:
-        return int(row[0])
-    cur = db.execute(
-        "INSERT INTO contacts(uuid, name, company, number, email, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [*(contact.get(k) for k in CONTACT_FIELDS), time.time()],
-    )
-    return int(cur.lastrowid)
+@dataclass(frozen=True)
+class CallsTable:
+    """What importing a bundle asks of the calls and contacts tables. They belong to the call
+    history (calling/history.py), which coach/ may not import, so app/ hands its functions in;
+    this module never writes those tables by SQL.
+
+    - `call_id_for_uuid(db, uuid)`: the id of the call with this UUID, or None.
+    - `upsert_contact(db, *, uuid, name, number, company, email)`: the contact with this UUID
+      (else number) already here, or a new one; its id.
+    - `insert_imported_call(db, fields, contact_id)`: a new call row from a bundle's call
+      fields; its id.
+    - `set_recording(db, call_id, path)`: point the call at its recording file.
+    """
+
+    call_id_for_uuid: Callable[[Database, str], int | None]
+    upsert_contact: Callable[..., int]
+    insert_imported_call: Callable[[Database, dict[str, Any], int | None], int]
+    set_recording: Callable[[Database, int, str | None], None]
 
 
-def import_bundle(db: Database, path: str | Path, recordings_dir: str | Path) -> dict:
-    """Import a bundle in one transaction; returns {"imported": [uuids], "skipped": [uuids]}."""
+@dataclass
+class PreparedCall:
+    """One call of a bundle, read and checked, its recording (if any) already extracted to a
+    temporary file beside where it will live."""
+
+    uuid: str
+    entry: dict[str, Any]
+    files: dict[str, Any]  # transcript, flags, positives, metrics, comments (parsed JSON)
+    recording_tmp: Path | None = None
+    recording_dest: Path | None = None
+
+
+@dataclass
+class PreparedBundle:
+    """A bundle with everything slow done (unzipping, parsing, extracting recordings) and no
+    transaction open: what is left is `write_import`, one short job of the writer."""
+
+    name: str
+    exported_by: Any
+    calls: list[PreparedCall] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def discard(self) -> None:
+        """Remove the extracted recordings no call row points at (call after the write job,
+        whether it succeeded or not: the ones it placed are no longer temporary)."""
+        for call in self.calls:
+            if call.recording_tmp is not None:
+                call.recording_tmp.unlink(missing_ok=True)
+                call.recording_tmp = None
+
+
+def _damaged(name: str, exc: BaseException) -> BundleError:
+    return BundleError(f"{name} is damaged ({exc}); nothing was imported.")
+
+
+def prepare_import(
+    db: Database, path: str | Path, recordings_dir: str | Path, calls: CallsTable
+) -> PreparedBundle:
+    """The slow part of an import, with no transaction open (`db` may be a read-only
+    connection): check the bundle, parse its files, and extract the recordings of the calls
+    not yet in the library. On error nothing is left behind. Call `discard()` when done."""
     path = Path(path)
     if not path.exists():
         raise BundleError(f"There is no file {path}.")
     if not zipfile.is_zipfile(path):
         raise BundleError(f"{path.name} is not a Call Coach bundle (not a zip file).")
-    imported, skipped = [], []
     recordings_dir = Path(recordings_dir)
-    written: list[Path] = []
     with zipfile.ZipFile(path) as zf:
         manifest = read_manifest(zf, path.name)
+        prepared = PreparedBundle(path.name, manifest.get("exported_by"))
         try:
-            with db.atomic():
-                for entry in manifest.get("calls", []):
-                    uuid = str(uuidlib.UUID(str(entry["uuid"])))  # also keeps paths safe
-                    if db.execute("SELECT 1 FROM calls WHERE uuid = ?", [uuid]).fetchone():
-                        skipped.append(uuid)
-                        continue
-                    call_id = _insert_call(db, entry)
-                    files = entry.get("files", {})
+            for entry in manifest.get("calls", []):
+                uuid = str(uuidlib.UUID(str(entry["uuid"])))  # also keeps paths safe
+                if calls.call_id_for_uuid(db, uuid) is not None:
+                    prepared.skipped.append(uuid)
+                    continue
+                names = entry.get("files", {})
+                files = {name: json.loads(zf.read(names[name])) for name in FILE_NAMES
+                         if name in names}  # fmt: skip
+                call = PreparedCall(uuid, entry, files)
+                prepared.calls.append(call)
+                if "recording" in names:
+                    call.recording_tmp, call.recording_dest = _extract_recording(
+                        zf, names["recording"], recordings_dir, uuid
+                    )
+            examples = manifest.get("examples")
+            if examples:
+                prepared.examples = json.loads(zf.read(examples["file"]))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            prepared.discard()
+            raise _damaged(path.name, exc) from exc
+        except BaseException:
+            prepared.discard()
+            raise
+    return prepared
 
-                    def load(name: str, files: dict = files) -> Any:
-                        return json.loads(zf.read(files[name])) if name in files else None
 
-                    store.add_utterances(db, call_id, load("transcript") or [])
-                    store.add_flags(db, call_id, load("flags") or [])
-                    for mark in load("positives") or []:
-                        store.add_positive(db, call_id, mark)
-                    metrics = load("metrics")
-                    if metrics is not None:
-                        store.save_metrics(db, call_id, metrics)
-                    for c in load("comments") or []:
-                        store.add_comment(
-                            db,
-                            call_id,
-                            c["at_s"],
-                            c["text"],
-                            author=c.get("author", ""),
-                            created_at=c.get("created_at"),
-                        )
-                    if "recording" in files:
-                        dest = _extract_recording(zf, files["recording"], recordings_dir, uuid)
-                        written.append(dest)
-                        db.execute(
-                            "UPDATE calls SET recording_path = ? WHERE id = ?", [str(dest), call_id]
-                        )
-                    imported.append(uuid)
-                examples = _import_examples(db, zf, manifest.get("examples"))
-        except (KeyError, ValueError, TypeError) as exc:
-            for p in written:
-                p.unlink(missing_ok=True)
-            raise BundleError(f"{path.name} is damaged ({exc}); nothing was imported.") from exc
+def write_import(db: Database, prepared: PreparedBundle, calls: CallsTable) -> dict:
+    """The write job of an import (one transaction, submitted to the writer or run in
+    `db.atomic()`): contacts, calls and their analysis, recordings moved into place,
+    examples. A call imported since `prepare_import` looked is skipped here too."""
+    imported, skipped, placed = [], list(prepared.skipped), []
+    try:
+        for call in prepared.calls:
+            if calls.call_id_for_uuid(db, call.uuid) is not None:
+                skipped.append(call.uuid)
+                continue
+            contact = call.entry.get("contact")
+            contact_id = None
+            if contact:
+                contact_id = calls.upsert_contact(db, **{k: contact.get(k) for k in CONTACT_FIELDS})
+            fields = {k: call.entry[k] for k in CALL_FIELDS if k in call.entry}
+            call_id = calls.insert_imported_call(db, fields, contact_id)
+            files = call.files
+            store.add_utterances(db, call_id, files.get("transcript") or [])
+            store.add_flags(db, call_id, files.get("flags") or [])
+            for mark in files.get("positives") or []:
+                store.add_positive(db, call_id, mark)
+            if files.get("metrics") is not None:
+                store.save_metrics(db, call_id, files["metrics"])
+            for c in files.get("comments") or []:
+                store.add_comment(db, call_id, c["at_s"], c["text"],
+                                  author=c.get("author", ""), created_at=c.get("created_at"))  # fmt: skip
+            if call.recording_tmp is not None and call.recording_dest is not None:
+                # a rename, not a copy: the bytes were written before the transaction
+                os.replace(call.recording_tmp, call.recording_dest)
+                call.recording_tmp = None
+                placed.append(call.recording_dest)
+                calls.set_recording(db, call_id, str(call.recording_dest))
+            imported.append(call.uuid)
+        examples = _import_examples(db, prepared.examples)
+    except BaseException as exc:
+        for p in placed:  # the rows pointing at them are rolled back with the job
+            p.unlink(missing_ok=True)
+        if isinstance(exc, (KeyError, ValueError, TypeError, AttributeError)):
+            raise _damaged(prepared.name, exc) from exc
+        raise
     return {
         "imported": imported,
         "skipped": skipped,
-        "exported_by": manifest.get("exported_by"),
+        "exported_by": prepared.exported_by,
         "examples": examples,
     }
 
 
-def _import_examples(db: Database, zf: zipfile.ZipFile, entry: dict | None) -> dict:
+def import_bundle(
+    db: Database,
+    path: str | Path,
+    recordings_dir: str | Path,
+    calls: CallsTable,
+    *,
+    writer: Any = None,
+) -> dict:
+    """Import a bundle; returns {"imported": [uuids], "skipped": [uuids], "exported_by",
+    "examples"}. The slow part runs first with no transaction open; the rows are then one
+    job of `writer` (the app's StoreWriter; `db` is only read) or, without it (a command-line
+    process, its own only writer), one transaction on `db`."""
+    prepared = prepare_import(db, path, recordings_dir, calls)
+    try:
+        if writer is not None:
+            return writer.call(write_import, prepared, calls, timeout=120)
+        with db.atomic():
+            return write_import(db, prepared, calls)
+    finally:
+        prepared.discard()
+
+
+def _import_examples(db: Database, examples: list[dict[str, Any]]) -> dict:
     """The bundle's coach examples into the library; a line already there (same kind, rep and
     prospect line) is skipped, so a second import adds nothing. The caller's transaction."""
     added = skipped = 0
-    if entry:
-        for e in json.loads(zf.read(entry["file"])):
-            rep = " ".join(str(e["rep_text"]).split())
-            prospect = " ".join(str(e.get("prospect_text") or "").split())
-            kind = e.get("kind") or None
-            if not rep:
-                raise ValueError("an example with an empty rep line")
-            cur = db.execute(
-                "INSERT OR IGNORE INTO coach_examples(kind, rep_text, prospect_text,"
-                " previous_calls, added_by, added_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [kind, rep, prospect, e.get("previous_calls"), e.get("added_by") or "",
-                 float(e.get("added_at") or time.time()), e.get("note") or ""],
-            )  # fmt: skip
-            if cur.rowcount:
-                added += 1
-            else:
-                skipped += 1
+    for e in examples:
+        rep = " ".join(str(e["rep_text"]).split())
+        prospect = " ".join(str(e.get("prospect_text") or "").split())
+        kind = e.get("kind") or None
+        if not rep:
+            raise ValueError("an example with an empty rep line")
+        cur = db.execute(
+            "INSERT OR IGNORE INTO coach_examples(kind, rep_text, prospect_text,"
+            " previous_calls, added_by, added_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [kind, rep, prospect, e.get("previous_calls"), e.get("added_by") or "",
+             float(e.get("added_at") or time.time()), e.get("note") or ""],
+        )  # fmt: skip
+        if cur.rowcount:
+            added += 1
+        else:
+            skipped += 1
     return {"added": added, "skipped": skipped}
 
 
-def import_beside_database(db: Database, path: str | Path) -> dict:
+def import_beside_database(
+    db: Database, path: str | Path, calls: CallsTable, *, writer: Any = None
+) -> dict:
     """`import_bundle` with recordings kept in `recordings/` next to the database file."""
+    return import_bundle(db, path, recordings_beside(db), calls, writer=writer)
+
+
+def recordings_beside(db: Database) -> Path:
+    """The private `recordings/` folder next to the database file of `db`."""
+    from coach.library import recordings  # numpy and soundfile: only when importing
+
     db_file = db.execute("PRAGMA database_list").fetchone()[2]
-    return import_bundle(db, path, Path(db_file).parent / "recordings")
+    return recordings.recordings_dir(Path(db_file).parent)
 
 
-def _insert_call(db: Database, entry: dict) -> int:
-    fields = [f for f in CALL_FIELDS if f in entry]
-    values = [entry[f] for f in fields]
-    if entry.get("status") == "in_progress":
-        values[fields.index("status")] = "interrupted"
-    cur = db.execute(
-        f"INSERT INTO calls(contact_id, {', '.join(fields)})"
-        f" VALUES (?, {', '.join('?' for _ in fields)})",
-        [_contact_id(db, entry.get("contact")), *values],
-    )
-    return int(cur.lastrowid)
-
-
-def _extract_recording(zf: zipfile.ZipFile, member: str, dest_dir: Path, uuid: str) -> Path:
+def _extract_recording(
+    zf: zipfile.ZipFile, member: str, dest_dir: Path, uuid: str
+) -> tuple[Path, Path]:
+    """Unzip a recording to a private temporary file beside its final name; returns (temp,
+    final). The write job renames it, so a call already here never has its file replaced."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     suffix = Path(member).suffix.lower()
     dest = dest_dir / f"{uuid}{suffix if suffix in ('.flac', '.wav') else '.flac'}"
-    old = os.umask(0o077)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{uuid}.", suffix=".part", dir=dest_dir)  # 0600
+    tmp = Path(tmp_name)
     try:
-        with zf.open(member) as src, open(dest, "wb") as out:
+        with zf.open(member) as src, os.fdopen(fd, "wb") as out:
             while chunk := src.read(1 << 20):
                 out.write(chunk)
-    finally:
-        os.umask(old)
-    os.chmod(dest, 0o600)
-    return dest
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, dest

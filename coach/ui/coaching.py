@@ -177,8 +177,27 @@ class CoachingScreen(QWidget):
             self.imported.emit(result)
             self.load_reps()
 
-        self.access.write(bundle.import_beside_database, path, on_done=done,
-                          on_error=self.problem.setText)  # fmt: skip
+        # The calls and contacts rows are the call history's: app/ hands in its functions.
+        calls = self.access.services.calls_table
+
+        def prepared(p: bundle.PreparedBundle) -> None:
+            def written(result: dict) -> None:
+                p.discard()
+                done(result)
+
+            def failed(sentence: str) -> None:
+                p.discard()
+                self.problem.setText(sentence)
+
+            self.access.write(bundle.write_import, p, calls, on_done=written, on_error=failed)
+
+        # Unzipping and extracting recordings on the io worker, then one short writer job:
+        # the single writer never waits on a zip (a live call's rows may be queued behind it).
+        self.access.read(
+            lambda db: bundle.prepare_import(db, path, bundle.recordings_beside(db), calls),
+            prepared,
+            on_error=self.problem.setText,
+        )
 
     def _ask_bundle(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
