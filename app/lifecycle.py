@@ -107,7 +107,8 @@ class Services:
     @property
     def calls_table(self) -> Any:
         """The call history's functions for the calls and contacts tables, in the shape the
-        call library's bundle import asks for (coach/ never imports calling/)."""
+        call library asks for (bundle import, teaching, the review screen; coach/ never
+        imports calling/)."""
         from app.calls_table import CALLS_TABLE
 
         return CALLS_TABLE

@@ -53,7 +53,7 @@ def test_a_database_from_before_the_moves_to_calling_is_not_migrated_again(tmp_p
 
 
 # Every state a user's database could be in, in the order the versions shipped.
-STATES = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 3), (3, 4), (3, 5)]
+STATES = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 3), (3, 3), (3, 4), (3, 5), (3, 6)]
 
 
 def _seed(db, h: int, lib: int) -> None:
@@ -115,9 +115,32 @@ def test_upgrade_from_every_earlier_version(tmp_path, h, lib):
         assert queries.find_calls(db, flag_kind="pressure")[0]["id"] == 1
     if lib >= 3:
         assert queries.review(db, 1)["comments"][0]["text"] == "Give them room here"
+    # The call history's view (history v4) exists on every upgraded file, with the old row.
+    assert queries.review(db, 1)["call"]["contact_name"] == "Dana Smith"
     # And the upgraded database takes new data through the current code.
     new = add_call(db, lines=[("rep", 1.0, "What does the rollout timeline look like?")])
     assert {x["call_id"] for x in queries.search(db, "rollout")} == ({1, new} if lib else {new})
+
+
+def test_the_call_history_view_has_the_contracted_columns(tmp_path):
+    """Other packages read calls only through `call_history_v`; its columns are the contract
+    calling/history.py documents (CALL_HISTORY_VIEW_COLUMNS), in that order."""
+    db = fresh_db(tmp_path)
+    cols = [r[1] for r in db.execute(f"PRAGMA table_info({history.CALL_HISTORY_VIEW})")]
+    assert cols == list(history.CALL_HISTORY_VIEW_COLUMNS)
+    # Every call column is there but the writing process's pid (the history's business).
+    call_cols = [r[1] for r in db.execute("PRAGMA table_info(calls)")]
+    assert set(call_cols) - set(cols) == {"writer_pid"}
+    # One row per call, with its contact beside it (or NULLs for a call without one).
+    dana = add_call(db, contact="Dana Smith", number="+14155550100")
+    anon = history.start_call(db, remote_number="+14155550199")
+    rows = {r["id"]: r for r in db.query(f"SELECT * FROM {history.CALL_HISTORY_VIEW}")}
+    assert set(rows) == {dana, anon}
+    assert rows[dana]["contact_name"] == "Dana Smith"
+    assert rows[dana]["contact_number"] == "+14155550100"
+    assert rows[dana]["contact_uuid"] == history.get_contact(db, rows[dana]["contact_id"])["uuid"]
+    assert rows[anon]["contact_id"] is None and rows[anon]["contact_name"] is None
+    assert rows[anon]["remote_number"] == "+14155550199"
 
 
 def test_newer_database_is_refused_with_a_sentence(tmp_path):

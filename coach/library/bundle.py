@@ -12,7 +12,7 @@ The calls and contacts tables are the call history's (calling/history.py): an im
 them only through the functions app/ hands in as a `CallsTable`. An import is two steps, so
 the single writer never waits on a zip: `prepare_import` (no transaction: parse, extract
 recordings to temporary files) and `write_import` (one short job: rows, then a rename of each
-recording into place). Export still reads calls and contacts by SQL.
+recording into place). Export reads them through the history's view `call_history_v`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import tempfile
 import time
 import uuid as uuidlib
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from coach.library import store
+from coach.library.call_history import CallsTable
 from coach.library.queries import find_calls
 
 FORMAT = "callcoach-bundle"
@@ -91,14 +91,13 @@ def export_bundle(
     }
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for call_id in call_ids:
-            call = _rows(db, "SELECT * FROM calls WHERE id = ?", [call_id])
+            call = _rows(db, "SELECT * FROM call_history_v WHERE id = ?", [call_id])
             if not call:
                 raise BundleError(f"There is no call {call_id} in the library.")
             call = call[0]
             contact = None
-            if call["contact_id"] is not None:
-                c = _rows(db, "SELECT * FROM contacts WHERE id = ?", [call["contact_id"]])
-                contact = {k: c[0][k] for k in CONTACT_FIELDS} if c else None
+            if call["contact_id"] is not None and call["contact_name"] is not None:
+                contact = {k: call[f"contact_{k}"] for k in CONTACT_FIELDS}
             folder = f"calls/{call['uuid']}"
             entry = {k: call[k] for k in CALL_FIELDS}
             entry["contact"] = contact
@@ -171,26 +170,6 @@ def read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
             f"{manifest.get('version')}); update this one to import it."
         )
     return manifest
-
-
-@dataclass(frozen=True)
-class CallsTable:
-    """What importing a bundle asks of the calls and contacts tables. They belong to the call
-    history (calling/history.py), which coach/ may not import, so app/ hands its functions in;
-    this module never writes those tables by SQL.
-
-    - `call_id_for_uuid(db, uuid)`: the id of the call with this UUID, or None.
-    - `upsert_contact(db, *, uuid, name, number, company, email)`: the contact with this UUID
-      (else number) already here, or a new one; its id.
-    - `insert_imported_call(db, fields, contact_id)`: a new call row from a bundle's call
-      fields; its id.
-    - `set_recording(db, call_id, path)`: point the call at its recording file.
-    """
-
-    call_id_for_uuid: Callable[[Database, str], int | None]
-    upsert_contact: Callable[..., int]
-    insert_imported_call: Callable[[Database, dict[str, Any], int | None], int]
-    set_recording: Callable[[Database, int, str | None], None]
 
 
 @dataclass

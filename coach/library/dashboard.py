@@ -46,7 +46,7 @@ def dashboard(
         "     THEN COALESCE(m.questions_open, 0) + COALESCE(m.questions_closed, 0) END),"
         " AVG(CASE WHEN c.connected_at IS NOT NULL AND m.qualification_total > 0"
         "     THEN 1.0 * m.qualification_covered / m.qualification_total END)"
-        f" FROM calls c LEFT JOIN call_metrics m ON m.call_id = c.id WHERE {cond}"
+        f" FROM call_history_v c LEFT JOIN call_metrics m ON m.call_id = c.id WHERE {cond}"
         " GROUP BY week ORDER BY week",
         params,
     ):
@@ -60,7 +60,7 @@ def dashboard(
             "flags_per_call": {},
         }
     for week, kind, n in db.execute(
-        f"SELECT {_WEEK} AS week, f.kind, COUNT(*) FROM calls c"
+        f"SELECT {_WEEK} AS week, f.kind, COUNT(*) FROM call_history_v c"
         f" JOIN flags f ON f.call_id = c.id WHERE {cond} GROUP BY week, f.kind",
         params,
     ):

@@ -180,16 +180,16 @@ def metrics_csv(
     cond = " AND ".join(where)
     counts: dict[int, dict[str, int]] = {}
     for call_id, kind, n in db.execute(
-        f"SELECT f.call_id, f.kind, COUNT(*) FROM flags f JOIN calls c ON c.id = f.call_id"
+        f"SELECT f.call_id, f.kind, COUNT(*) FROM flags f JOIN call_history_v c ON c.id = f.call_id"
         f" WHERE {cond} GROUP BY f.call_id, f.kind",
         params,
     ):
         counts.setdefault(call_id, {})[kind] = n
     cols = ", ".join(f"m.{c}" for c in METRIC_COLUMNS)
     rows = db.execute(
-        f"SELECT c.id, c.uuid, c.started_at, c.rep, ct.name, c.direction, c.status,"
+        f"SELECT c.id, c.uuid, c.started_at, c.rep, c.contact_name, c.direction, c.status,"
         f" c.disposition, c.connected_at IS NOT NULL, c.ended_at - COALESCE(c.connected_at,"
-        f" c.started_at), {cols} FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id"
+        f" c.started_at), {cols} FROM call_history_v c"
         f" LEFT JOIN call_metrics m ON m.call_id = c.id WHERE {cond} ORDER BY c.started_at",
         params,
     ).fetchall()

@@ -4,7 +4,8 @@ dashboard, from `coach.library.dashboard`).
 Search runs over the FTS5 indexes of transcripts (`utterances_fts`) and call notes
 (`notes_fts`), most recently stored first (newest calls first, except calls imported later
 from a bundle), at most `limit` hits. Times in and out are Unix epoch seconds; call-relative
-times are seconds from the call's start.
+times are seconds from the call's start. Calls and their contacts are read through the call
+history's view `call_history_v` (coach.library.call_history), never its tables.
 """
 
 from __future__ import annotations
@@ -50,8 +51,12 @@ def _call_filters(
             where.append(f"{alias}.contact_id = ?")
             params.append(contact)
         else:
+            # Each contact once (its calls grouped by the covering index calls_contact), not
+            # the contact's name looked up for every call: as fast as asking contacts itself.
             where.append(
-                f"{alias}.contact_id IN (SELECT id FROM contacts WHERE name LIKE ? OR number = ?)"
+                f"{alias}.contact_id IN (SELECT contact_id FROM call_history_v"
+                " WHERE contact_id IS NOT NULL GROUP BY contact_id"
+                " HAVING contact_name LIKE ? OR contact_number = ?)"
             )
             params += [f"%{contact}%", contact]
     if rep:
@@ -78,9 +83,8 @@ def find_calls(db: Database, *, limit: int = 200, **filters: Any) -> list[dict]:
     sql = (
         "SELECT c.id, c.uuid, c.direction, c.remote_number, c.rep, c.started_at, c.connected_at,"
         " c.ended_at, c.status, c.disposition, c.sip_code, c.recording_path,"
-        " ct.name AS contact_name,"
-        " (SELECT COUNT(*) FROM flags f WHERE f.call_id = c.id) AS flag_count"
-        " FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id"
+        " c.contact_name, (SELECT COUNT(*) FROM flags f WHERE f.call_id = c.id) AS flag_count"
+        " FROM call_history_v c"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY c.started_at DESC LIMIT ?"
     )
@@ -94,9 +98,9 @@ NARROW_CALLS = 300
 _HIT_COLUMNS = (
     "SELECT 'utterance' AS source, u.call_id, u.id AS utterance_id, u.speaker,"
     " u.start_s, u.end_s, snippet(utterances_fts, 0, '[', ']', '…', 16) AS snippet,"
-    " c.started_at, c.rep, ct.name AS contact_name"
+    " c.started_at, c.rep, c.contact_name"
     " FROM utterances_fts JOIN utterances u ON u.id = utterances_fts.rowid"
-    " JOIN calls c ON c.id = u.call_id LEFT JOIN contacts ct ON ct.id = c.contact_id"
+    " JOIN call_history_v c ON c.id = u.call_id"
 )
 
 
@@ -110,7 +114,7 @@ def _utterance_hits(
         calls = [
             r[0]
             for r in db.execute(
-                f"SELECT c.id FROM calls c WHERE {cond} LIMIT {NARROW_CALLS + 1}", params
+                f"SELECT c.id FROM call_history_v c WHERE {cond} LIMIT {NARROW_CALLS + 1}", params
             )
         ]
         if len(calls) <= NARROW_CALLS:
@@ -120,7 +124,7 @@ def _utterance_hits(
         lo, hi = db.execute(
             "SELECT MIN((SELECT MIN(id) FROM utterances WHERE call_id = c.id)),"
             " MAX((SELECT MAX(id) FROM utterances WHERE call_id = c.id))"
-            f" FROM calls c WHERE {cond}",
+            f" FROM call_history_v c WHERE {cond}",
             params,
         ).fetchone()
         if lo is None:
@@ -179,9 +183,8 @@ def search(db: Database, text: str, *, limit: int = 50, **filters: Any) -> list[
         db.query(
             "SELECT 'notes' AS source, c.id AS call_id, NULL AS utterance_id, NULL AS speaker,"
             " NULL AS start_s, NULL AS end_s, snippet(notes_fts, 0, '[', ']', '…', 16) AS snippet,"
-            " c.started_at, c.rep, ct.name AS contact_name"
-            " FROM notes_fts JOIN calls c ON c.id = notes_fts.rowid"
-            " LEFT JOIN contacts ct ON ct.id = c.contact_id"
+            " c.started_at, c.rep, c.contact_name"
+            " FROM notes_fts JOIN call_history_v c ON c.id = notes_fts.rowid"
             f" WHERE notes_fts MATCH ?{extra}"
             " ORDER BY notes_fts.rowid DESC LIMIT ?",
             [match, *params, limit],
@@ -195,14 +198,7 @@ def search(db: Database, text: str, *, limit: int = 50, **filters: Any) -> list[
 
 def review(db: Database, call_id: int) -> dict | None:
     """Everything the review window shows for one call."""
-    rows = list(
-        db.query(
-            "SELECT c.*, ct.name AS contact_name, ct.company AS contact_company,"
-            " ct.number AS contact_number"
-            " FROM calls c LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?",
-            [call_id],
-        )
-    )
+    rows = list(db.query("SELECT * FROM call_history_v WHERE id = ?", [call_id]))
     if not rows:
         return None
     call = rows[0]
@@ -267,7 +263,10 @@ def review(db: Database, call_id: int) -> dict | None:
 
 
 def reps(db: Database) -> list[str]:
-    return [r[0] for r in db.execute("SELECT DISTINCT rep FROM calls WHERE rep != '' ORDER BY rep")]
+    return [
+        r[0]
+        for r in db.execute("SELECT DISTINCT rep FROM call_history_v WHERE rep != '' ORDER BY rep")
+    ]
 
 
 def flags_on_calls(db: Database, call_ids: list[int], limit: int = 10) -> list[dict]:

@@ -5,9 +5,10 @@ v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and 
 coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
 the dashboard; v5 an index giving each call's utterance id span (filtered search); v6 the
 examples that teach the coach, and each flag's source (rule or semantic layer). The
-library refers to the call history's `calls` and `contacts` tables by their SQL
-names only (the schema is the contract; coach never imports calling/ or softphone/), which is why
-`app.db` migrates the call history (calling.history) first.
+library's tables refer to the call history's `calls` table (foreign keys; v2's notes_fts index
+is external content over calls.notes, kept by triggers on calls), which is why `app.db`
+migrates the call history (calling.history) first. These past migrations are the only place
+coach/ names the history's tables; queries read calls through the view `call_history_v`.
 """
 
 from __future__ import annotations

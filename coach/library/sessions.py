@@ -61,9 +61,8 @@ def candidate_moments(
         raise KeyError(f"No coaching session {session_id}.")
     sql = (
         "SELECT f.id AS flag_id, f.call_id, f.kind, f.speaker, f.start_s, f.end_s, f.text,"
-        " f.suggestion, f.label, c.started_at, ct.name AS contact_name"
-        " FROM flags f JOIN calls c ON c.id = f.call_id"
-        " LEFT JOIN contacts ct ON ct.id = c.contact_id"
+        " f.suggestion, f.label, c.started_at, c.contact_name"
+        " FROM flags f JOIN call_history_v c ON c.id = f.call_id"
         " WHERE c.rep = ? AND c.started_at >= ? AND c.started_at < ?"
     )
     params: list[Any] = [s["rep"], s["period_start"], s["period_end"]]
@@ -159,9 +158,8 @@ def playlist(db: Database, session_id: int) -> list[dict]:
     items = list(
         db.query(
             "SELECT i.*, c.uuid AS call_uuid, c.started_at, c.recording_path,"
-            " ct.name AS contact_name, f.text AS flag_text, f.suggestion, f.label"
-            " FROM coaching_items i JOIN calls c ON c.id = i.call_id"
-            " LEFT JOIN contacts ct ON ct.id = c.contact_id"
+            " c.contact_name, f.text AS flag_text, f.suggestion, f.label"
+            " FROM coaching_items i JOIN call_history_v c ON c.id = i.call_id"
             " LEFT JOIN flags f ON f.id = i.flag_id"
             " WHERE i.session_id = ? ORDER BY i.position",
             [session_id],

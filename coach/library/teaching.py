@@ -3,17 +3,20 @@ an example with its context (the prospect's line just before it, the number of e
 with the contact), who marked it and the call it came from.
 
 Runs as one job on the app's StoreWriter (the context is read and the example written in the
-same place). The calls table is read by its SQL names only (the schema is the contract).
+same place). The call is read through the call history's view and its earlier calls are
+counted by the history's own `previous_calls` (the same count a live call gets), handed in by
+app/ in a `CallsTable`.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
+from coach.library.call_history import CallsTable
 from coach.library.examples import add_example
 
 
-def line_context(db: Database, call_id: int, start: float) -> dict:
+def line_context(db: Database, calls: CallsTable, call_id: int, start: float) -> dict:
     """{"prospect": the prospect's line before the rep line at `start` ('' if none),
     "previous_calls": earlier connected calls with the contact (None: not known)}."""
     row = db.execute(
@@ -22,22 +25,17 @@ def line_context(db: Database, call_id: int, start: float) -> dict:
         [call_id, start],
     ).fetchone()
     call = db.execute(
-        "SELECT contact_id, started_at FROM calls WHERE id = ?", [call_id]
+        "SELECT contact_id, started_at FROM call_history_v WHERE id = ?", [call_id]
     ).fetchone()
     previous = None
     if call is not None and call[0] is not None:
-        previous = int(
-            db.execute(
-                "SELECT COUNT(*) FROM calls WHERE contact_id = ? AND connected_at IS NOT NULL"
-                " AND started_at < ?",
-                [call[0], call[1]],
-            ).fetchone()[0]
-        )
+        previous = int(calls.previous_calls(db, contact_id=call[0], before=call[1]))
     return {"prospect": row[0] if row else "", "previous_calls": previous}
 
 
 def teach_line(
     db: Database,
+    calls: CallsTable,
     call_id: int,
     start: float,
     rep_text: str,
@@ -46,7 +44,7 @@ def teach_line(
 ) -> int:
     """Store the rep line at `start` of `call_id` as an example of `kind` (None: "not a
     problem"); returns the example id. Bad input raises ExampleError (one sentence)."""
-    ctx = line_context(db, call_id, start)
+    ctx = line_context(db, calls, call_id, start)
     return add_example(
         db, kind, rep_text, ctx["prospect"], previous_calls=ctx["previous_calls"],
         added_by=added_by, call_id=call_id,

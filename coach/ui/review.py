@@ -171,9 +171,11 @@ class ReviewScreen(QWidget):
         self.player.stop()
         self._pending_seek = seek
 
+        call_id_for_uuid = self.access.services.calls_table.call_id_for_uuid
+
         def load(db: Any) -> dict | None:
-            row = db.execute("SELECT id FROM calls WHERE uuid = ?", [call_uuid]).fetchone()
-            return queries.review(db, row[0]) if row else None
+            call_id = call_id_for_uuid(db, call_uuid)
+            return queries.review(db, call_id) if call_id is not None else None
 
         self.access.read(load, self._show_call)
 

@@ -157,8 +157,8 @@ class TeachBar(QWidget):
             self.taught.emit(sentence)
 
         self.access.write(
-            teach_line, line["call_id"], float(line["start"]), line["text"], kind,
-            self.added_by, on_done=done, on_error=self.problem.emit,
+            teach_line, self.access.services.calls_table, line["call_id"], float(line["start"]),
+            line["text"], kind, self.added_by, on_done=done, on_error=self.problem.emit,
         )  # fmt: skip
 
     # -- retraining ----------------------------------------------------------------------------
