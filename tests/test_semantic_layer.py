@@ -47,6 +47,17 @@ def test_fit_is_deterministic_and_separates() -> None:
     assert acc > 0.95
 
 
+def test_a_line_encoded_now_is_the_vector_the_store_gives_back(encoder, tmp_path: Path) -> None:
+    """The first retrain after new examples (encoded in that run) and every later one (read
+    back from the float16 store) must see the same vectors, so they write the same layer."""
+    texts = ["everyone in your space has already switched", "with respect that's not how it works"]
+    fresh = EmbeddingStore()
+    now = fresh.embed(texts, encoder.encode)
+    fresh.save(tmp_path / "store.npz")
+    again = EmbeddingStore.load(tmp_path / "store.npz")
+    assert np.array_equal(now, again.embed(texts, encoder.encode)) and again.added == 0
+
+
 def test_training_twice_gives_the_same_layer(encoder, tmp_path: Path) -> None:
     examples = shipped_examples()[::7]  # a slice keeps it quick; the code path is the full one
     calls = calibration_calls()[:6]

@@ -65,7 +65,11 @@ class EmbeddingStore:
         missing = sorted({t for t in texts if t and t not in self.vectors}, key=lambda t: (len(t), t))
         for i in range(0, len(missing), batch):
             chunk = missing[i : i + batch]
-            for t, v in zip(chunk, np.asarray(encode(chunk), dtype=np.float32), strict=True):
+            # Kept as the file keeps them (float16): a line encoded just now must give the same
+            # layer as when it is read back, or the first retrain after adding examples writes
+            # a different file than every later one.
+            got = np.asarray(encode(chunk), dtype=np.float16).astype(np.float32)
+            for t, v in zip(chunk, got, strict=True):
                 self.vectors[t] = v
             self.added += len(chunk)
             if progress:
