@@ -8,7 +8,8 @@ practice scripts, openers, desktop entry and icon), and on Linux `install-deskto
 that registers the bundle's launcher, icon and tel:/sip:/sips:/callto: handler for the current
 user. PyInstaller runs in a venv of its own (OUT/venv) that sees .venv's packages, so .venv is
 never changed. `--smoke` then runs the bundle from another folder: `--help`, a headless call
-to a second bundled engine, and the window (offscreen) stopped by SIGTERM.
+to a second bundled engine, and the window (under Xvfb on Linux, else offscreen) stopped by
+SIGTERM.
 
 Windows and macOS: the same command, guarded by platform (`;`-free add-data, .ico/.icns icons
 rendered from the SVG with Qt, a windowed app without a console, no desktop-entry script, no
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def smoke(exe: Path) -> int:
     """The bundled program from another folder: --help, a headless call to a second bundled
-    engine, and the window (offscreen) stopped in order by SIGTERM. Returns 0 when all pass."""
+    engine, and the window (under Xvfb on Linux, else offscreen) stopped in order by SIGTERM. Returns 0 when all pass."""
     import json
     import re
     import signal
@@ -185,7 +186,19 @@ def smoke(exe: Path) -> int:
     if far.poll() is None:
         far.kill()
     print(f"call to a second engine: {'ok' if call_ok else 'FAILED ' + far.stderr.read()[-1500:]}")
-    app = subprocess.Popen([str(exe), "-v"], cwd=tmp, env=env, stderr=subprocess.PIPE, text=True)
+    # Under a real X server where there is one to start (Xvfb on Linux): the bundle must carry
+    # Qt's xcb plugin and what it loads, which offscreen never touches.
+    xvfb = shutil.which("Xvfb") if LINUX else None
+    server, win_env = None, env
+    if xvfb:
+        rfd, wfd = os.pipe()  # Xvfb writes the display number it took: no fixed :99 to clash
+        server = subprocess.Popen([xvfb, "-displayfd", str(wfd), "-nolisten", "tcp", "-screen",
+                                   "0", "1280x800x24"], pass_fds=(wfd,), stderr=subprocess.DEVNULL)  # fmt: skip
+        os.close(wfd)
+        display = os.read(rfd, 16).decode().strip()
+        os.close(rfd)
+        win_env = dict(env, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb")
+    app = subprocess.Popen([str(exe), "-v"], cwd=tmp, env=win_env, stderr=subprocess.PIPE, text=True)
     time.sleep(10)
     up = app.poll() is None
     app.send_signal(signal.SIGTERM)
@@ -195,8 +208,12 @@ def smoke(exe: Path) -> int:
         app.kill()
         code = -9
     err = app.stderr.read()
+    if server is not None:
+        server.terminate()
+        server.wait(10)
     win_ok = up and code == 0 and "Traceback" not in err
-    print(f"window (offscreen): {'ok' if win_ok else 'FAILED ' + err[-1500:]}")
+    where = "Xvfb" if xvfb else "offscreen"
+    print(f"window ({where}): {'ok' if win_ok else 'FAILED ' + err[-1500:]}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok and call_ok and win_ok else 1
 
