@@ -23,6 +23,12 @@ def _prog() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `main.py` parser with every package's subcommands."""
+    return _parser_and_commands()[0]
+
+
+def _parser_and_commands() -> tuple[argparse.ArgumentParser, set[str]]:
+    """The parser and the names of its subcommands, taken where they are registered."""
     from app import cli as app_cli
     from coach import cli as coach_cli
     from models import cli as models_cli
@@ -34,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     coach_cli.register(sub)
     models_cli.register(sub)
     app_cli.register(sub)
-    return parser
+    return parser, set(sub.choices)
 
 
 def _system_problems(args: argparse.Namespace | None) -> list[str]:
@@ -68,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         multiprocessing.freeze_support()  # its resource tracker (shared memory) runs through us
         if len(argv) > 1 and argv[0] == "-m":
             return _run_module(argv)
-    parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)
+    parser, commands = _parser_and_commands()
     if argv and (argv[0] in commands or argv[0] in ("-h", "--help")):
         args = parser.parse_args(argv)
         problems = _system_problems(args)

@@ -36,8 +36,8 @@ class FirstRunWiring:
         d.stepFinished.connect(self._step)
         d.directCallsChosen.connect(lambda: self._account_done(direct=True))
         d.finished.connect(self._closed)
-        d.model.downloadRequested.connect(lambda: self.sw._download(d.model))
-        d.model.installRequested.connect(lambda source: self.sw._install(source, d.model))
+        d.model.downloadRequested.connect(lambda: self.sw.download(d.model))
+        d.model.installRequested.connect(lambda source: self.sw.install(source, d.model))
         self.sw.wire_audio(d.headset)
         self.closed = False
 

@@ -31,8 +31,8 @@ class SettingsWiring(QObject):
         self.audio.meterWanted.connect(self._meter)
         self.audio.testToneRequested.connect(self._tone)
         self.audio.refreshRequested.connect(lambda: self.load_devices(refresh=True))
-        self.model_page.downloadRequested.connect(lambda: self._download())
-        self.model_page.installFileRequested.connect(lambda source: self._install(source))
+        self.model_page.downloadRequested.connect(lambda: self.download())
+        self.model_page.installFileRequested.connect(lambda source: self.install(source))
         self.load_devices()
 
     def load_devices(self, refresh: bool = False, page: Any = None) -> None:
@@ -86,16 +86,17 @@ class SettingsWiring(QObject):
             audio.set_status,
         )
 
-    def _download(self, page: Any = None) -> None:
+    def download(self, page: Any = None) -> None:
+        """Install the catalog's first model, showing progress on `page` (see install)."""
         from models.catalog import load_catalog
 
         entries = load_catalog()
         if not entries:
             (page or self.model_page).set_state("No model is listed in the catalog.")
             return
-        self._install(entries[0].name, page)
+        self.install(entries[0].name, page)
 
-    def _install(self, source: str, page: Any = None, on_installed: Any = None) -> None:
+    def install(self, source: str, page: Any = None, on_installed: Any = None) -> None:
         """Install `source` (catalog name, zip or folder) showing progress on `page` (the
         Settings tab by default, or the first-run model step); `on_installed(path)` after."""
         from models.install import install_model

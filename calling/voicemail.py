@@ -243,11 +243,7 @@ def drop(
         try:
             if tap is not None and wait_for_beep(tap.read, beep_timeout) is None:
                 log.info("no beep heard within %.0f s; playing anyway", beep_timeout)
-            play = getattr(client, "play_file", None)
-            if play is not None:
-                play(call_id, str(wav_path))
-            else:
-                client._request(protocol.PlayFile(call_id, str(wav_path)))
+            client.play_file(call_id, str(wav_path))
             # Without a FilePlayed event the file's length says when it has played (plus the
             # jitter buffer and the far end's packet time).
             played.wait(seconds + (5.0 if played_event is not None else 0.4))

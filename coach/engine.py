@@ -6,6 +6,12 @@ order (`add_utterance`), calls `tick` while the call runs (monologue and discove
 and `finish` when it ends; `on_utterance`, `on_tick` and `on_finish` do the same and return
 typed events (coach.events: the flags raised and the positive marks earned, in order). `analyze_utterances` runs a whole call through it offline and
 returns the `analyze --json` contract of DESIGN.md.
+
+What earlier calls with the contact learned is handed in, never looked up here (the library
+and the call history are app/'s to ask): `learned_before` is the set of qualification topics
+learned on them, or None when that is unknown. A topic learned before is not missing; a
+follow-up (`previous_calls` >= 1) with unknown earlier content is not judged on qualification
+unless the pack says so, as false familiarity is not judged on an unknown history.
 """
 
 from __future__ import annotations
@@ -69,9 +75,12 @@ class LiveCoach:
         pack: RulePack | None = None,
         previous_calls: int | None = None,
         semantic: SemanticLayer | None = None,
+        learned_before: set[str] | frozenset[str] | None = None,
     ) -> None:
         self.pack = pack or default_pack()
         self.previous_calls = previous_calls
+        # Topics learned on earlier calls with this contact; None: not known.
+        self.learned_before = frozenset(learned_before) if learned_before is not None else None
         # The learned layer (None: phrase rules alone). Thresholds a lead set in the pack win.
         self.semantic = _with_pack_thresholds(semantic, self.pack) if semantic else None
         self._prospect_text = ""
@@ -325,8 +334,9 @@ class LiveCoach:
         if self._discovery is not None and not self._discovery_fired:
             out += self._discovery_flag(end)
         rule = self._qualification
-        if rule is not None and self._conversation(rule, end):
-            missing = self._metrics.missing_topics(rule.required)
+        if rule is not None and self._conversation(rule, end) and self._history_judgeable(rule):
+            earlier = self.learned_before or frozenset()
+            missing = [t for t in self._metrics.missing_topics(rule.required) if t not in earlier]
             if missing:
                 names = ", ".join(missing)
                 out.append(self._flag(rule, 0.0, end, f"Not learned: {names}", names))
@@ -335,6 +345,13 @@ class LiveCoach:
     def on_finish(self, end: float) -> list[CoachEvent]:
         """`finish` as events."""
         return _raised(self.finish(end))
+
+    def earlier_calls_unknown(self) -> bool:
+        """A follow-up whose earlier calls' content the coach was not given."""
+        return bool(self.previous_calls) and self.learned_before is None
+
+    def _history_judgeable(self, rule: QualificationRule) -> bool:
+        return rule.judge_follow_ups_without_history or not self.earlier_calls_unknown()
 
     def _discovery_flag(self, now: float) -> list[Flag]:
         rule = self._discovery
@@ -355,6 +372,10 @@ class LiveCoach:
             return False
         return now >= rule.min_call_seconds and turns >= rule.min_prospect_turns
 
+    def monologue_spans(self) -> dict[float, float]:
+        """Each finished monologue's start -> its end (a monologue flag is raised at its start)."""
+        return dict(self._metrics.monologues)
+
     def metrics(self, now: float | None = None) -> dict:
         snap = self._metrics.snapshot(now)
         snap["monologue_warning"] = self.monologue_warning(
@@ -364,7 +385,31 @@ class LiveCoach:
         for f in self.flags:
             counts[f.kind] = counts.get(f.kind, 0) + 1
         snap["flags_by_kind"] = counts
+        earlier = self.learned_before or frozenset()
+        for name, topic in snap["qualification"].items():
+            topic["learned_before"] = name in earlier
+        snap["earlier_calls"] = self._earlier_calls_summary()
         return snap
+
+    def _earlier_calls_summary(self) -> dict:
+        """What the coach knew of earlier calls with the contact, with one sentence for people."""
+        learned = sorted(self.learned_before) if self.learned_before is not None else None
+        if not self.previous_calls and not learned:
+            note = "First call with this contact." if self.previous_calls == 0 else ""
+        elif learned is None:
+            rule = self._qualification
+            judged = rule is not None and rule.judge_follow_ups_without_history
+            note = (
+                f"Follow-up call ({self.previous_calls} earlier): what the earlier calls learned"
+                " is unknown, so "
+                + ("missing topics are flagged as on a first call." if judged
+                   else "topics not learned today are not flagged.")
+            )
+        else:
+            labels = {t.name: t.label for t in self.pack.topics}
+            names = ", ".join(labels.get(t, t) for t in learned) or "nothing to qualify"
+            note = f"Learned on earlier calls: {names}."
+        return {"count": self.previous_calls, "learned": learned, "note": note}
 
     # ------------------------------------------------------------------ helpers
     def _flag(self, rule: Rule, start: float, end: float, text: str, trigger: str) -> Flag:
@@ -413,16 +458,19 @@ def analyze_utterances(
     previous_calls: int | None,
     pack: RulePack | None = None,
     semantic: SemanticLayer | None = None,
+    learned_before: set[str] | frozenset[str] | None = None,
 ) -> AnalysisResult:
-    """Run a whole call through a LiveCoach; monologue flags get their full span."""
+    """Run a whole call through a LiveCoach; monologue flags get their full span.
+    `learned_before`: qualification topics learned on earlier calls with the contact (None:
+    unknown)."""
     ordered = sorted(utts, key=lambda u: (u.start, u.end))
-    coach = LiveCoach(pack, previous_calls, semantic)
+    coach = LiveCoach(pack, previous_calls, semantic, learned_before)
     for u in ordered:
         coach.add_utterance(u)
     end = max((u.end for u in ordered), default=0.0)
     coach.finish(end)
     metrics = coach.metrics(end)
-    spans = {a: b for a, b in coach._metrics.monologues}
+    spans = coach.monologue_spans()
     flags = [
         dataclasses.replace(f, end=spans.get(f.start, f.end)) if f.kind == "monologue" else f
         for f in coach.flags

@@ -124,22 +124,22 @@ class EngineCall(pj.Call):
         code, reason = int(ci.lastStatusCode), str(ci.lastReason)
         st = ci.state
         if st == pj.PJSIP_INV_STATE_CALLING:
-            self._emit("calling", code, reason, "Calling.")
+            self.emit_state("calling", code, reason, "Calling.")
         elif st == pj.PJSIP_INV_STATE_EARLY:
             self.provisional = True
             if self.direction == "outgoing":
                 state = "early" if code == 183 else "ringing"
-                self._emit(state, code, reason, "Ringing." if state == "ringing" else "Connecting.")
+                self.emit_state(state, code, reason, "Ringing." if state == "ringing" else "Connecting.")
         elif st == pj.PJSIP_INV_STATE_CONNECTING:
             self.provisional = True
         elif st == pj.PJSIP_INV_STATE_CONFIRMED:
             self.connected_at = time.time()
             self.rx_at = time.monotonic()
-            self._emit("connected", code, reason, "Connected.")
+            self.emit_state("connected", code, reason, "Connected.")
         elif st == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.disconnected = True
             code, reason, sentence = self._end_sentence(code, reason)
-            self._emit("disconnected", code, reason, sentence)
+            self.emit_state("disconnected", code, reason, sentence)
             self.sip.call_ended(self)
 
     def _end_sentence(self, code: int, reason: str) -> tuple[int, str, str]:
@@ -159,7 +159,7 @@ class EngineCall(pj.Call):
             return code, reason, "The caller hung up before the call was answered."
         return code, reason, describe_sip_status(code, reason)
 
-    def _emit(self, state: str, code: int, reason: str, sentence: str) -> None:
+    def emit_state(self, state: str, code: int, reason: str, sentence: str) -> None:
         self.state = state
         self.sip.emit(
             CallStateChanged(
@@ -203,9 +203,9 @@ class EngineCall(pj.Call):
                 )
             )
             if held and not was_held and self.connected_at:
-                self._emit("held", 200, "OK", "The call is on hold.")
+                self.emit_state("held", 200, "OK", "The call is on hold.")
             elif was_held and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                self._emit("connected", 200, "OK", "The call is back from hold.")
+                self.emit_state("connected", 200, "OK", "The call is back from hold.")
             break
 
     def codec(self) -> str:

@@ -238,7 +238,7 @@ class SipThread:
         prm = pj.CallOpParam()
         prm.statusCode = pj.PJSIP_SC_RINGING
         call.answer(prm)
-        call._emit("ringing", 180, "Ringing", "Incoming call.")
+        call.emit_state("ringing", 180, "Ringing", "Incoming call.")
 
     def connect_audio(self, media: pj.AudioMedia) -> None:
         self.media.connect(media)
