@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calling.dialer_queue import IN_CALL
+from calling.queue_next import IN_CALL
 from softphone.errors import SoftphoneError
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,8 @@ read-only connection of its own (`store.reader()`).
 All work runs on one `SerialWorker` (a named thread fed by a queue, stopped by a sentinel):
 engine events are only enqueued by the listener, so the engine client's thread never waits on us
 while we wait on the engine (make_call blocks until the engine replies).
+What comes next (the next callable contact, its card, the outcome to suggest) is decided by
+`calling.queue_next`; the rows are `calling.queue_store`'s.
 """
 
 from __future__ import annotations
@@ -24,41 +26,23 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from calling import queue_store as qs
-from calling.calling_hours import CallingWindow, check
-from calling.calllists import find_list
+from calling.calling_hours import CallingWindow
+from calling.queue_next import (
+    IN_CALL,
+    QueueChanged,
+    load_card,
+    next_contact,
+    open_session,
+    suggest_disposition,
+)
 from softphone.errors import SoftphoneError
 from softphone.protocol import CallStateChanged, EngineCrashed
 from softphone.serial_worker import SerialWorker
 
 log = logging.getLogger(__name__)
-
-IN_CALL = ("dialing", "ringing", "connected")
-
-
-@dataclass(frozen=True)
-class QueueChanged:
-    """The queue moved: its state, the card on screen, a sentence, a suggested outcome."""
-
-    state: str
-    card: qs.ContactCard | None
-    sentence: str = ""
-    suggested: str | None = None
-
-
-def suggest_disposition(connected: bool, code: int | None, rang_out: bool) -> str:
-    if connected:
-        return "connected"
-    if rang_out:
-        return "no_answer"
-    if code in (486, 600):
-        return "busy"
-    if code in (404, 410, 484, 485, 604):
-        return "wrong_number"
-    return "no_answer"
 
 
 class DialerQueue:
@@ -98,22 +82,12 @@ class DialerQueue:
         self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
         self.conversation_s, self.clock = conversation_s, clock
         now = clock()
-        if session_id is None:
-            if list_ref is None:
-                db.close()
-                raise ValueError("A dialing session needs a call list or a session to resume.")
-            try:
-                self.list_id = find_list(db, list_ref)["id"]
-            except ValueError:
-                db.close()
-                raise
-            session_id = store.call(qs.new_session, self.list_id, rep, now)
-        rows = list(db.query("SELECT * FROM dial_sessions WHERE id = ?", [session_id]))
-        if not rows:
+        try:
+            row = open_session(store, db, list_ref, session_id, rep, now)
+        except ValueError:
             db.close()
-            raise ValueError(f"There is no dialing session {session_id}.")
-        row = rows[0]
-        self.session_id, self.list_id = session_id, row["list_id"]
+            raise
+        self.session_id, self.list_id = row["id"], row["list_id"]
         self.state: str = row["state"]
         self.entry_id: int | None = row["current_entry_id"]
         self.call_db_id: int | None = row["current_call_id"]
@@ -304,32 +278,21 @@ class DialerQueue:
         if self.entry_id is None:
             self.card = None
             return
-        self.card = qs.build_card(
-            self.db, qs.entry(self.db, self.entry_id), earlier_flags=self.earlier_flags
+        self.card = load_card(
+            self.db, self.entry_id, self.window, self.clock(), local_time, self.earlier_flags
         )
-        if not local_time:
-            local_time = check(self.card.phone, self.window, self.clock())[2]
-        self.card.local_time = local_time
 
     def _advance(self) -> None:
         """Show the next contact that may be called now (or wait, or finish)."""
         now = self.clock()
         self.call_db_id, self.dial_id, self.engine_call = None, None, None
-        earliest: float | None = None
-        for row in qs.pending_entries(self.db, self.list_id, now):
-            ok, when, label = check(row["phone"], self.window, now)
-            if ok:
-                self.entry_id = row["id"]
-                self._load_card(label)
-                self._set("ready")
-                return
-            earliest = when if earliest is None else min(earliest, when)
-        callback = qs.next_callback(self.db, self.list_id, now)
-        wake = (
-            min(t for t in (earliest, callback) if t is not None)
-            if (earliest or callback)
-            else None
-        )
+        nxt = next_contact(self.db, self.list_id, self.window, now)
+        if nxt.entry_id is not None:
+            self.entry_id = nxt.entry_id
+            self._load_card(nxt.label)
+            self._set("ready")
+            return
+        wake = nxt.wake
         self.entry_id, self.card = None, None
         if wake is None:
             self._set("finished", "Every contact on the list has an outcome.")
