@@ -19,7 +19,7 @@ Three parts (each can be skipped):
   known time. For each rep line the coach flags it measures, on one clock (time.monotonic):
   the end of the line's last word (found in the rep tap: the tap samples arrive in real time,
   so a sample's wall time is when the read that brought it happened minus what came after it),
-  the ASR final (`LiveSession._on_final`), the coach (`LiveCoach.add_utterance`), the post to
+  the ASR final (`LiveSession._on_final`), the coach (`LiveCoach.on_utterance`), the post to
   the bridge and the GUI thread receiving `flagRaised`. Also the app process's RSS during the
   call (sampled every 200 ms) and its peak (VmHWM).
 
@@ -431,7 +431,8 @@ def live_call_child(args: dict) -> dict:
         return on_final(self, u)
 
     live_cls._on_final = patched_on_final
-    add = engine_mod.LiveCoach.add_utterance
+    # the live pipeline feeds on_utterance (typed events); add_utterance wraps it for offline use
+    add = engine_mod.LiveCoach.on_utterance
 
     def patched_add(self, u):
         if getattr(self, "semantic", None) is not None:
@@ -442,7 +443,7 @@ def live_call_child(args: dict) -> dict:
         finally:
             coach_times[id(u)] = (t0, time.monotonic())
 
-    engine_mod.LiveCoach.add_utterance = patched_add
+    engine_mod.LiveCoach.on_utterance = patched_add
     post = bridge_mod.Bridge.post
 
     def patched_post(self, event):
