@@ -59,9 +59,11 @@ def render_speech(
     """The script spoken by both flite voices (rep and prospect lines alternate) in one mono
     WAV: a codec meets a female and a male voice. The lines never overlap.
 
-    The lead-in keeps the first word clear of the call's first frames: with 0.5 s, Vosk read
-    the first line's "hi this is" as "my missus" in some runs of the same codec (the frame
-    alignment moves from call to call), a 3-4 word swing that says nothing about the codec."""
+    The lead-in keeps the first word clear of the call's first frames (jitter buffer
+    prefetch, the decoder starting up). Even so, Vosk reads the sales call's opening "hi this
+    is sarah" as "my missus their" in some runs of the same codec (the 20 ms frame alignment
+    moves from call to call; the clean file shifted by 0-20 ms flips too): a 3-4 word swing
+    that says nothing about the codec, so the test's script starts at the third line."""
     stereo = path.with_suffix(".stereo.wav")
     lines = render_call(script, stereo, gap=gap, lead_in=lead_in, tail=0.8)
     data, rate = sf.read(str(stereo), dtype="float32")

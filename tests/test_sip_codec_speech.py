@@ -30,9 +30,11 @@ pytest_plugins = ("tests.model_fixtures",)
 @BUILT
 @pytest.mark.timeout(90)
 def test_speech_through_opus_transcribes_no_worse_than_through_g722(tmp_path, model_path):
+    # from the third line: Vosk's reading of the opening line flips between runs of any
+    # codec (tests/codec_call.py, render_speech)
     speech = render_speech(SALES_CALL[2:8], tmp_path / "speech.wav")
     codecs = {"opus": "opus/48000", "G722": "G722/16000"}
-    # Both calls at once (four engine processes, a few % CPU each) keep the test near 30 s;
+    # Both calls at once (four engine processes, a few % CPU each) keep the test under 50 s;
     # the clean file is transcribed meanwhile.
     with ThreadPoolExecutor(len(codecs)) as pool:
         calls = {
@@ -56,10 +58,10 @@ def test_speech_through_opus_transcribes_no_worse_than_through_g722(tmp_path, mo
         print(f"{call.codec}: WER {wer[name]:.3f}, vs the clean file {vs_clean[name]:.3f}: {heard}")
     print(f"clean file: WER {word_error_rate(speech.text, clean):.3f}: {clean}")
     assert negotiated["opus"].startswith("opus/") and negotiated["G722"].startswith("G722/")
-    # Measured (3 runs each, 46 words): Opus 0.152 every run (the clean file's own transcript,
-    # word for word), G.722 0.174-0.196; Vosk itself gets 0.152 on the clean file.
+    # Measured (3 runs, 68 words; Vosk gets 0.132 on the clean file): Opus 0.088-0.103,
+    # G.722 0.059-0.088, Opus minus G.722 +0.014 to +0.029. With 20 % of RTP dropped each way
+    # Opus read 0.235 (10 %: 0.103, its concealment hides that much).
     assert wer["opus"] <= wer["G722"] + 0.05, (wer, vs_clean)
-    # ... and not merely because both paths broke alike: Opus speech stays close to what
-    # Vosk hears in the clean file: 0.0 measured; 20 % of RTP dropped each way
-    # gave 0.229 (and WER 0.261 against G.722's 0.174 + 0.05), failing both bounds.
-    assert vs_clean["opus"] <= 0.15, (wer, vs_clean)
+    # ... and not merely because both paths broke alike: each carries the speech near the
+    # clean file's floor (the 20 % loss above fails this too).
+    assert max(wer.values()) <= 0.2, (wer, vs_clean)
