@@ -90,7 +90,7 @@ class Bridge(QObject):
 
 def _signals_by_type(b: Bridge) -> dict[type, Any]:
     """Each core event type and the signal that carries it to the GUI thread."""
-    from app.lifecycle import EngineUnavailable
+    from app.engine_service import EngineUnavailable
     from calling import events as ev
     from softphone import protocol as p
 
