@@ -241,6 +241,7 @@ class CallController(QObject):
         if self.session is None or summary.number != self.remote[0]:
             return
         self.session.previous_calls = summary.previous_calls  # the coach starts on connect
+        self.session.learned_before = summary.learned_before
         if summary.name and not self.remote[1]:
             self.remote = (self.remote[0], summary.name)
             self.page.controls.show_call(summary.name, self.remote[0])

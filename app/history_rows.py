@@ -101,9 +101,15 @@ def summary(db: Any, number: str, name: str = "") -> ContactSummary:
             ).fetchone()
             if row and row[0]:
                 q = json.loads(row[0]).get("qualification") or {}
-                covered = [TOPIC_NAMES.get(k, k) for k, v in q.items() if v and k in TOPIC_NAMES]
+                covered = [  # the engine's {"budget": {"covered": true, ...}} or {"budget": true}
+                    TOPIC_NAMES[k] for k, v in q.items()
+                    if k in TOPIC_NAMES and (v.get("covered") if isinstance(v, dict) else v)
+                ]  # fmt: skip
         except Exception:  # the coach tables may be older; the card still shows
             log.debug("contact card: no coach history", exc_info=True)
+    learned = _learned_before(db, cid, prev)
+    if learned:  # every earlier call's topics, not only the last one's
+        covered = [name for key, name in TOPIC_NAMES.items() if key in learned]
     return ContactSummary(
         name=(contact or {}).get("name") or name,
         number=number,
@@ -113,4 +119,22 @@ def summary(db: Any, number: str, name: str = "") -> ContactSummary:
         last_flags=tuple(last_flags[:3]),
         notes=notes,
         covered=tuple(covered),
+        learned_before=learned,
     )
+
+
+def _learned_before(db: Any, contact_id: int | None, previous: int) -> frozenset[str] | None:
+    """The qualification topics the library holds as learned on the contact's earlier calls
+    (None: unknown, as when the earlier calls were by number only or never coached)."""
+    from coach.library.queries import learned_before
+
+    if not previous:
+        return frozenset()
+    if contact_id is None:
+        return None
+    try:
+        topics = learned_before(db, contact_id=contact_id)
+    except Exception:  # the coach tables may be older: unknown, so the coach does not guess
+        log.debug("contact card: no coach history", exc_info=True)
+        return None
+    return frozenset(topics) if topics is not None else None

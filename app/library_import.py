@@ -36,6 +36,7 @@ def analyze_file(
     model: str | None = None,
     semantic: Any = None,
     data_dir: Path | None = None,
+    learned_before: frozenset[str] | set[str] | None = None,
 ) -> Any:
     """The coach's analysis of a WAV or transcript JSON (an `AnalysisResult`), or the dict of
     a JSON that is already an `analyze --json` result. `semantic=AUTO` loads the layer in use
@@ -56,7 +57,10 @@ def analyze_file(
         semantic = semantic_for(data_dir)
     utts, from_file = load_call(path, model)
     return analyze_utterances(
-        utts, previous_calls if previous_calls is not None else from_file, semantic=semantic
+        utts,
+        previous_calls if previous_calls is not None else from_file,
+        semantic=semantic,
+        learned_before=learned_before,
     )
 
 
@@ -97,6 +101,7 @@ def prepare_import(
     from app.db import database_dir
     from calling import history
     from coach.library import recordings
+    from coach.library.queries import learned_before
 
     path = Path(path)
     if not path.exists():
@@ -106,11 +111,16 @@ def prepare_import(
             f"Unknown disposition {disposition!r}; use one of: {', '.join(history.DISPOSITIONS)}."
         )
     known = history.find_contact(db, contact, number)
+    in_history = history.previous_calls(db, contact_id=known, before=started_at) if known else 0
     if previous_calls is None:
-        previous_calls = (
-            history.previous_calls(db, contact_id=known, before=started_at) if known else 0
-        )
-    result = analyze_file(path, previous_calls, model, semantic, database_dir(db))
+        previous_calls = in_history
+    # What the earlier calls learned is known only when the library holds every one of them.
+    learned = (
+        learned_before(db, contact_id=known, before=started_at)
+        if known and previous_calls == in_history
+        else (set() if previous_calls == 0 else None)
+    )
+    result = analyze_file(path, previous_calls, model, semantic, database_dir(db), learned)
     utts = result["utterances"] if isinstance(result, dict) else result.utterances
     ends = [float(u["end"]) if isinstance(u, dict) else u.end for u in utts]
     length = max(ends, default=0.0)

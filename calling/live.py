@@ -248,12 +248,16 @@ class LivePipeline:
 
 
 def make_coach(
-    settings: Any, previous_calls: int | None, semantic: Any = None
+    settings: Any,
+    previous_calls: int | None,
+    semantic: Any = None,
+    learned_before: frozenset[str] | None = None,
 ) -> tuple[Any, float]:
     """The live coach for one call and its monologue limit (it parses the rule pack: not on
     the GUI thread). `settings` has `rule_pack` and `monologue_seconds` (`CoachSettings`, or
     the app's Settings); the rep's own monologue setting, when set, overrides the pack's.
-    `semantic` is the loaded semantic layer, None: rules alone."""
+    `semantic` is the loaded semantic layer, None: rules alone. `learned_before`: the
+    qualification topics learned on earlier calls with the contact (None: unknown)."""
     try:
         from coach.engine import LiveCoach
         from coach.rules.kinds import MonologueRule
@@ -276,4 +280,7 @@ def make_coach(
         limit = float(settings.monologue_seconds)
         tuned = dataclasses.replace(rule, limit_seconds=limit, warning_seconds=0.75 * limit)
         pack = dataclasses.replace(pack, rules=tuple(tuned if r is rule else r for r in pack.rules))
-    return LiveCoach(pack, previous_calls=previous_calls, semantic=semantic), limit
+    coach = LiveCoach(
+        pack, previous_calls=previous_calls, semantic=semantic, learned_before=learned_before
+    )
+    return coach, limit

@@ -69,6 +69,9 @@ class CallSession:
         self.semantic = semantic
         self.coach_settings = coach_settings or CoachSettings()
         self.previous_calls = previous_calls  # may be set until the call connects
+        # Qualification topics learned on earlier calls with the contact (None: unknown);
+        # may be set until the call connects, like previous_calls.
+        self.learned_before: frozenset[str] | None = None
         self.rep, self.record_path, self.live_coach = rep, record_path, live_coach
         self.uuid = str(uuidlib.uuid4())
         self.call_id: str | None = None
@@ -250,7 +253,9 @@ class CallSession:
                 semantic = self.semantic()  # None while it loads: the rules alone
             except Exception:
                 log.exception("the semantic layer could not be had; the rules alone coach")
-        coach, limit = make_coach(self.coach_settings, self.previous_calls, semantic)
+        coach, limit = make_coach(
+            self.coach_settings, self.previous_calls, semantic, self.learned_before
+        )
         persist = None
         if self.store is not None:
             store, uuid = self.store, self.uuid

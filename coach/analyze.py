@@ -170,9 +170,14 @@ def render_report(result: AnalysisResult) -> str:
     lines.append(f"Interruptions: {m['interruptions']}")
     wpm = m["words_per_minute"]
     lines.append(f"Words per minute: rep {wpm['rep'] or '-'}, prospect {wpm['prospect'] or '-'}")
+    earlier = m.get("earlier_calls") or {}
+    if earlier.get("note"):
+        lines.append(earlier["note"])
     for topic in m["qualification"].values():
         ev = topic["evidence"]
         mark = f'yes - "{ev["text"]}" at {_clock(ev["start"])}' if ev else "not learned"
+        if not ev and topic.get("learned_before"):
+            mark = "learned on an earlier call"
         lines.append(f"  {topic['label']}: {mark}")
     lines += ["", f"Flags: {len(result.flags)}"]
     by_start: dict[float, list] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from sqlite_utils import Database
@@ -260,6 +261,37 @@ def review(db: Database, call_id: int) -> dict | None:
         "comments": comments,
         "metrics": json.loads(m[0]) if m else None,
     }
+
+
+def learned_before(
+    db: Database, *, contact_id: int | None, before: float | None = None
+) -> set[str] | None:
+    """The qualification topics learned on the contact's connected calls before `before` (the
+    coach's `learned_before`), from each call's stored metrics: what it covered, and what it
+    already knew from the calls before it. An empty set when there is no earlier call; None
+    when an earlier call has no stored coverage (recorded without the coach, or before it),
+    since then what was learned on it is unknown."""
+    if contact_id is None:
+        return set()
+    rows = db.execute(
+        "SELECT m.metrics_json FROM call_history_v c LEFT JOIN call_metrics m ON m.call_id = c.id"
+        " WHERE c.contact_id = ? AND c.connected_at IS NOT NULL AND c.started_at < ?",
+        [contact_id, before if before is not None else time.time()],
+    ).fetchall()
+    learned: set[str] = set()
+    for (raw,) in rows:
+        try:
+            topics = json.loads(raw).get("qualification") if raw else None
+        except (ValueError, AttributeError):
+            topics = None
+        if not isinstance(topics, dict) or not topics:
+            return None
+        for name, value in topics.items():
+            if isinstance(value, dict):
+                value = value.get("covered") or value.get("learned_before")
+            if value:
+                learned.add(name)
+    return learned
 
 
 def reps(db: Database) -> list[str]:

@@ -82,6 +82,10 @@ class QualificationRule(Rule):
     min_prospect_turns: int = 4
     required: tuple[str, ...] = ("project", "budget", "timeline")
     unless: tuple[str, ...] = ()  # a call where anyone says one of these is not judged (gatekeeper)
+    # A follow-up whose earlier calls' content is unknown (no library rows): judge it as if
+    # nothing had been learned before (true), or leave it unjudged (false, the default), since
+    # a topic settled on an earlier call looks exactly like a forgotten one.
+    judge_follow_ups_without_history: bool = False
     unless_regex: re.Pattern | None = field(default=None, compare=False, repr=False)
 
 

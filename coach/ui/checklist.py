@@ -1,5 +1,6 @@
 """The qualification checklist: project, budget, timeline (the rule pack's topics) — each ticks
-itself off when the coach reports it covered, with the line that covered it underneath.
+itself off when the coach reports it covered, with the line that covered it underneath, or
+"learned on an earlier call" when an earlier call with the contact covered it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ TOPICS = (
     ("timeline", "Timeline"),
     ("authority", "Authority"),
 )
+
+
+EARLIER = "Learned on an earlier call"
 
 
 class QualificationChecklist(QWidget):
@@ -55,24 +59,28 @@ class QualificationChecklist(QWidget):
     def covered(self) -> set[str]:
         return {k for k, m in self.marks.items() if m.text() == "✓"}
 
-    def set_topic(self, key: str, done: bool, evidence: str = "") -> None:
+    def set_topic(self, key: str, done: bool, evidence: str = "", earlier: bool = False) -> None:
+        """Tick a topic off with the line that covered it; `earlier`: learned on an earlier
+        call with the contact (ticked and says so, unless this call's own line covered it)."""
         if key not in self.marks:
             return
         mark, name, ev = self.marks[key], self.names[key], self.evidence[key]
+        evidence = evidence.strip()
+        evidence = evidence[:1].upper() + evidence[1:]
+        if len(evidence) > 90:  # the gist is enough; the transcript has the whole line
+            evidence = evidence[:87].rsplit(" ", 1)[0] + "…"
+        text = f"“{evidence}”" if evidence else ""
+        if earlier and not (done and evidence):
+            done, text = True, EARLIER
         if mark.text() != ("✓" if done else "○"):
             mark.setText("✓" if done else "○")
             for w in (mark, name):
                 w.setProperty("done", "true" if done else "false")
                 w.style().unpolish(w)
                 w.style().polish(w)
-        evidence = evidence.strip()
-        evidence = evidence[:1].upper() + evidence[1:]
-        if len(evidence) > 90:  # the gist is enough; the transcript has the whole line
-            evidence = evidence[:87].rsplit(" ", 1)[0] + "…"
-        text = f"“{evidence}”" if evidence else ""
         if ev.text() != text:
             ev.setText(text)
-        ev.setVisible(done and bool(evidence))
+        ev.setVisible(done and bool(text))
 
     def update_coverage(self, coverage: dict) -> None:
         """coverage: topic -> {"label", "covered", "evidence": {"text", ...} | None} (the coach's
@@ -88,7 +96,8 @@ class QualificationChecklist(QWidget):
                 ev = value.get("evidence") or ""
                 if isinstance(ev, dict):
                     ev = ev.get("text", "")
-                self.set_topic(key, bool(value.get("covered")), ev)
+                earlier = bool(value.get("learned_before"))
+                self.set_topic(key, bool(value.get("covered")), ev, earlier)
             elif isinstance(value, str):
                 self.set_topic(key, bool(value), value)
             else:

@@ -36,6 +36,8 @@ class ContactSummary:
     last_flags: tuple[str, ...] = ()  # labels of recently flagged topics
     notes: str = ""
     covered: tuple[str, ...] = field(default=())  # qualification topics learned before
+    # The coach's `learned_before`: topic names learned on any earlier call (None: unknown).
+    learned_before: frozenset[str] | None = frozenset()
 
     def last_talked_sentence(self, now: datetime | None = None) -> str:
         if self.last_talked is None:
