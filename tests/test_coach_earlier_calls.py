@@ -206,3 +206,18 @@ def test_the_checklist_says_a_topic_was_learned_on_an_earlier_call(qtbot) -> Non
     assert checklist.marks["authority"].text() == "○"
     checklist.reset()
     assert checklist.covered() == set() and not checklist.evidence["timeline"].text()
+
+
+def test_the_live_coach_of_a_call_gets_what_earlier_calls_learned() -> None:
+    from calling.live import CoachSettings, make_coach
+
+    coach, _ = make_coach(CoachSettings(), 1, None, frozenset({"budget", "timeline"}))
+    for u in _call(NO_PROJECT):
+        coach.add_utterance(u)
+    assert [f.text for f in coach.finish(60.0) if f.kind == "missed_qualification"] == [
+        "Not learned: project"
+    ]
+    unknown, _ = make_coach(CoachSettings(), 1, None)  # the summary never came: unknown
+    for u in _call(NO_PROJECT):
+        unknown.add_utterance(u)
+    assert [f for f in unknown.finish(60.0) if f.kind == "missed_qualification"] == []
