@@ -16,7 +16,7 @@ this app process. Printed as one JSON object:
   headset sink's monitor played it minus when the prospect tap saw it (this one also holds
   PulseAudio's sink-to-monitor path, so it is an upper bound).
 
-    python benchmarks/bench_call.py [--seconds 600]
+    python benchmarks/bench_call.py [--seconds 600] [--block-ms 10|5]
 """
 
 from __future__ import annotations
@@ -196,6 +196,13 @@ def main() -> int:
     ap.add_argument(
         "--busy-duty", type=float, default=1.0, help="fraction of time each one spins (0-1)"
     )
+    ap.add_argument(
+        "--block-ms",
+        type=int,
+        default=10,
+        choices=(10, 5),
+        help="the rep's headset buffer (EngineConfig.audio_block_ms; default 10)",
+    )
     args = ap.parse_args()
     if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
         subprocess.run(
@@ -223,7 +230,7 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         "media_timeout_s": 10.0,
     }
     far = EngineClient(EngineConfig(audio="file", play_file=str(far_wav), loop_play=True, **common))
-    rep = EngineClient(EngineConfig(audio="headset", **common))
+    rep = EngineClient(EngineConfig(audio="headset", audio_block_ms=args.block_ms, **common))
     far_log, rep_log = EventLog(), EventLog()
     far.add_listener(far_log)
     rep.add_listener(rep_log)
@@ -296,6 +303,7 @@ def run(args: argparse.Namespace, hs: PrivateHeadset) -> int:
         "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),
         "codec": args.codec,
+        "block_ms": stats["bridge"]["block_ms"],
         "call_survived": connected,
         "stats_reset_after_s": 3.0,
         "busy_threads": args.busy_threads,

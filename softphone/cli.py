@@ -55,6 +55,13 @@ def _media_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--srtp", choices=("disabled", "optional", "mandatory"), default="optional")
     p.add_argument("--media-timeout", type=float, default=30.0, metavar="S")
+    p.add_argument(
+        "--audio-block-ms",
+        type=int,
+        default=10,
+        metavar="MS",
+        help="headset buffer: 10 (steady, the default) or 5 (lower delay, needs a quiet computer)",
+    )
     p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
 
 
@@ -71,10 +78,16 @@ def engine_config(args: argparse.Namespace, sip_port: int = 0):  # -> EngineConf
         audio=audio,
         play_file=args.play,
         media_timeout_s=args.media_timeout,
+        audio_block_ms=args.audio_block_ms,
     )
 
 
 def check_media_args(args: argparse.Namespace) -> str | None:
+    from softphone.protocol import audio_block_problem
+
+    problem = audio_block_problem(args.audio_block_ms)
+    if problem:
+        return problem
     if args.play:
         import soundfile
 

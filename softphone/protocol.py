@@ -25,6 +25,17 @@ TALKING_STATES = ("connected", "held")
 
 # Opus where both ends have it (the stack scripts/build_pjsua2.sh builds; not the PyPI wheel).
 DEFAULT_CODECS = ("opus/48000", "G722/16000", "PCMU/8000", "PCMA/8000")
+# The headset's PortAudio block sizes a rep may choose: 10 ms is steady under load (the
+# default); 5 ms takes ~13 ms off each way but doubles the xruns on a saturated CPU (README,
+# "Latency and clock drift").
+AUDIO_BLOCK_MS = (10, 5)
+
+
+def audio_block_problem(value: object) -> str | None:
+    """One sentence when `value` is not a device block size the engine accepts, else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in AUDIO_BLOCK_MS:
+        return None
+    return f"The audio buffer must be 10 ms or 5 ms, not {value!r} ms."
 
 
 @dataclass(frozen=True)
@@ -57,10 +68,16 @@ class EngineConfig:
     tx_drop_pct: int = 0  # ... and of sent RTP
     jitter_min_ms: int = -1  # the jitter buffer keeps at least this much audio; -1 = pjsua's
     tap_seconds: float = 30.0  # capacity of each shared-memory tap ring
+    audio_block_ms: int = 10  # the headset's PortAudio block (AUDIO_BLOCK_MS): 10 or 5
     user_agent: str = "CallCoach/0.1"
     log_level: int = 1  # pjsua log level on the engine's stderr (0..6)
     reg_backoff_max_s: float = 60.0
     stats_interval_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        problem = audio_block_problem(self.audio_block_ms)
+        if problem:  # refused here, so no engine ever starts with a block PortAudio can't keep
+            raise ValueError(problem)
 
 
 # ---- commands (app -> engine) -------------------------------------------------------------

@@ -4,7 +4,9 @@ using the shared one cannot mix into it): speech played into a null sink is the 
 (through a remap source), another null sink is the rep's ear, captured from its monitor. The
 engine's PortAudio reaches them through PulseAudio's ALSA plugin via PULSE_SINK/PULSE_SOURCE.
 What the rep says reaches the far end's recording, and what the far end plays reaches the
-rep's ear (cross-correlation)."""
+rep's ear (cross-correlation). It runs with the default 10 ms device blocks and with the 5 ms
+blocks a rep may choose (Settings -> Audio, `--audio-block-ms 5`): the engine's stats must show
+the device really called back every 5 ms."""
 
 from __future__ import annotations
 
@@ -63,8 +65,9 @@ def _capture(device: str, out: list[bytes], stop: threading.Event) -> None:
         proc.terminate()
 
 
+@pytest.mark.parametrize("block_ms", [10, 5])
 def test_call_through_the_virtual_headset_both_ways(
-    tmp_path, private_headset, voice_a, voice_b
+    tmp_path, private_headset, voice_a, voice_b, block_ms
 ) -> None:
     hs = private_headset
     (a_wav, a), (b_wav, b) = voice_a, voice_b
@@ -78,9 +81,12 @@ def test_call_through_the_virtual_headset_both_ways(
             far,
             flog,
         ),
-        engine(audio="headset") as (rep, rlog),
+        engine(audio="headset", audio_block_ms=block_ms) as (rep, rlog),
     ):
-        assert rep.stats()["bridge"]["mode"] == "headset"
+        first = rep.stats()["bridge"]
+        assert first["mode"] == "headset" and first["block_ms"] == block_ms
+        assert first["input_block"] == 16 * block_ms  # samples per callback at 16 kHz
+        t0 = time.monotonic()
         ear = threading.Thread(target=_capture, args=(f"{hs['ear']}.monitor", chunks, stop))
         ear.start()
         try:
@@ -91,6 +97,7 @@ def test_call_through_the_virtual_headset_both_ways(
             subprocess.run(["paplay", f"--device={hs['feed']}", str(a_wav)], check=True, timeout=20)
             time.sleep(0.5)
             stats = rep.stats()["bridge"]
+            elapsed = time.monotonic() - t0
             rep.hangup(call_id)
             flog.wait_for(state(inc.call_id, "disconnected"), 5)
         finally:
@@ -110,3 +117,8 @@ def test_call_through_the_virtual_headset_both_ways(
     assert matched(a, heard_by_far) > 0.7, stats["mic"]  # 0.82 measured here
     assert matched(b, heard_by_rep) > 0.7, (stats["ear"], stats["output_callback"])
     assert matched(b, heard_by_far) < 0.1 and matched(a, heard_by_rep) < 0.1
+    # the device kept the asked block: callbacks per second from the engine's own counters
+    for side in ("input_callback", "output_callback"):
+        n = stats[side]["callbacks"] - first[side]["callbacks"]
+        rate = n / elapsed
+        assert 0.8 * 1000 / block_ms < rate < 1.2 * 1000 / block_ms, (side, rate, stats[side])

@@ -129,3 +129,29 @@ def test_a_listener_that_raises_is_logged_and_the_others_still_hear(caplog) -> N
     client._call_listeners(event)  # the event thread's own entry point
     assert log.events == [event]
     assert "listener bug" in caplog.text
+
+
+@pytest.mark.parametrize("bad", [7, 0, 20, -5, "5", 5.0, True])
+def test_a_device_block_other_than_10_or_5_ms_is_refused_with_one_sentence(bad) -> None:
+    with pytest.raises(ValueError) as err:
+        EngineConfig(audio_block_ms=bad)
+    assert str(err.value).startswith("The audio buffer must be 10 ms or 5 ms, not ")
+    assert str(err.value).endswith(" ms.") and "\n" not in str(err.value)  # one sentence
+    assert EngineConfig(audio_block_ms=5).audio_block_ms == 5
+    assert EngineConfig().audio_block_ms == 10  # the steady default stays
+
+
+@pytest.mark.parametrize("command", ["call", "answer"])
+def test_cli_audio_block_option_refuses_a_bad_value_before_any_engine(command) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    args = ["sip:far@127.0.0.1:9"] if command == "call" else ["--port", "0"]
+    out = subprocess.run(
+        [sys.executable, "main.py", command, *args, "--audio-block-ms", "7"],
+        check=False, cwd=root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2, out
+    assert out.stderr.strip() == "The audio buffer must be 10 ms or 5 ms, not 7 ms."

@@ -293,6 +293,9 @@ class AudioBridge:
             "mode": self.mode,
             "warning": self.warning,
             "muted": self._muted,
+            "block_ms": self.block_ms,  # the headset's PortAudio block, as asked
+            "input_block": hs.in_block if headset else None,  # samples per callback, as opened
+            "output_block": hs.out_block if headset else None,
             "mic": self._mic.summary() if headset else None,
             "ear": self._ear.summary() if headset else None,
             "input_callback": hs.in_stats.summary() if headset else None,

@@ -51,8 +51,12 @@ class EngineMedia:
         for channel in ("rep", "prospect"):
             self.taps[channel] = SharedRingWriter(f"{prefix}_{channel}", capacity)
             self.tap_names[channel] = f"{prefix}_{channel}"
-        bridge = AudioBridge(rep_tap=self.taps["rep"], prospect_tap=self.taps["prospect"])
         cfg = self.config
+        bridge = AudioBridge(
+            rep_tap=self.taps["rep"],
+            prospect_tap=self.taps["prospect"],
+            block_ms=cfg.audio_block_ms,
+        )
         if cfg.audio == "headset":
             bridge.use_headset(cfg.input_device, cfg.output_device)
         elif cfg.audio == "file" and cfg.play_file:
