@@ -117,6 +117,7 @@ class EngineParts:
             audio="headset",
             input_device=s.input_device or None,
             output_device=s.output_device or None,
+            audio_block_ms=s.audio_block_ms,
         )
 
     def account_configs(self) -> list:

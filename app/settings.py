@@ -64,6 +64,7 @@ class Settings:
     input_device: str = ""  # "" = system default
     output_device: str = ""
     ring_device: str = ""
+    audio_block_ms: int = 10  # the headset buffer (softphone.protocol.AUDIO_BLOCK_MS): 10 or 5
     model_path: str = ""
     encoder_path: str = ""  # the sentence encoder folder; "" = models.lookup's order
     rule_pack: str = ""
@@ -84,6 +85,13 @@ class Settings:
         kwargs = {k: v for k, v in data.items() if k in known}
         # a settings file from before the first-run flow belongs to a rep already set up
         kwargs.setdefault("first_run_done", True)
+        if "audio_block_ms" in kwargs:
+            from softphone.protocol import audio_block_problem
+
+            problem = audio_block_problem(kwargs["audio_block_ms"])
+            if problem:  # a hand-edited file: keep everything else, use the steady default
+                log.warning("%s Using 10 ms.", problem)
+                kwargs["audio_block_ms"] = 10
         accounts = []
         for a in kwargs.pop("accounts", []) or []:
             if isinstance(a, dict):

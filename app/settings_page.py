@@ -74,6 +74,7 @@ class SettingsPage(QWidget):
             "rep_name": s.rep_name,
         }
         self.account.load(values, False)
+        self.audio.set_block_ms(s.audio_block_ms)
         self.coach.load(s.to_json())
         self.message.setText("")
         if acct.server:  # the keyring may be slow (D-Bus): ask off the GUI thread

@@ -118,6 +118,38 @@ def test_settings_page_saves_json_and_password_goes_to_keyring(qtbot, dirs: Path
         assert app.shutdown() == []
 
 
+def test_audio_buffer_choice_round_trips_into_the_engine_config(qtbot, dirs: Path) -> None:
+    from app.desktop import DesktopApp
+    from app.settings import load_settings, settings_path
+
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)
+    try:
+        page = app.window.settings_page
+        buffer = page.audio.buffer
+        assert buffer.currentData() == 10 and "steady (default)" in buffer.currentText()
+        assert app.services.default_engine_config().audio_block_ms == 10
+        buffer.setCurrentIndex(buffer.findData(5))
+        assert "needs a quiet computer" in buffer.currentText()
+        with qtbot.waitSignal(page.saved):
+            qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+        assert json.loads(settings_path().read_text())["audio_block_ms"] == 5
+        assert app.services.default_engine_config().audio_block_ms == 5
+    finally:
+        assert app.shutdown() == []
+    app = DesktopApp(use_engine=False, use_model=False, listen=False)  # the next start
+    try:
+        assert app.window.settings_page.audio.buffer.currentData() == 5
+        assert app.services.default_engine_config().audio_block_ms == 5
+    finally:
+        assert app.shutdown() == []
+    # a hand-edited bad value loses nothing else and falls back to the steady 10 ms
+    data = json.loads(settings_path().read_text())
+    data["audio_block_ms"], data["rep_name"] = 7, "Sam"
+    settings_path().write_text(json.dumps(data))
+    s = load_settings()
+    assert s.audio_block_ms == 10 and s.rep_name == "Sam"
+
+
 def test_damaged_settings_file_gives_defaults(dirs: Path) -> None:
     from app.settings import load_settings, settings_path
 
@@ -309,5 +341,16 @@ def test_saving_new_srtp_setting_restarts_the_engine_between_calls(qtbot, dirs: 
         qtbot.waitUntil(lambda: engine.pid != first_pid and engine.running, timeout=20000)
         qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
         assert engine.config.srtp == "mandatory"
+        assert engine.stats()["bridge"]["block_ms"] == 10
+        # the audio buffer is an engine setting too: 5 ms reaches the headset streams
+        page.audio.buffer.setCurrentIndex(page.audio.buffer.findData(5))
+        second_pid = engine.pid
+        with qtbot.waitSignal(page.saved):
+            page.save.click()
+        qtbot.waitUntil(lambda: engine.pid != second_pid and engine.running, timeout=20000)
+        qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
+        assert engine.config.audio_block_ms == 5
+        bridge = engine.stats()["bridge"]
+        assert bridge["mode"] == "headset" and bridge["block_ms"] == 5, bridge
     finally:
         assert app.shutdown() == []

@@ -27,6 +27,11 @@ SRTP = (
     ("When the other side supports it", "optional"),
     ("Always (calls fail without it)", "mandatory"),
 )
+# The headset buffer (softphone.protocol.AUDIO_BLOCK_MS), as the rep reads it.
+AUDIO_BUFFERS = (
+    ("10 ms - steady (default)", 10),
+    ("5 ms - lower delay, needs a quiet computer", 5),
+)
 
 
 class AccountPage(QWidget):
@@ -128,6 +133,23 @@ class AudioPage(QWidget):
         buttons.addStretch(1)
         form.addRow("", buttons)
         lay.addWidget(box)
+        box2, form2 = form_box("Delay")
+        self.buffer = QComboBox()
+        for text, ms in AUDIO_BUFFERS:
+            self.buffer.addItem(text, ms)
+        self.buffer.setToolTip(
+            "A smaller buffer makes the call feel more immediate; on a busy computer it can "
+            "crackle. Try 5 ms and go back to 10 ms if the other side hears clicks."
+        )
+        form2.addRow("Audio buffer", self.buffer)
+        form2.addRow(
+            "",
+            hint(
+                "Saved between calls, it applies from the next call (the phone restarts); "
+                "saved during a call, from the next start of Call Coach."
+            ),
+        )
+        lay.addWidget(box2)
         self.status = hint()
         lay.addWidget(self.status)
         lay.addStretch(1)
@@ -152,7 +174,12 @@ class AudioPage(QWidget):
             "input_device": self.input.currentData() or "",
             "output_device": self.output.currentData() or "",
             "ring_device": self.ring.currentData() or "",
+            "audio_block_ms": int(self.buffer.currentData() or 10),
         }
+
+    def set_block_ms(self, ms: int) -> None:
+        """Show the chosen headset buffer (10 when `ms` is not one offered)."""
+        self.buffer.setCurrentIndex(max(0, self.buffer.findData(ms)))
 
     def set_status(self, sentence: str) -> None:
         self.status.setText(sentence)
