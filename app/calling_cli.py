@@ -20,7 +20,8 @@ from typing import Any
 
 def _practice_writer() -> Any:
     """A migrated, recovered database's single writer for the `practice` command."""
-    from app.db import StoreWriter, open_database
+    from app.db import open_database
+    from app.store_writer import StoreWriter
 
     open_database().close()  # migrated and recovered; the rows go through one writer
     return StoreWriter()
@@ -230,7 +231,7 @@ def _engine(args: argparse.Namespace) -> tuple[Any, str | None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from app.calling_prompt import interactive
-    from app.db import StoreWriter
+    from app.store_writer import StoreWriter
     from calling.calling_hours import CallingWindow
     from calling.dialer_queue import DialerQueue
     from coach.library.queries import flags_on_calls

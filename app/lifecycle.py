@@ -83,7 +83,8 @@ class Services(EngineParts, CoachParts):
             self.load_semantic()
 
     def _start_store(self) -> None:
-        from app.db import StoreWriter, open_database
+        from app.db import open_database
+        from app.store_writer import StoreWriter
 
         try:
             # open_database migrates and recovers a crash (once, beside the database file)

@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import StoreWriter, open_database
+from app.db import open_database
+from app.store_writer import StoreWriter
 from calling import calllists
 from calling.calling_hours import CallingWindow
 from calling.dialer_queue import DialerQueue

@@ -183,7 +183,8 @@ def _counts(db_path: Path, uuid: str) -> dict[str, int]:
 def test_call_session_headless_against_a_second_engine(voices, tmp_path: Path, model_path) -> None:
     """What the window does, without a window: dial, coach live, persist while the call is up,
     hang up, and the ending writes the row, the metrics and the FLAC."""
-    from app.db import StoreWriter, open_database
+    from app.db import open_database
+    from app.store_writer import StoreWriter
     from calling.events import CallEnded, FlagRaised, SessionStateChanged, UtteranceFinalized
     from calling.session import CallSession
     from coach.asr_model import load_model

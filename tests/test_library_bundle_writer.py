@@ -11,7 +11,8 @@ import zipfile
 import pytest
 
 from app.calls_table import CALLS_TABLE
-from app.db import StoreWriter, open_database
+from app.db import open_database
+from app.store_writer import StoreWriter
 from coach.library import bundle, recordings
 from tests.test_library_bundle import _rep_library
 

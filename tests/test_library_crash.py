@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import sys, time
 import numpy as np
-from app.db import open_database, StoreWriter
+from app.db import open_database
+from app.store_writer import StoreWriter
 from calling import records
 from calling import history
 from softphone.audio.recorder import StereoRecorder

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from app import db as appdb
+from app.store_writer import StoreWriter
 from calling import history
 from coach.library import queries, schema
 from tests.library_helpers import T0, add_call, fresh_db
@@ -155,7 +156,7 @@ def test_store_writer_commits_within_half_a_second_without_flush(tmp_path):
     path = tmp_path / "callcoach.db"
     appdb.open_database(path).close()
     reader = sqlite3.connect(path)
-    with appdb.StoreWriter(path) as writer:
+    with StoreWriter(path) as writer:
         call = writer.call(history.start_call, rep="alice")
         from coach.library import store
 
@@ -184,7 +185,7 @@ def test_store_writer_isolates_a_failing_item_and_flush_is_a_barrier(tmp_path):
     appdb.open_database(path).close()
     from coach.library import store
 
-    with appdb.StoreWriter(path, commit_interval=5.0) as writer:
+    with StoreWriter(path, commit_interval=5.0) as writer:
         call = writer.call(history.start_call, rep="alice")
         futs = [
             writer.submit(
@@ -210,7 +211,7 @@ def test_store_writer_future_done_means_committed(tmp_path):
     path = tmp_path / "callcoach.db"
     appdb.open_database(path).close()
     reader = sqlite3.connect(path)
-    with appdb.StoreWriter(path, commit_interval=5.0) as writer:
+    with StoreWriter(path, commit_interval=5.0) as writer:
         futs = [writer.submit(history.add_contact, f"Contact {i}") for i in range(200)]
         futs[-1].result(timeout=5)
         # Resolved futures are on disk: another connection sees every one of them.

@@ -178,7 +178,8 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
 @pytest.mark.asr
 def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> None:
     from app import library_import
-    from app.db import StoreWriter, open_database
+    from app.db import open_database
+    from app.store_writer import StoreWriter
     from calling.ui.practice_view import PracticeView
     from softphone.ui.theme import stylesheet
     from tests.sip_support import engine

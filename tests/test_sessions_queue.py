@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.db import StoreWriter, open_database
+from app.db import open_database
+from app.store_writer import StoreWriter
 from calling import calllists
 from calling.calling_hours import CallingWindow
 from calling.dialer_queue import DialerQueue

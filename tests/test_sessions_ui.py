@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.db import StoreWriter, open_database
+from app.db import open_database
+from app.store_writer import StoreWriter
 from calling import calllists, history
 from calling.calling_hours import CallingWindow
 from calling.dialer_queue import DialerQueue

@@ -118,7 +118,8 @@ def test_missing_or_unusable_messages_are_sentences(tmp_path) -> None:
 @pytest.mark.sip
 @needs_that(engine_can_play(None), "the engine's PlayFile command (voicemail drop)")
 def test_voicemail_dropped_after_the_beep_arrives_whole_while_the_queue_moves_on(tmp_path) -> None:
-    from app.db import StoreWriter, open_database
+    from app.db import open_database
+    from app.store_writer import StoreWriter
     from calling import calllists
     from calling.calling_hours import CallingWindow
     from calling.dialer_queue import DialerQueue
