@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 DB_FILENAME = "callcoach.db"
 # Order matters: the coach library's tables refer to the call history's calls table.
-MIGRATION_MODULES = ("calling.history", "coach.library.schema", "calling.calllist_schema")
+MIGRATION_MODULES = ("calling.history_schema", "coach.library.schema", "calling.calllist_schema")
 
 
 def data_dir() -> Path:

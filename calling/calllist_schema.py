@@ -1,5 +1,5 @@
 """The calling-session tables (call lists, their entries, dialing sessions and their dials)
-and their versioned migrations, run by `app.db.migrate` after calling.history.
+and their versioned migrations, run by `app.db.migrate` after calling.history_schema.
 
 `call_lists` is one imported list; `call_list_entries` one row per contact on it (the
 contact itself lives in `contacts`, the entry keeps what the list said plus the queue's

@@ -156,9 +156,9 @@ def _reads_from(text: str, tables: tuple[str, ...]) -> list[str]:
 
 
 def test_coach_reads_the_call_history_only_through_its_view() -> None:
-    """coach/ reads calls and contacts through calling/history.py's view `call_history_v`
-    (its column contract: history.CALL_HISTORY_VIEW_COLUMNS) or the functions app/ hands in,
-    never by naming the tables in FROM/JOIN. The one exception is coach/library/schema.py:
+    """coach/ reads calls and contacts through the call history's view `call_history_v` (its
+    column contract: calling/history_schema.py's CALL_HISTORY_VIEW_COLUMNS) or the functions
+    app/ hands in, never by naming the tables in FROM/JOIN. The one exception is coach/library/schema.py:
     its past migrations (FKs to calls, v2's notes_fts over calls.notes and the back-fill of
     existing notes) are history and stay as shipped. Its notes_fts triggers on calls are
     still there (the write test above names them as not covered yet)."""

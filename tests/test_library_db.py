@@ -11,7 +11,7 @@ import pytest
 
 from app import db as appdb
 from app.store_writer import StoreWriter
-from calling import history
+from calling import history, history_schema
 from coach.library import queries, schema
 from tests.library_helpers import T0, add_call, fresh_db
 
@@ -94,7 +94,7 @@ def _seed(db, h: int, lib: int) -> None:
 def test_upgrade_from_every_earlier_version(tmp_path, h, lib):
     path = tmp_path / "old.db"
     old = appdb.connect(path)
-    upto = {**dict.fromkeys(LATEST, 0), history.SCHEMA_NAME: h, schema.SCHEMA_NAME: lib}
+    upto = {**dict.fromkeys(LATEST, 0), history_schema.SCHEMA_NAME: h, schema.SCHEMA_NAME: lib}
     assert appdb.migrate(old, upto=upto) == upto
     _seed(old, h, lib)
     old.close()
@@ -125,17 +125,17 @@ def test_upgrade_from_every_earlier_version(tmp_path, h, lib):
 
 def test_the_call_history_view_has_the_contracted_columns(tmp_path):
     """Other packages read calls only through `call_history_v`; its columns are the contract
-    calling/history.py documents (CALL_HISTORY_VIEW_COLUMNS), in that order."""
+    calling/history_schema.py documents (CALL_HISTORY_VIEW_COLUMNS), in that order."""
     db = fresh_db(tmp_path)
-    cols = [r[1] for r in db.execute(f"PRAGMA table_info({history.CALL_HISTORY_VIEW})")]
-    assert cols == list(history.CALL_HISTORY_VIEW_COLUMNS)
+    cols = [r[1] for r in db.execute(f"PRAGMA table_info({history_schema.CALL_HISTORY_VIEW})")]
+    assert cols == list(history_schema.CALL_HISTORY_VIEW_COLUMNS)
     # Every call column is there but the writing process's pid (the history's business).
     call_cols = [r[1] for r in db.execute("PRAGMA table_info(calls)")]
     assert set(call_cols) - set(cols) == {"writer_pid"}
     # One row per call, with its contact beside it (or NULLs for a call without one).
     dana = add_call(db, contact="Dana Smith", number="+14155550100")
     anon = history.start_call(db, remote_number="+14155550199")
-    rows = {r["id"]: r for r in db.query(f"SELECT * FROM {history.CALL_HISTORY_VIEW}")}
+    rows = {r["id"]: r for r in db.query(f"SELECT * FROM {history_schema.CALL_HISTORY_VIEW}")}
     assert set(rows) == {dana, anon}
     assert rows[dana]["contact_name"] == "Dana Smith"
     assert rows[dana]["contact_number"] == "+14155550100"

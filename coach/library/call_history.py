@@ -2,7 +2,7 @@
 contacts tables; coach/ never imports calling/ and never names those tables in SQL).
 
 Reads go through the history's view `call_history_v` (one row per call, its contact's fields
-as contact_*; the column contract is calling.history.CALL_HISTORY_VIEW_COLUMNS). What needs
+as contact_*; the column contract is calling.history_schema.CALL_HISTORY_VIEW_COLUMNS). What needs
 the history's own logic or writes its rows goes through the functions app/ hands in as a
 `CallsTable`.
 """

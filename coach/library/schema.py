@@ -7,7 +7,7 @@ the dashboard; v5 an index giving each call's utterance id span (filtered search
 examples that teach the coach, and each flag's source (rule or semantic layer). The
 library's tables refer to the call history's `calls` table (foreign keys; v2's notes_fts index
 is external content over calls.notes, kept by triggers on calls), which is why `app.db`
-migrates the call history (calling.history) first. These past migrations are the only place
+migrates the call history (calling.history_schema) first. These past migrations are the only place
 coach/ names the history's tables; queries read calls through the view `call_history_v`.
 """
 
