@@ -204,6 +204,7 @@ def _engine(args: argparse.Namespace) -> tuple[Any, str | None]:
         audio="headset" if args.headset else "null",
         input_device=settings.input_device or None,
         output_device=settings.output_device or None,
+        audio_block_ms=settings.audio_block_ms,  # the rep's buffer choice (Settings -> Audio)
     )
     client = EngineClient(config)
     client.start()
