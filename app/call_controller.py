@@ -4,9 +4,10 @@ A call is a headless `calling.session.CallSession`: it writes the history row, r
 the live coach and ends the call. This controller only starts one per call (dialled, ringing,
 or handed over by the dialer queue through `show_queue_call`) and shows it: the session's
 events reach it through the bridge (by type), its partials, levels and metrics are polled at
-~15 Hz. Engine commands run on the `engine-commands` worker and history reads on the `ui-io`
-worker, so nothing here waits on SIP, audio, Vosk or SQLite. One call at a time is shown; a
-second incoming call while busy is declined with 486 (busy here).
+~15 Hz (how the page shows them is `app.call_view`'s). Engine commands run on the
+`engine-commands` worker and history reads on the `ui-io` worker, so nothing here waits on
+SIP, audio, Vosk or SQLite. One call at a time is shown; a second incoming call while busy is
+declined with 486 (busy here).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from app import history_rows
+from app.call_view import CallView
 from app.ringer import Ringer
 from app.settings import Settings
 from calling.session import CallSession
@@ -27,7 +29,7 @@ from softphone.protocol import EngineCrashed
 log = logging.getLogger(__name__)
 
 
-class CallController(QObject):
+class CallController(CallView, QObject):
     def __init__(self, window: Any, bridge: Any, services: Any, settings: Settings) -> None:
         super().__init__(window)
         self.w, self.bridge, self.sv, self.settings = window, bridge, services, settings
@@ -226,62 +228,7 @@ class CallController(QObject):
             s.end("Call Coach closed.")
             s.close()
 
-    # -- call view -------------------------------------------------------------------------
-    def _show_call(self, number: str, name: str, state: str) -> None:
-        self.remote = (number, name)
-        self.page.transcript.clear()
-        self.page.coach.reset()
-        self.page.contact.hide()
-        self.page.controls.show_call(name, number)
-        self.page.controls.set_state(state)
-        self.page.show_call_view(True)
-        self.sv.read(lambda db: history_rows.summary(db, number, name), self._show_summary)
-
-    def _show_summary(self, summary: Any) -> None:
-        if self.session is None or summary.number != self.remote[0]:
-            return
-        self.session.previous_calls = summary.previous_calls  # the coach starts on connect
-        self.session.learned_before = summary.learned_before
-        if summary.name and not self.remote[1]:
-            self.remote = (self.remote[0], summary.name)
-            self.page.controls.show_call(summary.name, self.remote[0])
-            self.page.controls.set_state(self.state)
-        self.page.contact.show_summary(summary, self.settings.default_region)
-        self.page.contact.show()
-        if self.w.incoming.isVisible():
-            calls = summary.previous_calls
-            earlier = f"{calls} earlier call{'s' if calls != 1 else ''} · " if calls else ""
-            self.w.incoming.history.setText(earlier + summary.last_talked_sentence())
-            if summary.name:
-                self.w.incoming.caller.setText(summary.name)
-                self.w.incoming.caller.setStyleSheet("")
-                self.w.incoming.uri.setText(summary.number)
-
-    def _on_media(self, ev: Any) -> None:
-        if ev.call_id == self.call_id and ev.security:
-            self.page.controls.set_security(ev.security, ev.srtp)
-
-    def _on_audio_notice(self, ev: Any) -> None:
-        """The recording stopped (RecordingFailed) or the headset went/came back
-        (HeadsetChanged): one sentence in the call view, and in the status bar."""
-        if hasattr(ev, "call_id"):  # a recording belongs to one call
-            if ev.call_id != self.call_id:
-                return
-            topic, tone = "recording", "warn"
-        else:
-            topic, tone = "headset", "good" if ev.state == "back" else "warn"
-        log.info("shown to the rep: %s", ev.sentence)
-        self.w.statusBar().showMessage(ev.sentence, 8000)
-        if self.session is not None:
-            self.page.controls.set_audio_note(topic, ev.sentence, tone)
-
-    def _on_session_state(self, ev: Any) -> None:
-        if not self._mine(ev):
-            return
-        self.page.controls.set_state(ev.state, ev.sentence)
-        if ev.state == "disconnected":
-            self._disconnected()
-
+    # -- a call that ended ----------------------------------------------------------------
     def _disconnected(self) -> None:
         """The call is over on screen; its session finishes writing in the background."""
         session, self.session = self.session, None
@@ -298,55 +245,6 @@ class CallController(QObject):
         if session is None:
             return
         self.sv.io.submit(session.close, lambda _: self.refresh_history())
-
-    def _on_coach_started(self, ev: Any) -> None:
-        if not self._mine(ev):
-            return
-        self.page.coach.gauges.monologue_limit = ev.monologue_limit
-        if ev.error:
-            self._on_problem(ev.error)
-        elif not ev.transcribing:
-            self.page.transcript.empty.setText(
-                "The live transcript is off until the speech model is installed (Settings)."
-            )
-        self.poll.start()
-
-    def _poll(self) -> None:
-        s = self.session
-        snap = s.snapshot() if s is not None else None
-        if snap is None:
-            return
-        self.page.transcript.set_partials(snap["partials"])
-        self.page.controls.set_levels(snap["levels"])
-        m = snap["metrics"]
-        if m:
-            mono = float(m.get("current_monologue_seconds") or 0.0)
-            monos = m.get("monologues") or []
-            if (
-                mono
-                and monos
-                and snap["partials"].get("rep")
-                and not snap["partials"].get("prospect")
-            ):  # the rep is still talking: let the timer run between coach ticks
-                mono += max(0.0, snap["call_time"] - float(monos[-1]["end"]))
-            self.page.coach.update_metrics(m, mono)
-
-    def _shown(self, ev: Any) -> bool:
-        """An event of the call on screen, or of the one that just ended (its last lines)."""
-        return self._mine(ev) or ev.call == self.last_uuid
-
-    def _on_utterance(self, ev: Any) -> None:
-        if self._shown(ev):
-            u = ev.utterance
-            self.page.transcript.add_final(u.speaker, u.text, u.start)
-
-    def _on_flag(self, ev: Any) -> None:
-        if self._shown(ev) and self.page.coach.add_flag(ev.flag):
-            self.page.transcript.mark_flagged(ev.flag.speaker, ev.flag.start)
-
-    def _on_positive(self, ev: Any) -> None:
-        if self._shown(ev):
-            self.page.coach.add_positive(ev.mark)
 
     # -- incoming, status ------------------------------------------------------------------
     def _on_incoming(self, ev: Any) -> None:

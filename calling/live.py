@@ -132,13 +132,16 @@ class LivePipeline:
         return max(self.samples.values()) / RATE if self.samples else 0.0
 
     def snapshot(self) -> dict:
-        """What the UI's poll timer reads: cheap, lock-free copies of the latest values."""
+        """What the UI's poll timer reads: cheap, lock-free copies of the latest values, and
+        the rep's running monologue in seconds (`monologue_seconds`)."""
+        partials, metrics, call_time = dict(self.partials), self.metrics, self.call_time()
         return {
-            "partials": dict(self.partials),
+            "partials": partials,
             "levels": dict(self.levels),
-            "metrics": self.metrics,
-            "call_time": self.call_time(),
+            "metrics": metrics,
+            "call_time": call_time,
             "transcribing": bool(self._asr),
+            "monologue_seconds": running_monologue(metrics, partials, call_time),
         }
 
     # -- workers ---------------------------------------------------------------------------
@@ -284,3 +287,16 @@ def make_coach(
         pack, previous_calls=previous_calls, semantic=semantic, learned_before=learned_before
     )
     return coach, limit
+
+
+def running_monologue(metrics: dict, partials: dict[str, str], call_time: float) -> float:
+    """The rep's current monologue in seconds. The coach's metrics hold it as of the last
+    final utterance; while the rep is still talking (a rep partial, none from the prospect)
+    the time since that utterance's end is added, so the timer runs between coach ticks."""
+    if not metrics:
+        return 0.0
+    mono = float(metrics.get("current_monologue_seconds") or 0.0)
+    monos = metrics.get("monologues") or []
+    if mono and monos and partials.get("rep") and not partials.get("prospect"):
+        mono += max(0.0, call_time - float(monos[-1]["end"]))
+    return mono

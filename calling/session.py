@@ -124,6 +124,14 @@ class CallSession:
         """Hang up (or cancel a call not placed yet); the engine's event ends the session."""
         return self._worker.submit(self._hangup)
 
+    def know_contact(
+        self, previous_calls: int | None, learned_before: frozenset[str] | None = None
+    ) -> None:
+        """What the history knows of the contact: earlier calls and the qualification topics
+        learned on them. Used by the coach when the call connects (later: no effect)."""
+        self.previous_calls = previous_calls
+        self.learned_before = learned_before
+
     def mark_connected(self) -> None:
         """The call is known to be up (a hand-over that may have come after the engine said)."""
         self._worker.post(self._connected)
