@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.needs import needs
+from tests.needs import needs, needs_that
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.timeout(1200)
 @needs("Xvfb")
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only the Linux bundle is built here")
+@needs_that(sys.platform.startswith("linux"), "Linux (only the Linux bundle is built and run here)")
 def test_bundle_builds_and_runs_from_another_folder(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
