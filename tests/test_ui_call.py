@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 
 pytestmark = [pytest.mark.ui, pytest.mark.sip, pytest.mark.asr]
@@ -99,13 +100,18 @@ def test_dial_real_peer_shows_states_transcript_and_coach_card(desktop, far_end,
     gaps = {"last": time.monotonic(), "max": 0.0}
 
     def tick() -> None:
+        if not shiboken6.isValid(w.phone.controls):  # the window went with a failed attempt
+            heartbeat.stop()
+            return
         now = time.monotonic()
         gaps["max"] = max(gaps["max"], now - gaps["last"])
         gaps["last"] = now
         meters = w.phone.controls.meters.values()
         gaps["meter"] = max(gaps.get("meter", 0), *(b.value() for b in meters))
 
-    heartbeat = QTimer()
+    # Parented to the window, so it dies with it: a failed attempt (the suite reruns real-time
+    # tests once) must not leave it ticking on deleted widgets into the next test.
+    heartbeat = QTimer(w)
     heartbeat.timeout.connect(tick)
     heartbeat.start(20)
 
