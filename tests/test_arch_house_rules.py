@@ -266,9 +266,59 @@ _PRIVATE_ACCESS_ALLOWED = {
 _PRIVATE_ACCESS_PACKAGES = ("app", "calling", "coach", "softphone", "models", "uikit")
 
 
+_BY_NAME = ("getattr", "setattr", "hasattr", "delattr")  # builtins that take a member's name
+
+
+def _own(v: ast.expr, module_private: set[str]) -> bool:
+    """Is `v` the object itself (self, cls, super()) or a module-level `_name` of this module?"""
+    if isinstance(v, ast.Name):
+        return v.id in ("self", "cls") or v.id in module_private
+    return isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "super"
+
+
+def _private(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and name.startswith("_")
+        and not (name.startswith("__") and name.endswith("__"))
+    )
+
+
+def _reached(node: ast.AST) -> tuple[ast.expr, str] | None:
+    """(object, private name) when `node` reaches a private member by any spelling: `o._x`,
+    `getattr(o, "_x")` (also setattr/hasattr/delattr), `o.__dict__["_x"]`, `vars(o)["_x"]`,
+    `o.__dict__.get("_x")`."""
+    if isinstance(node, ast.Attribute) and _private(node.attr):
+        return node.value, node.attr
+    if isinstance(node, ast.Call) and len(node.args) >= 2:
+        f, name = node.func, node.args[1]
+        if isinstance(f, ast.Name) and f.id in _BY_NAME and isinstance(name, ast.Constant):
+            return (node.args[0], name.value) if _private(name.value) else None
+    if isinstance(node, ast.Call) and len(node.args) >= 1:  # o.__dict__.get("_x") / .pop / ...
+        f, name = node.func, node.args[0]
+        if (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Attribute)
+            and f.value.attr == "__dict__"
+            and isinstance(name, ast.Constant)
+            and _private(name.value)
+        ):
+            return f.value.value, name.value
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        if not _private(node.slice.value):
+            return None
+        v = node.value
+        if isinstance(v, ast.Attribute) and v.attr == "__dict__":
+            return v.value, node.slice.value
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "vars":
+            return (v.args[0], node.slice.value) if v.args else None
+    return None
+
+
 def _private_accesses(source: str) -> list[tuple[int, str]]:
-    """`obj._name` in `source` where obj is not self, cls, super() nor a module-level `_name` of
-    the same module (dunders are not private members)."""
+    """Private members (`_name`) of another object reached in `source`, by attribute or by
+    name (see `_reached`), where the object is not self, cls, super() nor a module-level
+    `_name` of the same module (dunders are not private members)."""
     tree = ast.parse(source)
     module_private = {
         t.id
@@ -283,30 +333,40 @@ def _private_accesses(source: str) -> list[tuple[int, str]]:
     }
     found = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+        reached = _reached(node)
+        if reached is None or _own(reached[0], module_private):
             continue
-        if node.attr.startswith("__") and node.attr.endswith("__"):
-            continue
-        v = node.value
-        if isinstance(v, ast.Name) and (v.id in ("self", "cls") or v.id in module_private):
-            continue
-        if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "super":
-            continue
-        text = ast.unparse(node)
+        text = f"{ast.unparse(reached[0])}.{reached[1]}"
         if text not in _PRIVATE_ACCESS_ALLOWED:
-            found.append((node.lineno, text))
-    return found
+            found.append((node.lineno, node.col_offset, text))
+    return [(line, text) for line, _, text in sorted(found)]
 
 
 def test_no_private_member_of_another_object_is_touched() -> None:
     """A class's `_members` are its own: other code goes through its public methods (issue 12:
     the first-run wiring called the settings wiring's _download, voicemail queued raw engine
-    requests through client._request). tests/ are exempt."""
+    requests through client._request), by attribute or by name (getattr/setattr/hasattr/
+    delattr with a constant name, `__dict__`, `vars()`). tests/ are exempt."""
     probe = (
         "class A:\n    def f(self, o):\n        return self._a, o._b, super()._c, _M._d\n_M = 1\n"
     )
     assert _private_accesses(probe) == [(3, "o._b")]
     assert _private_accesses("import os\nos.__name__, os._exit\n") == []
+    by_name = (
+        "def f(o, n):\n"
+        "    getattr(o, '_a'), getattr(o, '_b', None), hasattr(o, '_c'), delattr(o, '_d')\n"
+        "    setattr(o, '_e', 1)\n"
+        "    o.__dict__['_f'] = 2\n"
+        "    vars(o)['_g'], o.__dict__.get('_h')\n"
+        "    getattr(o, 'public'), getattr(o, n), getattr(o, '__doc__'), o.__dict__['x']\n"
+        "class B:\n"
+        "    def g(self):\n"
+        "        return getattr(self, '_i'), self.__dict__['_j'], vars(self)['_k']\n"
+    )
+    assert _private_accesses(by_name) == [
+        (2, "o._a"), (2, "o._b"), (2, "o._c"), (2, "o._d"), (3, "o._e"), (4, "o._f"),
+        (5, "o._g"), (5, "o._h"),
+    ]  # fmt: skip
     offenders = [
         f"{p.relative_to(ROOT)}:{line}: {text}"
         for pkg in _PRIVATE_ACCESS_PACKAGES
