@@ -135,10 +135,11 @@ def _cmd_calls(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
+    from app.calls_table import CALLS_TABLE
     from coach.library import queries
     from coach.library.export import clock
 
-    hits = queries.search(_db(), args.query, limit=args.limit, **_filters(args))
+    hits = queries.search(_db(), args.query, calls=CALLS_TABLE, limit=args.limit, **_filters(args))
     lines = [
         f"call {h['call_id']:>6}  {_when(h['started_at'])}  {h['contact_name'] or '-'}  "
         + (f"[{clock(h['start_s'])} {h['speaker']}] " if h["source"] == "utterance" else "[notes] ")

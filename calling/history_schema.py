@@ -1,7 +1,9 @@
-"""The call history's schema: the `contacts` and `calls` tables, their migrations, and the view
+"""The call history's schema: the `contacts` and `calls` tables, their migrations, the view
 `call_history_v` other packages read instead of the tables (`CALL_HISTORY_VIEW_COLUMNS` is its
-column contract; a test compares it with the view itself). `app.db` runs `MIGRATIONS` in order
-under `SCHEMA_NAME`; the rows are written and read through `calling.history`'s functions.
+column contract; a test compares it with the view itself) and the notes' search index
+`notes_fts` (v5), which only `calling.history_read.search_notes` reads. `app.db` runs
+`MIGRATIONS` in order under `SCHEMA_NAME`, before the other packages' (their tables refer to
+calls); the rows are written and read through `calling.history`'s functions.
 """
 
 from __future__ import annotations
@@ -102,4 +104,44 @@ def _v4(db: Database) -> None:
     )
 
 
-MIGRATIONS = (_v1, _v2, _v3, _v4)
+# Notes search: an FTS5 index over calls.notes with external content (it keeps no copy of the
+# notes) and the triggers on calls that keep it in step. Only non-empty notes are indexed.
+NOTES_INDEX = "notes_fts"
+NOTES_TRIGGERS = ("calls_notes_ai", "calls_notes_ad", "calls_notes_au")
+
+
+def _v5(db: Database) -> None:
+    """The history owns its notes' search index. coach.library's migration 2 used to create
+    notes_fts and its triggers on calls (the same definitions as here): a file that ran it has
+    them, one whose library is older than that (its library migrations run after this one)
+    does not. Either way they are dropped and made again here, and the index filled from
+    calls.notes, the one copy of the notes: nothing is indexed twice and nothing is lost."""
+    for name in NOTES_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE IF EXISTS notes_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5("
+        "notes, content='calls', content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_ai AFTER INSERT ON calls WHEN new.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(rowid, notes) VALUES (new.id, new.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_ad AFTER DELETE ON calls WHEN old.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) VALUES ('delete', old.id, old.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_au AFTER UPDATE OF notes ON calls BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) SELECT 'delete', old.id, old.notes "
+        "WHERE old.notes IS NOT NULL; "
+        "INSERT INTO notes_fts(rowid, notes) SELECT new.id, new.notes "
+        "WHERE new.notes IS NOT NULL; END"
+    )
+    # Not FTS5's 'rebuild': it would index every call, an empty document for each without notes.
+    db.execute(
+        "INSERT INTO notes_fts(rowid, notes) SELECT id, notes FROM calls WHERE notes IS NOT NULL"
+    )
+
+
+MIGRATIONS = (_v1, _v2, _v3, _v4, _v5)

@@ -55,3 +55,30 @@ def add_call(
     last = max((s for _, s, _ in lines), default=0.0) + 2.0
     history.finish_call(db, call, ended_at=started_at + 5 + last)
     return call
+
+
+def legacy_library_notes_index(db) -> None:
+    """What coach.library's migration 2 made as first shipped (the SQL of that release): the
+    notes index and its triggers on calls, back-filled with the notes already there."""
+    db.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5("
+        "notes, content='calls', content_rowid='id', tokenize='porter unicode61')"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_ai AFTER INSERT ON calls WHEN new.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(rowid, notes) VALUES (new.id, new.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_ad AFTER DELETE ON calls WHEN old.notes IS NOT NULL BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) VALUES ('delete', old.id, old.notes); END"
+    )
+    db.execute(
+        "CREATE TRIGGER calls_notes_au AFTER UPDATE OF notes ON calls BEGIN "
+        "INSERT INTO notes_fts(notes_fts, rowid, notes) SELECT 'delete', old.id, old.notes "
+        "WHERE old.notes IS NOT NULL; "
+        "INSERT INTO notes_fts(rowid, notes) SELECT new.id, new.notes "
+        "WHERE new.notes IS NOT NULL; END"
+    )
+    db.execute(
+        "INSERT INTO notes_fts(rowid, notes) SELECT id, notes FROM calls WHERE notes IS NOT NULL"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.calls_table import CALLS_TABLE
 from calling import history
 from coach.library import queries, sessions, store
 from tests.library_helpers import DAY, T0, add_call, fresh_db
@@ -13,6 +14,11 @@ METRICS = {
     "questions": {"open": 3, "closed": 1},
     "qualification": {"project": True, "budget": True, "timeline": False, "authority": False},
 }
+
+
+def search(db, text: str, **kw) -> list[dict]:
+    """The library's search as the app wires it (the call history searches its notes)."""
+    return queries.search(db, text, calls=CALLS_TABLE, **kw)
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def lib(tmp_path):
 
 def test_search_stems_ranks_newest_first_and_highlights(lib):
     db, ids = lib
-    hits = queries.search(db, "budget")
+    hits = search(db, "budget")
     # "budgeting" and "budget" both match (porter stemming); newest call first.
     assert [h["call_id"] for h in hits] == [ids["omar"], ids["bob"], ids["dana"]]
     assert "[budget]" in hits[0]["snippet"]
@@ -72,31 +78,29 @@ def test_search_stems_ranks_newest_first_and_highlights(lib):
 
 def test_search_phrases_and_and_semantics(lib):
     db, ids = lib
-    assert [h["call_id"] for h in queries.search(db, '"touch base"')] == [ids["dana"]]
-    assert queries.search(db, '"base touch"') == []
-    assert [h["call_id"] for h in queries.search(db, "rollout timeline")] == [ids["dana"]]
-    assert queries.search(db, "rollout pressure") == []
+    assert [h["call_id"] for h in search(db, '"touch base"')] == [ids["dana"]]
+    assert search(db, '"base touch"') == []
+    assert [h["call_id"] for h in search(db, "rollout timeline")] == [ids["dana"]]
+    assert search(db, "rollout pressure") == []
     # Punctuation and FTS syntax in what a user types never reach FTS5 raw.
-    assert [h["call_id"] for h in queries.search(db, 'budget AND OR ("')] == []
+    assert [h["call_id"] for h in search(db, 'budget AND OR ("')] == []
     with pytest.raises(ValueError, match="at least one word"):
-        queries.search(db, '  "" ')
+        search(db, '  "" ')
 
 
 @pytest.mark.parametrize("narrow", [300, 0])  # per-call ranges, and the rowid-window path
 def test_search_notes_and_filters(lib, monkeypatch, narrow):
     monkeypatch.setattr(queries, "NARROW_CALLS", narrow)
     db, ids = lib
-    notes = queries.search(db, "pricing")
+    notes = search(db, "pricing")
     assert [(h["source"], h["call_id"]) for h in notes] == [("notes", ids["dana"])]
     history.set_notes(db, ids["dana"], "Follow up in May")
-    assert queries.search(db, "pricing") == []
-    assert [h["call_id"] for h in queries.search(db, "May")] == [ids["dana"]]
-    assert {h["call_id"] for h in queries.search(db, "budget", contact="Omar")} == {ids["omar"]}
-    assert {h["call_id"] for h in queries.search(db, "budget", rep="bob")} == {ids["bob"]}
-    assert {h["call_id"] for h in queries.search(db, "budget", flag_kind="pressure")} == {
-        ids["omar"]
-    }
-    window = queries.search(db, "budget", since=T0 + DAY / 2, until=T0 + 2 * DAY)
+    assert search(db, "pricing") == []
+    assert [h["call_id"] for h in search(db, "May")] == [ids["dana"]]
+    assert {h["call_id"] for h in search(db, "budget", contact="Omar")} == {ids["omar"]}
+    assert {h["call_id"] for h in search(db, "budget", rep="bob")} == {ids["bob"]}
+    assert {h["call_id"] for h in search(db, "budget", flag_kind="pressure")} == {ids["omar"]}
+    window = search(db, "budget", since=T0 + DAY / 2, until=T0 + 2 * DAY)
     assert {h["call_id"] for h in window} == {ids["bob"]}
 
 

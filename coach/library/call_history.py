@@ -3,8 +3,8 @@ contacts tables; coach/ never imports calling/ and never names those tables in S
 
 Reads go through the history's view `call_history_v` (one row per call, its contact's fields
 as contact_*; the column contract is calling.history_schema.CALL_HISTORY_VIEW_COLUMNS). What needs
-the history's own logic or writes its rows goes through the functions app/ hands in as a
-`CallsTable`.
+the history's own logic, its notes search, or writes its rows goes through the functions app/
+hands in as a `CallsTable`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class CallsTable:
     - `set_recording(db, call_id, path)`: point the call at its recording file.
     - `previous_calls(db, *, contact_id, before)`: how many connected calls the contact had
       before that time (the coach's `previous_calls`).
+    - `search_notes(db, match, *, limit, among)`: the calls whose notes match an FTS5 query,
+      newest first, as `call_id` and `snippet` (the notes and their index are the history's);
+      `among`, when given, the call ids to search within.
     """
 
     call_id_for_uuid: Callable[[Database, str], int | None]
@@ -35,3 +38,4 @@ class CallsTable:
     insert_imported_call: Callable[[Database, dict[str, Any], int | None], int]
     set_recording: Callable[[Database, int, str | None], None]
     previous_calls: Callable[..., int]
+    search_notes: Callable[..., list[dict[str, Any]]]

@@ -1,11 +1,12 @@
 """Reading the call library: finding calls, full-text search, one call's review (and the
 dashboard, from `coach.library.dashboard`).
 
-Search runs over the FTS5 indexes of transcripts (`utterances_fts`) and call notes
-(`notes_fts`), most recently stored first (newest calls first, except calls imported later
-from a bundle), at most `limit` hits. Times in and out are Unix epoch seconds; call-relative
-times are seconds from the call's start. Calls and their contacts are read through the call
-history's view `call_history_v` (coach.library.call_history), never its tables.
+Search runs over the library's FTS5 index of transcripts (`utterances_fts`) and, through the
+function the call history lends (`CallsTable.search_notes`), over call notes, most recently
+stored first (newest calls first, except calls imported later from a bundle), at most `limit`
+hits. Times in and out are Unix epoch seconds; call-relative times are seconds from the
+call's start. Calls and their contacts are read through the call history's view
+`call_history_v` (coach.library.call_history), never its tables.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from coach.library import recordings
+from coach.library.call_history import CallsTable
 from coach.library.dashboard import dashboard  # noqa: F401 - part of this module's API
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -173,28 +175,45 @@ def _hits_in_calls(db: Database, match: str, calls: list[int], limit: int) -> li
     return hits
 
 
-def search(db: Database, text: str, *, limit: int = 50, **filters: Any) -> list[dict]:
+def search(
+    db: Database, text: str, *, calls: CallsTable, limit: int = 50, **filters: Any
+) -> list[dict]:
     """Utterances and call notes matching `text`, most recently stored first, with
-    highlighted snippets; filters as for `find_calls`."""
+    highlighted snippets; filters as for `find_calls`. The notes are the call history's: it
+    searches them (`calls.search_notes`, handed in by app/)."""
     match = fts_query(text)
     where, params = _call_filters(**filters)
-    extra = (" AND " + " AND ".join(where)) if where else ""
     hits = _utterance_hits(db, match, where, params, limit)
-    notes = list(
-        db.query(
-            "SELECT 'notes' AS source, c.id AS call_id, NULL AS utterance_id, NULL AS speaker,"
-            " NULL AS start_s, NULL AS end_s, snippet(notes_fts, 0, '[', ']', '…', 16) AS snippet,"
-            " c.started_at, c.rep, c.contact_name"
-            " FROM notes_fts JOIN call_history_v c ON c.id = notes_fts.rowid"
-            f" WHERE notes_fts MATCH ?{extra}"
-            " ORDER BY notes_fts.rowid DESC LIMIT ?",
-            [match, *params, limit],
-        )
-    )
+    notes = _note_hits(db, calls, match, where, params, limit)
     merged = sorted(
         notes + hits, key=lambda h: (h["started_at"], h["start_s"] or 0.0), reverse=True
     )
     return merged[:limit]
+
+
+def _note_hits(
+    db: Database, calls: CallsTable, match: str, where: list[str], params: list, limit: int
+) -> list[dict]:
+    among = None
+    if where:  # the history searches only the calls the filters leave
+        sql = f"SELECT id FROM call_history_v c WHERE {' AND '.join(where)}"
+        among = [r[0] for r in db.execute(sql, params)]
+    found = calls.search_notes(db, match, limit=limit, among=among)
+    if not found:
+        return []
+    about = {
+        r[0]: dict(zip(("started_at", "rep", "contact_name"), r[1:]))
+        for r in db.execute(
+            "SELECT id, started_at, rep, contact_name FROM call_history_v"
+            f" WHERE id IN ({', '.join('?' for _ in found)})",
+            [f["call_id"] for f in found],
+        )
+    }
+    return [
+        {"source": "notes", "call_id": f["call_id"], "utterance_id": None, "speaker": None,
+         "start_s": None, "end_s": None, "snippet": f["snippet"], **about[f["call_id"]]}
+        for f in found
+    ]  # fmt: skip
 
 
 def review(db: Database, call_id: int) -> dict | None:

@@ -1,14 +1,14 @@
 """The call library's tables and their versioned migrations (run by `app.db.migrate`).
 
-v1 utterances, flags and per-call metrics; v2 FTS5 indexes over transcripts and call notes
-(external-content tables kept in step by triggers, back-filled for existing rows); v3 comments,
+v1 utterances, flags and per-call metrics; v2 the FTS5 index over transcripts (an
+external-content table kept in step by triggers, back-filled for existing rows); v3 comments,
 coaching sessions and their items; v4 positive marks (probing questions) and a flag index for
 the dashboard; v5 an index giving each call's utterance id span (filtered search); v6 the
 examples that teach the coach, and each flag's source (rule or semantic layer). The
-library's tables refer to the call history's `calls` table (foreign keys; v2's notes_fts index
-is external content over calls.notes, kept by triggers on calls), which is why `app.db`
-migrates the call history (calling.history_schema) first. These past migrations are the only place
-coach/ names the history's tables; queries read calls through the view `call_history_v`.
+library's rows refer to the call history's calls by foreign key (`REFERENCES calls(id)`, the
+only way coach/ names that table), which is why `app.db` migrates the call history
+(calling.history_schema) first. The search over call notes is the history's (its notes_fts);
+queries read calls through the view `call_history_v`.
 """
 
 from __future__ import annotations
@@ -95,29 +95,9 @@ def _v2(db: Database) -> None:
         "INSERT INTO utterances_fts(rowid, text) VALUES (new.id, new.text); END"
     )
     db.execute("INSERT INTO utterances_fts(utterances_fts) VALUES ('rebuild')")
-    db.execute(
-        "CREATE VIRTUAL TABLE notes_fts USING fts5("
-        "notes, content='calls', content_rowid='id', tokenize='porter unicode61')"
-    )
-    # Only non-empty notes go in the index, and the triggers keep it that way.
-    db.execute(
-        "CREATE TRIGGER calls_notes_ai AFTER INSERT ON calls WHEN new.notes IS NOT NULL BEGIN "
-        "INSERT INTO notes_fts(rowid, notes) VALUES (new.id, new.notes); END"
-    )
-    db.execute(
-        "CREATE TRIGGER calls_notes_ad AFTER DELETE ON calls WHEN old.notes IS NOT NULL BEGIN "
-        "INSERT INTO notes_fts(notes_fts, rowid, notes) VALUES ('delete', old.id, old.notes); END"
-    )
-    db.execute(
-        "CREATE TRIGGER calls_notes_au AFTER UPDATE OF notes ON calls BEGIN "
-        "INSERT INTO notes_fts(notes_fts, rowid, notes) SELECT 'delete', old.id, old.notes "
-        "WHERE old.notes IS NOT NULL; "
-        "INSERT INTO notes_fts(rowid, notes) SELECT new.id, new.notes "
-        "WHERE new.notes IS NOT NULL; END"
-    )
-    db.execute(
-        "INSERT INTO notes_fts(rowid, notes) SELECT id, notes FROM calls WHERE notes IS NOT NULL"
-    )
+    # As first shipped, this step also indexed calls.notes (notes_fts and triggers on calls):
+    # the call history owns that index now (calling.history_schema v5 makes it, and takes it
+    # over on a file where this step made it), so the library leaves the history's table alone.
 
 
 def _v3(db: Database) -> None:

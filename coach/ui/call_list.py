@@ -136,8 +136,9 @@ class CallList(QWidget):
             except ValueError as exc:
                 self._show_list([], str(exc))
                 return
+            calls = self.access.services.calls_table  # the history searches its notes
             self.access.read(
-                lambda db: queries.search(db, text, limit=200, **filters),
+                lambda db: queries.search(db, text, calls=calls, limit=200, **filters),
                 lambda rows: self._show_list(rows, "Nothing found." if not rows else ""),
             )
         else:
