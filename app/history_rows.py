@@ -1,4 +1,6 @@
-"""Database rows → the plain rows the phone widgets show (contacts, recents, contact card).
+"""The call history's and the call library's rows → the plain rows the phone widgets show
+(contacts, recents, contact card). The rows come from their owners' functions
+(calling.history, calling.history_read, coach.library.queries); this module only shapes them.
 
 Runs on the app's io worker (imports of the storage modules happen there too, off the
 start-up path) with its own read connection (SQLite in WAL lets it read while the
@@ -7,12 +9,10 @@ StoreWriter writes), never on the GUI thread.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Any
 
-from softphone.numbers import digits_key
 from softphone.ui.rows import ContactRow, ContactSummary, RecentCall
 
 log = logging.getLogger(__name__)
@@ -22,14 +22,11 @@ TOPIC_NAMES = {"project": "project", "budget": "budget", "timeline": "timeline",
 
 
 def contacts(db: Any, limit: int = 5000) -> list[ContactRow]:
-    rows = db.execute(
-        "SELECT id, name, number, company FROM contacts WHERE number IS NOT NULL"
-        " ORDER BY name COLLATE NOCASE LIMIT ?",
-        [limit],
-    ).fetchall()
+    from calling import history_read
+
     return [
-        ContactRow(name or "", number or "", company or "", cid)
-        for cid, name, number, company in rows
+        ContactRow(r["name"] or "", r["number"] or "", r["company"] or "", r["id"])
+        for r in history_read.phone_book(db, limit)
     ]
 
 
@@ -52,59 +49,32 @@ def recent(db: Any, limit: int = 50) -> list[RecentCall]:
     return out
 
 
-def find_contact_by_number(db: Any, number: str) -> dict | None:
-    from calling import history
-
-    if not number:
-        return None
-    row = db.execute("SELECT id FROM contacts WHERE number = ? LIMIT 1", [number]).fetchone()
-    if row is None:
-        key = digits_key(number)
-        if len(key) >= 7:
-            for cid, num in db.execute("SELECT id, number FROM contacts WHERE number IS NOT NULL"):
-                if digits_key(num or "").endswith(key[-9:]):
-                    row = (cid,)
-                    break
-    return history.get_contact(db, int(row[0])) if row else None
-
-
 def summary(db: Any, number: str, name: str = "") -> ContactSummary:
     """What the history says about this number before the call connects."""
-    from calling import history
+    from calling import history, history_read
+    from coach.library.queries import flags_on_calls, stored_metrics
 
-    contact = find_contact_by_number(db, number)
+    contact = history_read.contact_for_number(db, number)
     cid = contact["id"] if contact else None
     prev = history.previous_calls(db, contact_id=cid, number=None if cid else number)
-    clause, arg = ("contact_id = ?", cid) if cid is not None else ("remote_number = ?", number)
-    last = db.execute(
-        f"SELECT id, started_at, notes FROM calls WHERE {clause} AND connected_at IS NOT NULL"
-        " ORDER BY started_at DESC LIMIT 1",
-        [arg],
-    ).fetchone()
+    last = history_read.last_connected_call(db, contact_id=cid, number=None if cid else number)
     last_flags: list[str] = []
     covered: list[str] = []
     notes = ""
     when = None
     if last:
-        call_id, started, notes = last[0], last[1], last[2] or ""
-        when = datetime.fromtimestamp(started) if started else None
+        notes = last["notes"] or ""
+        when = datetime.fromtimestamp(last["started_at"]) if last["started_at"] else None
         try:
-            for label, kind in db.execute(
-                "SELECT label, kind FROM flags WHERE call_id = ? ORDER BY start_s LIMIT 8",
-                [call_id],
-            ):
-                text = label or kind.replace("_", " ")
+            for flag in flags_on_calls(db, [last["id"]], limit=8):
+                text = flag["label"] or flag["kind"].replace("_", " ")
                 if text not in last_flags:
                     last_flags.append(text)
-            row = db.execute(
-                "SELECT metrics_json FROM call_metrics WHERE call_id = ?", [call_id]
-            ).fetchone()
-            if row and row[0]:
-                q = json.loads(row[0]).get("qualification") or {}
-                covered = [  # the engine's {"budget": {"covered": true, ...}} or {"budget": true}
-                    TOPIC_NAMES[k] for k, v in q.items()
-                    if k in TOPIC_NAMES and (v.get("covered") if isinstance(v, dict) else v)
-                ]  # fmt: skip
+            q = (stored_metrics(db, last["id"]) or {}).get("qualification") or {}
+            covered = [  # the engine's {"budget": {"covered": true, ...}} or {"budget": true}
+                TOPIC_NAMES[k] for k, v in q.items()
+                if k in TOPIC_NAMES and (v.get("covered") if isinstance(v, dict) else v)
+            ]  # fmt: skip
         except Exception:  # the coach tables may be older; the card still shows
             log.debug("contact card: no coach history", exc_info=True)
     learned = _learned_before(db, cid, prev)

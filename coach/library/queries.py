@@ -257,7 +257,6 @@ def review(db: Database, call_id: int) -> dict | None:
             [call_id],
         )
     ]
-    m = q("SELECT metrics_json FROM call_metrics WHERE call_id = ?", [call_id]).fetchone()
     duration = None
     if call["ended_at"] and call["started_at"]:
         duration = call["ended_at"] - (call["connected_at"] or call["started_at"])
@@ -278,8 +277,14 @@ def review(db: Database, call_id: int) -> dict | None:
         "flags": flags,
         "positives": positives,
         "comments": comments,
-        "metrics": json.loads(m[0]) if m else None,
+        "metrics": stored_metrics(db, call_id),
     }
+
+
+def stored_metrics(db: Database, call_id: int) -> dict | None:
+    """The metrics stored for the call (as the coach computed them), or None."""
+    m = db.execute("SELECT metrics_json FROM call_metrics WHERE call_id = ?", [call_id]).fetchone()
+    return json.loads(m[0]) if m and m[0] else None
 
 
 def learned_before(
@@ -322,14 +327,15 @@ def reps(db: Database) -> list[str]:
 
 def flags_on_calls(db: Database, call_ids: list[int], limit: int = 10) -> list[dict]:
     """The flags raised on these calls (newest call first, in call order within one): what a
-    dialer card shows of a contact's earlier calls (the queue gets this function from the
-    wiring, since the softphone does not read the library's tables)."""
+    dialer card and the Phone page's contact card show of a contact's earlier calls (the
+    queue gets this function from the wiring, since calling/ does not read the library's
+    tables)."""
     if not call_ids:
         return []
     marks = ",".join("?" * len(call_ids))
     return list(
         db.query(
-            f"SELECT call_id, kind, text, suggestion FROM flags WHERE call_id IN ({marks})"
+            f"SELECT call_id, kind, label, text, suggestion FROM flags WHERE call_id IN ({marks})"
             " ORDER BY call_id DESC, start_s LIMIT ?",
             [*call_ids, limit],
         )
