@@ -110,69 +110,125 @@ def test_the_calling_domain_lives_in_calling_not_softphone() -> None:
     )
 
 
-# SQL that changes a table, and sqlite-utils' table methods that do: `{}` is the table name.
+# The call history's tables: calling/history.py, history_read.py and history_schema.py (the
+# tables, their migrations, the view call_history_v other packages read, the notes index) are
+# the only modules that name them in SQL; every other one asks the history's functions (coach/
+# through the CallsTable app/ hands in) or reads the view. A foreign key (REFERENCES calls(id))
+# is not touching the table.
+HISTORY_TABLES = ("calls", "contacts")
+_TABLE = r"\s+[\"'`\[]?(?:main\.)?{}\b"
+# SQL that changes a table, and sqlite-utils' table methods that do (or read it).
 _WRITE_SQL = (
     r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
-    r"\s+[\"'`\[]?(?:main\.)?{}\b"
+    + _TABLE
 )
-_WRITE_API = (
+# What hangs on a table: CREATE TRIGGER ... ON calls, CREATE INDEX ... ON contacts(...).
+_ON_SQL = r"\bON" + _TABLE + r"(?!\s*=)"
+_TABLE_API = (
     r"(?:\[\s*[\"']{0}[\"']\s*\]|\.table\(\s*[\"']{0}[\"']\s*\))\s*\.\s*"
-    r"(?:insert|upsert|update|delete|add_column|add_foreign_key|create|transform|drop)"
+    r"(?:insert|upsert|update|delete|add_column|add_foreign_key|create|transform|drop|"
+    r"rows|rows_where|get|count|enable_fts|search)\b"
 )
+# SQL that reads a table. Case-sensitive (the house writes SQL in capitals), so prose such as
+# "calls from ..." in a docstring is not taken for SQL.
+_READ_SQL = r"\b(?:FROM|JOIN)" + _TABLE
 
 
 def _writes_to(text: str, tables: tuple[str, ...]) -> list[str]:
     found = []
     for table in tables:
-        for pattern in (_WRITE_SQL.format(table), _WRITE_API.format(table)):
+        for pattern in (_WRITE_SQL.format(table), _TABLE_API.format(table)):
             found += [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)]
+        found += [m.group(0) for m in re.finditer(_ON_SQL.format(table), text)]
     return found
-
-
-def test_only_the_call_history_writes_calls_and_contacts() -> None:
-    """The calls and contacts tables are calling/history.py's: no module of coach/ inserts,
-    updates or deletes their rows (a bundle import asks the history through the functions
-    app/ hands in, coach.library.call_history.CallsTable). Not covered yet: the coach library's
-    notes_fts triggers on calls (coach/library/schema.py, migration 2)."""
-    assert _writes_to("db.execute('INSERT INTO calls(uuid) VALUES (?)')", ("calls",))
-    assert _writes_to('"UPDATE contacts SET name = ?"', ("contacts",))
-    assert _writes_to('db["calls"].insert({"uuid": u})', ("calls",))
-    assert not _writes_to('manifest["calls"].append(entry); "SELECT * FROM calls"', ("calls",))
-    offenders = [
-        f"{p.relative_to(ROOT)}: {hit}"
-        for p in _modules("coach")
-        for hit in _writes_to(p.read_text(encoding="utf-8"), ("calls", "contacts"))
-    ]
-    assert not offenders, offenders
-
-
-# SQL that reads a table: `{}` is the table name. Case-sensitive (the house writes SQL in
-# capitals), so prose such as "calls from ..." in a docstring is not taken for SQL.
-_READ_SQL = r"\b(?:FROM|JOIN)\s+[\"'`\[]?(?:main\.)?{}\b"
 
 
 def _reads_from(text: str, tables: tuple[str, ...]) -> list[str]:
     return [m.group(0) for t in tables for m in re.finditer(_READ_SQL.format(t), text)]
 
 
-def test_coach_reads_the_call_history_only_through_its_view() -> None:
-    """coach/ reads calls and contacts through the call history's view `call_history_v` (its
-    column contract: calling/history_schema.py's CALL_HISTORY_VIEW_COLUMNS) or the functions
-    app/ hands in, never by naming the tables in FROM/JOIN. The one exception is coach/library/schema.py:
-    its past migrations (FKs to calls, v2's notes_fts over calls.notes and the back-fill of
-    existing notes) are history and stay as shipped. Its notes_fts triggers on calls are
-    still there (the write test above names them as not covered yet)."""
-    assert _reads_from('"SELECT c.id FROM calls c JOIN contacts ct"', ("calls", "contacts")) == [
+def _outside_the_history() -> list[Path]:
+    """Every module of the app but the call history's own (tests and benchmarks seed and
+    inspect database files; they are not the app)."""
+    mods = [p for pkg in (*CORE_PACKAGES, "app", "models", "resources", "uikit", "scripts")
+            for p in _modules(pkg)] + [ROOT / "main.py"]  # fmt: skip
+    return [p for p in mods if not (p.parent.name == "calling" and p.stem.startswith("history"))]
+
+
+# Modules that still touch the history's tables, each to move behind the history's functions;
+# this list may only shrink. (The library's notes index and app/history_rows.py have moved.)
+NOT_YET_BEHIND_THE_HISTORY = {"calling/calllists.py", "calling/calllist_schema.py"}
+
+
+def test_only_the_call_history_writes_calls_and_contacts() -> None:
+    """The calls and contacts tables are the call history's (calling/history*.py): no other
+    module inserts, updates or deletes their rows, nor hangs a trigger or an index on them (a
+    bundle import asks the history through the functions app/ hands in, CallsTable; notes
+    search is the history's own notes_fts, calling.history_schema v5)."""
+    assert _writes_to("db.execute('INSERT INTO calls(uuid) VALUES (?)')", HISTORY_TABLES)
+    assert _writes_to('"UPDATE contacts SET name = ?"', HISTORY_TABLES)
+    assert _writes_to('db["calls"].insert({"uuid": u})', HISTORY_TABLES)
+    assert _writes_to('db.table("contacts").rows_where("number = ?")', HISTORY_TABLES)
+    assert _writes_to('"CREATE TRIGGER calls_notes_ai AFTER INSERT ON calls WHEN"', ("calls",))
+    assert _writes_to('"CREATE INDEX contacts_number ON contacts(number)"', ("contacts",))
+    assert not _writes_to('manifest["calls"].append(entry); "SELECT * FROM calls"', ("calls",))
+    assert not _writes_to('"JOIN call_history_v c ON c.id = f.call_id", "on calls"', ("calls",))
+    offenders = [
+        f"{p.relative_to(ROOT)}: {hit}"
+        for p in _outside_the_history()
+        if str(p.relative_to(ROOT)) not in NOT_YET_BEHIND_THE_HISTORY
+        for hit in _writes_to(p.read_text(encoding="utf-8"), HISTORY_TABLES)
+    ]
+    assert not offenders, offenders
+
+
+def test_only_the_call_history_reads_calls_and_contacts_by_name() -> None:
+    """Every other module reads calls and contacts through the call history's view
+    `call_history_v` (its column contract: calling/history_schema.py's
+    CALL_HISTORY_VIEW_COLUMNS) or the history's functions (coach/ gets them from app/ in a
+    CallsTable), never by naming the tables in FROM/JOIN: not coach/ (its past migrations
+    included), not app/ (the Phone page's rows come from calling.history_read)."""
+    assert _reads_from('"SELECT c.id FROM calls c JOIN contacts ct"', HISTORY_TABLES) == [
         "FROM calls", "JOIN contacts"
     ]  # fmt: skip
     assert _reads_from('"FROM call_history_v c", "Import calls from a bundle"', ("calls",)) == []
     offenders = [
         f"{p.relative_to(ROOT)}: {hit}"
-        for p in _modules("coach")
-        if p != ROOT / "coach" / "library" / "schema.py"
-        for hit in _reads_from(p.read_text(encoding="utf-8"), ("calls", "contacts"))
+        for p in _outside_the_history()
+        if str(p.relative_to(ROOT)) not in NOT_YET_BEHIND_THE_HISTORY
+        for hit in _reads_from(p.read_text(encoding="utf-8"), HISTORY_TABLES)
     ]
     assert not offenders, offenders
+    still = {str(p.relative_to(ROOT)) for p in _outside_the_history()
+             if _reads_from(p.read_text(encoding="utf-8"), HISTORY_TABLES)
+             or _writes_to(p.read_text(encoding="utf-8"), HISTORY_TABLES)}  # fmt: skip
+    assert still == NOT_YET_BEHIND_THE_HISTORY, "shrink the list: " + repr(still)
+
+
+def test_every_trigger_and_index_on_the_history_s_tables_is_the_history_s(tmp_path) -> None:
+    """On a real file, what hangs on calls and contacts (triggers, indexes) after every
+    package's migrations is exactly what the call history's migrations alone make: however
+    another package spelled its SQL, it put nothing on the history's tables."""
+    from app import db as appdb
+    from calling import history_schema
+
+    def hanging(db) -> set[tuple[str, str, str]]:
+        return {
+            tuple(r)
+            for r in db.execute(
+                "SELECT type, name, tbl_name FROM sqlite_master WHERE tbl_name IN"
+                " ('calls', 'contacts') AND type IN ('trigger', 'index') AND sql IS NOT NULL"
+            )
+        }
+
+    alone = appdb.connect(tmp_path / "history-alone.db")
+    appdb.migrate(alone, upto={m.SCHEMA_NAME: 0 for m in appdb.migration_modules()}
+                  | {history_schema.SCHEMA_NAME: len(history_schema.MIGRATIONS)})  # fmt: skip
+    everything = appdb.open_database(tmp_path / "callcoach.db")
+    history_only = hanging(alone)
+    assert ("trigger", "calls_notes_au", "calls") in history_only  # the notes index is its own
+    # Not yet moved (see NOT_YET_BEHIND_THE_HISTORY): the call lists' index on contacts.
+    assert hanging(everything) - history_only == {("index", "contacts_number", "contacts")}
 
 
 def test_the_ui_kit_serves_ui_folders_and_app_only() -> None:
