@@ -27,24 +27,17 @@ def _practice_writer() -> Any:
     return StoreWriter()
 
 
-def _rep_name() -> str:
-    from app.settings import load_settings
-
-    return load_settings().rep_name
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    from app import library_import
     from app.db import data_dir
+    from app.settings import load_settings
     from calling.practice import cli as practice_cli
 
     practice_cli.register(
         sub,
         practice_cli.PracticeWiring(
-            data_dir=data_dir, rep_name=_rep_name, open_writer=_practice_writer,
-            library=library_import,
+            data_dir=data_dir, settings=load_settings, open_writer=_practice_writer
         ),
-    )  # fmt: skip
+    )
     from app import voicemail_cli
 
     voicemail_cli.register(sub)

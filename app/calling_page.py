@@ -361,17 +361,20 @@ class CallingPage(QWidget):
         self.practice_button.setText("Back to calling")
 
     def _build_practice(self) -> Any:
-        from app import library_import
         from app.db import data_dir
+        from calling.practice.run import PracticeSetup
         from calling.ui.practice_view import PracticeView
 
-        folder = data_dir() / "practice"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        rep = self.settings.rep_name
+        sv = self.sv
 
-        def store(run: Any) -> int:  # on the practice thread: the analysis takes seconds
-            if self.sv.store is None:
-                raise RuntimeError("the call history is unavailable")
-            return run.store(self.sv.store, library_import, rep)  # one job of the single writer
+        def setup() -> PracticeSetup:  # at each start: the parts a Phone-page call gets
+            return PracticeSetup(
+                store=sv.store,  # the single writer (None: the history is unavailable)
+                data_dir=data_dir() if sv.store is not None else None,
+                model=lambda: sv.model,  # it may finish loading before the call connects
+                semantic=sv.semantic_layer,
+                coach_settings=self.settings,
+                rep=self.settings.rep_name,
+            )
 
-        return PracticeView(self.sv.engine, folder, store=store, semantic=self.sv.semantic_layer)
+        return PracticeView(sv.engine, setup)

@@ -63,7 +63,8 @@ class CallSession:
         """`store`: the StoreWriter (None: no rows); `data_dir`: the library's folder (live
         recordings and their FLAC); `semantic()` gives the loaded semantic layer when the call
         connects (None: rules alone); `coach_settings` has rule_pack and monologue_seconds;
-        `record_path` overrides where the recording goes (default: the data folder)."""
+        `record_path` overrides where the recording goes (default: the data folder); a WAV
+        put there is kept after the library's FLAC is made from it."""
         self.engine, self.store, self.model = engine, store, model
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.semantic = semantic
@@ -80,6 +81,7 @@ class CallSession:
         self.connected_at: float | None = None
         self.live: LivePipeline | None = None
         self._wav: str | None = None  # the live recording, once the engine was told of it
+        self.recording: str | None = None  # once ended: the library's FLAC, else the WAV
         self.result: Any = None  # coach.results.AnalysisResult once ended
         self.ended = threading.Event()
         self._listeners = Listeners()
@@ -289,18 +291,21 @@ class CallSession:
         if live is not None:
             live.stop()
             self.result = live.result()
+        flac = None
         if self.store is not None:
             flac = self._encode_recording()  # here, before the one short write of the row
             done = self.store.submit(records.finish_row, self.uuid, time.time(), code, reason,
                                      status, flac)  # fmt: skip
             self.store.flush(10)  # so a history read that follows sees this call
-            if flac is not None and done.done() and done.exception() is None:
+            # A WAV the caller chose (record_path: practice's --record) is the caller's to keep.
+            if (flac is not None and done.done() and done.exception() is None
+                    and self.record_path is None):  # fmt: skip
                 Path(self._wav or "").unlink(missing_ok=True)
+        self.recording = flac or self._wav
         self.engine.remove_listener(self._on_engine_event)
         self.ended.set()
         self._publish(CallEnded(self.uuid, sentence, code, reason, status,
                                 self.connected_at is not None, self.result))  # fmt: skip
-
 
     def _encode_recording(self) -> str | None:
         """The live WAV as the library's FLAC, or None (nothing recorded, no library folder,

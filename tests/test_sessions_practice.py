@@ -177,10 +177,11 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
 @pytest.mark.sip
 @pytest.mark.asr
 def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> None:
-    from app import library_import
     from app.db import open_database
     from app.store_writer import StoreWriter
+    from calling.practice.run import PracticeSetup
     from calling.ui.practice_view import PracticeView
+    from coach.asr_model import load_model
     from softphone.ui.theme import stylesheet
     from tests.sip_support import engine
 
@@ -194,8 +195,10 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
         StoreWriter(db_path) as writer,  # as in the app: the rows go through the one writer
         engine(audio="file", play_file=str(rep)) as (client, _log),
     ):
-        view = PracticeView(
-            client, tmp_path / "rec", store=lambda run: run.store(writer, library_import, "pat")
+        model = load_model(None)
+        view = PracticeView(  # the parts the app hands in: the one writer, the model, the rep
+            client,
+            lambda: PracticeSetup(store=writer, data_dir=tmp_path, model=model, rep="pat"),
         )
         view.setStyleSheet(stylesheet())
         qtbot.addWidget(view)
@@ -219,4 +222,5 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
     )
     assert "hello → never_reached_out" in view.status.text()
     db = sqlite3.connect(db_path)
-    assert db.execute("SELECT script FROM practice_calls").fetchone() == ("never_reached_out",)
+    assert db.execute("SELECT script FROM practice_calls").fetchall() == [("never_reached_out",)]
+    assert db.execute("SELECT COUNT(*) FROM calls").fetchone() == (1,)

@@ -14,7 +14,6 @@ import pytest
 import soundfile as sf
 
 from app import db as appdb
-from app import library_import
 from app.store_writer import StoreWriter
 from calling import history
 from coach.library import store
@@ -105,16 +104,26 @@ def test_a_crash_is_recovered_once_beside_the_database(tmp_path, monkeypatch, qt
         svc.stop()
 
 
-def _analysed_call(path: Path, n: int) -> Path:
-    """An `analyze --json` result (what `import` accepts as already analysed)."""
-    import json
+def _practice_call(writer: StoreWriter, script, uuid: str, n: int) -> None:
+    """The rows a practice call writes, in its order: its contact, its CallSession's row, the
+    practice mark, the live coach's utterances and flags as they come, the end, its path."""
+    from calling import records
+    from calling.practice import rows
 
-    utts = [{"speaker": "rep" if i % 2 else "prospect", "start": i * 2.0, "end": i * 2.0 + 1.5,
-             "text": f"practice line {i} about the budget"} for i in range(n)]  # fmt: skip
-    flags = [{"kind": "pressure", "speaker": "rep", "start": 1.0, "end": 2.0,
-              "text": "I need an answer today", "suggestion": "Give an easy exit."}]  # fmt: skip
-    path.write_text(json.dumps({"utterances": utts, "flags": flags, "metrics": {}}))
-    return path
+    name = rows.contact_name(script.prospect_name)
+    writer.submit(rows.ensure_contact, name)
+    writer.submit(records.start_call_row, uuid, "outbound", "", "sip:prospect@127.0.0.1", name,
+                  time.time(), "alice")  # fmt: skip
+    writer.submit(rows.mark_practice, uuid, script.path.stem, script.title)
+    writer.call(records.mark_connected, uuid, time.time())
+    for i in range(n):
+        utt = {"speaker": "rep" if i % 2 else "prospect", "start": i * 2.0,
+               "end": i * 2.0 + 1.5, "text": f"practice line {i} about the budget"}  # fmt: skip
+        flags = [{"kind": "pressure", "speaker": "rep", "start": i * 2.0, "end": i * 2.0 + 1.0,
+                  "text": "I need an answer today", "suggestion": "Give an easy exit."}]  # fmt: skip
+        writer.call(records.record_live, uuid, utterances=[utt], flags=flags if i == 1 else [])
+    writer.call(records.finish_row, uuid, time.time(), 200, "", None)
+    assert writer.call(rows.set_path, uuid, '["hello"]') is not None
 
 
 def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
@@ -122,9 +131,9 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
     and a live call's rows (with its 10-minute recording encoded meanwhile) all go through the
     one writer, each side reading on its own connection; nothing is refused as locked, every
     row lands, and the encoding never holds up the live call's writes."""
+    from app.calls_table import CALLS_TABLE
     from calling import calllists, records
     from calling import queue_store as qs
-    from calling.practice.run import PracticeRun
     from calling.practice.script import find_script, load_script
     from coach.library import queries
 
@@ -169,9 +178,7 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
         def practice() -> None:
             script = load_script(find_script("never_reached_out"))
             for i in range(4):
-                run = PracticeRun(script, None, _analysed_call(tmp_path / f"p{i}.json", 40))
-                run.started_at, run.path_taken = time.time(), ["hello"]
-                run.store(writer, library_import, "alice")
+                _practice_call(writer, script, f"practice-{i}", 40)
 
         def live_call() -> None:
             uuid = "live-call-under-load"
@@ -199,7 +206,7 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
         def read() -> None:
             reader = writer.reader()
             while not encoded.is_set() or any(t.is_alive() for t in writers):
-                queries.search(reader, "budget")
+                queries.search(reader, "budget", calls=CALLS_TABLE)
                 queries.find_calls(reader)
                 time.sleep(0.005)
             reader.close()
@@ -222,6 +229,11 @@ def test_queue_practice_and_a_live_call_write_at_once_without_locking(tmp_path):
         "SELECT COUNT(*) FROM utterances u JOIN practice_calls p ON p.call_id = u.call_id"
     ).fetchone()[0]
     assert practice_utts == 4 * 40
+    practice_contacts = db.execute(
+        "SELECT COUNT(DISTINCT c.contact_id), COUNT(*) FROM calls c"
+        " JOIN practice_calls p ON p.call_id = c.id WHERE c.notes LIKE 'Practice: %'"
+    ).fetchone()
+    assert practice_contacts == (1, 4)  # one practice contact, each call marked
     live = db.execute("SELECT id, status, recording_path FROM calls WHERE uuid = ?",
                       ["live-call-under-load"]).fetchone()  # fmt: skip
     assert live[1] == "completed" and live[2].endswith("live-call-under-load.flac")

@@ -2,6 +2,7 @@
 that the rep calls to rehearse; the practice call lands in the library marked as practice.
 
 script (the YAML scripts, validated), peer (the prospect's process), run (one practice call:
-the peer, the rep's call through the EngineClient, the live pipeline, storage through the
-single writer), cli (`practice SCRIPT`, registered by the app). Its Qt view is
+the peer, and the rep's call to it as a CallSession — live pipeline, recording, storage
+through the single writer — like any call), rows (what marks the call as practice, as writer
+jobs), cli (`practice SCRIPT`, registered by the app). Its Qt view is
 calling/ui/practice_view.py."""

@@ -1,16 +1,19 @@
 """`practice SCRIPT`: call a simulated prospect and rehearse; the call lands in the library.
 
 Starts the prospect (`python -m calling.practice.peer`, its own SIP peer process on
-loopback), then the rep's engine (headset, or `--play WAV` as the rep's voice for a headless
-run), dials it with the call recorded, prints what the prospect says and hears, and afterwards
-runs the coach over the recording and stores the call marked as practice. The app registers
-the command and hands in what belongs to it (`PracticeWiring`: the data folder, the rep's
-name, the single writer and the library import), since calling/ never imports the app layer.
+loopback), then the rep's engine (the headset with the rep's devices and audio buffer from
+the settings, or `--play WAV` as the rep's voice for a headless run), and dials it as a
+CallSession (calling.practice.run): the live coach runs during the call, its flags are printed
+with what the prospect says and hears, and the session stores the call, marked as practice,
+through the single writer as it goes (`--no-library`: nothing stored, the WAV kept). The app
+registers the command and hands in what belongs to it (`PracticeWiring`: the data folder, the
+rep's settings and the single writer), since calling/ never imports the app layer.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -25,13 +28,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PracticeWiring:
-    """The app's parts the command needs: its data folder, the rep's name from settings, a
-    migrated database's single writer (a context manager) and the library import module."""
+    """The app's parts the command needs: its data folder, the rep's settings (name, audio
+    devices and buffer, rule pack and monologue limit) and a migrated database's single
+    writer (a context manager)."""
 
     data_dir: Callable[[], Path]
-    rep_name: Callable[[], str]
+    settings: Callable[[], Any]
     open_writer: Callable[[], AbstractContextManager[Any]]
-    library: Any
 
 
 def register(sub: argparse._SubParsersAction, wiring: PracticeWiring) -> None:
@@ -39,7 +42,7 @@ def register(sub: argparse._SubParsersAction, wiring: PracticeWiring) -> None:
     p.add_argument("script", metavar="SCRIPT", help="a script file or a name in resources/practice")
     p.add_argument("--play", metavar="WAV", help="play this file as the rep's voice (headless)")
     p.add_argument("--record", metavar="WAV", help="where to keep the recording")
-    p.add_argument("--no-library", action="store_true", help="do not analyse and store the call")
+    p.add_argument("--no-library", action="store_true", help="do not store the call in the library")
     p.add_argument("--rep", default=None, help="the rep's name (default: settings)")
     p.add_argument("--json", action="store_true", help="print the prospect's events as JSON")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S")
@@ -57,6 +60,39 @@ def _show(event: dict, as_json: bool) -> None:
         print(f"   coach: {event['kind'].replace('_', ' ')} — {event['suggestion']}", flush=True)
 
 
+def engine_config(play: str | None, settings: Any) -> Any:
+    """The rep's engine for a practice call, on loopback: the rep's headset devices and audio
+    buffer from the settings (as the window's and the queue's engine have them), or `--play`'s
+    file as the rep's voice."""
+    from softphone.protocol import EngineConfig
+
+    return EngineConfig(
+        bind_address="127.0.0.1",
+        audio="file" if play else "headset",
+        play_file=play,
+        input_device=settings.input_device or None,
+        output_device=settings.output_device or None,
+        audio_block_ms=settings.audio_block_ms,
+    )
+
+
+def _setup(wiring: PracticeWiring, settings: Any, rep: str, store: Any) -> tuple[Any, str]:
+    """The practice call's CallSession parts, and a sentence if the live coach is off."""
+    from calling.practice.run import PracticeSetup
+    from coach.asr_model import load_model
+    from coach.semantic.service import load_layer
+
+    model, off = None, ""
+    try:
+        model = load_model(None)
+    except Exception as e:  # noqa: BLE001 - the call still runs, without a transcript
+        off = f"The live coach is off: {e}"
+    layer = load_layer(wiring.data_dir(), None).layer  # None: the rules alone
+    setup = PracticeSetup(store=store, data_dir=wiring.data_dir(), model=model,
+                          semantic=lambda: layer, coach_settings=settings, rep=rep)  # fmt: skip
+    return setup, off
+
+
 def run_practice(args: argparse.Namespace, wiring: PracticeWiring) -> int:
     from calling.practice.script import ScriptError, find_script, load_script
 
@@ -71,38 +107,37 @@ def run_practice(args: argparse.Namespace, wiring: PracticeWiring) -> int:
         return 2
     from calling.practice.run import PracticeError, PracticeRun
     from softphone.client import EngineClient
-    from softphone.protocol import EngineConfig
 
-    record = (
-        Path(args.record)
-        if args.record
-        else (wiring.data_dir() / "practice" / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav")
-    )
-    audio = "file" if args.play else "headset"
-    client = EngineClient(EngineConfig(bind_address="127.0.0.1", audio=audio, play_file=args.play))
+    record = Path(args.record) if args.record else None
+    if record is None and args.no_library:  # no library to keep it in: a WAV of its own
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        record = wiring.data_dir() / "practice" / f"practice-{stamp}.wav"
+    settings = wiring.settings()
+    rep = args.rep if args.rep is not None else settings.rep_name
     lock = threading.Lock()
 
     def show(event: dict) -> None:
         with lock:  # the prospect's and the coach's threads both print
             _show(event, args.json)
 
-    run = PracticeRun(script, client, record, show)
     print(f"Practice: {script.title} — calling {script.prospect_name}.", file=sys.stderr)
-    try:
-        client.start()
-        path_taken = run.run(args.timeout)
-    except (PracticeError, TimeoutError) as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    finally:
-        client.stop()
-    if run.warning:
-        print(run.warning, file=sys.stderr)
-    print(json.dumps({"practice": script.title, "path": path_taken, "recording": str(record)}))
-    if args.no_library:
-        return 0
-    rep = args.rep if args.rep is not None else wiring.rep_name()
-    with wiring.open_writer() as writer:
-        call_id = run.store(writer, wiring.library, rep)
-    print(f"Stored as practice call {call_id} in the library.", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        # The writer is open for the whole call: the session stores the call as it goes.
+        store = None if args.no_library else stack.enter_context(wiring.open_writer())
+        setup, off = _setup(wiring, settings, rep, store)
+        client = EngineClient(engine_config(args.play, settings))
+        run = PracticeRun(script, client, setup, show, record=record)
+        try:
+            client.start()
+            path_taken = run.run(args.timeout)
+        except (PracticeError, TimeoutError) as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        finally:
+            client.stop()
+    if off or run.warning:
+        print(off or run.warning, file=sys.stderr)
+    print(json.dumps({"practice": script.title, "path": path_taken, "recording": run.recording}))
+    if run.stored is not None:
+        print(f"Stored as practice call {run.stored} in the library.", file=sys.stderr)
     return 0

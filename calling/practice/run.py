@@ -1,17 +1,23 @@
-"""One practice call: the prospect's process, the rep's call to it, the live coach, storage.
+"""One practice call: the simulated prospect's process, and the rep's call to it as a
+`CallSession` — the same session the Phone page, the dialer queue and `call --coach` drive.
 
-`PracticeRun(script, client)` is used by the `practice` command (with an engine of its own)
-and by the practice view (with the app's engine), through EngineClient's public API only
-(`make_call` with a recording path). Events reach `on_event` as dicts, on the run's own
-threads: said / heard / ended from the prospect, flag from the live coach. `run()` blocks
-until the prospect hangs up (call it from a worker thread in a window); `store(writer, library)`
-then analyses the recording and stores the call marked as practice through the app's single
-writer. `library` is the app's import (app.library_import: prepare_import, write_import, AUTO),
-handed in by the wiring because calling/ never imports the app layer.
+`PracticeRun(script, client, setup, on_event)` is used by the `practice` command (with an
+engine of its own) and by the practice view (with the app's engine). `run()` starts the
+prospect, dials it through a CallSession built from `setup` (the single StoreWriter, the
+library's folder, the speech model, the semantic layer, the rep's coach settings: what any
+call gets), and blocks until the prospect has hung up and the session has written the call's
+last row (call it from a worker thread in a window). The session records the call, runs the
+live pipeline (taps → two transcribers → LiveCoach), stores its results as they come and the
+FLAC at the end; calling.practice.rows marks the call as practice through the same writer.
+
+Events reach `on_event` as dicts, on the run's threads: said / heard / ended from the
+prospect, flag from the session's live coach. The session's own typed events (calling.events)
+reach the listeners given to `add_listener`, as they would for any call.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import subprocess
@@ -19,8 +25,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from calling.events import FlagRaised, Listener, LiveCoachStarted
+from calling.practice import rows
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +39,19 @@ Event = dict[str, Any]
 
 class PracticeError(RuntimeError):
     """The practice could not run; one sentence."""
+
+
+@dataclass(frozen=True)
+class PracticeSetup:
+    """What the rep's side of a practice call is built with: the parts any CallSession gets."""
+
+    store: Any = None  # the app's single StoreWriter; None: nothing is stored
+    data_dir: Path | None = None  # the library's folder (where the FLAC goes)
+    model: Any = None  # the Vosk model, or a callable giving it when the call connects
+    semantic: Callable[[], Any] | None = None  # the loaded semantic layer (None: rules alone)
+    coach_settings: Any = None  # rule_pack, monologue_seconds (app Settings or CoachSettings)
+    rep: str = ""
+    live_coach: bool = True
 
 
 class PeerProcess:
@@ -95,129 +118,114 @@ class PeerProcess:
                 self.proc.wait()
 
 
-def _flag_events(on_event: Callable[[Event], None]) -> Callable[[Any], None]:
-    """The live pipeline's listener: coach flags become practice events."""
-    from calling.events import FlagRaised
-
-    def publish(event: Any) -> None:
-        if isinstance(event, FlagRaised):
-            f = event.flag
-            on_event({"event": "flag", "kind": f.kind, "text": f.text,
-                      "suggestion": f.suggestion})  # fmt: skip
-
-    return publish
-
-
 class PracticeRun:
     def __init__(
         self,
         script: Any,
         client: Any,
-        record: Path,
+        setup: PracticeSetup | None = None,
         on_event: Callable[[Event], None] = lambda e: None,
         *,
-        live_coach: bool = True,
-        semantic: Any = None,
+        record: Path | None = None,
     ) -> None:
-        """`semantic`: the app's loaded semantic layer; None loads the one in use for the
-        library's data folder when the run starts (rules alone if there is no encoder)."""
-        self.script, self.client, self.record = script, client, Path(record)
-        self.semantic = semantic
-        self.on_event, self.live_coach = on_event, live_coach
+        """`record`: where to keep the call's WAV (default: the session's choice, which
+        becomes the library's FLAC)."""
+        self.script, self.client = script, client
+        self.setup = setup or PracticeSetup()
+        self.on_event, self.record = on_event, record
+        self.session: Any = None  # the CallSession, once the prospect is ready
         self.path_taken: list[str] = []
-        self.started_at = 0.0
+        self.stored: int | None = None  # the library's call id, once stored
+        self.recording: str | None = None  # where the recording ended up
         self.warning = ""
+        self._listeners: list[Listener] = []
+
+    def add_listener(self, fn: Listener) -> None:
+        """Hear the session's typed events (calling.events); add before `run()`."""
+        self._listeners.append(fn)
 
     def run(self, timeout: float = 300.0) -> list[str]:
-        """Start the prospect, call it, return the script path once it hung up."""
-        self.record.parent.mkdir(parents=True, exist_ok=True)
+        """Start the prospect, call it, return the script path once it hung up and the call's
+        rows are written."""
+        if self.record is not None:
+            self.record.parent.mkdir(parents=True, exist_ok=True)
         peer = PeerProcess(self.script.path, self.on_event)
-        live = None
+        session = None
         try:
             ready = peer.wait(("ready", "exited"), 60)
             if ready["event"] != "ready":
                 tail = peer.stderr[-1] if peer.stderr else "no output"
                 raise PracticeError(f"The simulated prospect did not start: {tail}")
-            live = self._start_live() if self.live_coach else None
-            self.started_at = time.time()
-            self.client.make_call(
-                f"sip:prospect@127.0.0.1:{ready['port']}", record_path=str(self.record)
-            )
+            session = self.session = self._session()
+            self._dial(session, int(ready["port"]))
             end = peer.wait(("ended", "exited"), timeout)
             self.path_taken = end.get("path", [])
-            time.sleep(1.0)  # the hang-up reaches the engine and the recording is closed
+            # The prospect hangs up after "ended": the engine's event ends the session.
+            if not session.ended.wait(30):
+                _hang_up(session)
+            session.ended.wait(60)  # the transcribers flush, the FLAC is made
         finally:
-            if live is not None:
-                live.stop()
+            if session is not None:
+                if not session.ended.is_set():
+                    _hang_up(session)
+                    session.ended.wait(30)
+                session.close()
+                self.recording = session.recording
             peer.stop()
+        self._store_path(session)
         return self.path_taken
 
-    def _start_live(self) -> Any:
-        from calling.live import LivePipeline
-        from coach.asr_model import load_model
-        from coach.engine import LiveCoach
-        from models.lookup import resolve_model_path
+    def _session(self) -> Any:
+        from calling.session import CallSession
 
-        try:
-            model = load_model(resolve_model_path(None))
-        except Exception as e:  # noqa: BLE001 - practice still works without the live coach
-            self.warning = f"The live coach is off: {e}"
-            return None
-        if self.semantic is None:  # the layer in use for the library's data folder
-            from coach.semantic.service import default_data_dir, load_layer
-
-            self.semantic = load_layer(default_data_dir()).layer
-        live = LivePipeline(
+        s = self.setup
+        session = CallSession(
             self.client,
-            _flag_events(self.on_event),
-            model=model,
-            coach=LiveCoach(previous_calls=0, semantic=self.semantic),
+            store=s.store,
+            data_dir=s.data_dir if s.store is not None else None,
+            model=s.model,
+            semantic=s.semantic,
+            coach_settings=s.coach_settings,
+            previous_calls=0,  # a simulated prospect: always a first call
+            rep=s.rep,
+            record_path=str(self.record) if self.record is not None else None,
+            live_coach=s.live_coach,
         )
-        live.start()
-        return live
+        session.add_listener(self._on_session_event)
+        for fn in self._listeners:
+            session.add_listener(fn)
+        return session
 
-    def store(self, writer: Any, library: Any, rep: str = "") -> int:
-        """Analyse the recording with the coach and store the call, marked as practice.
+    def _dial(self, session: Any, port: int) -> None:
+        store, name = self.setup.store, rows.contact_name(self.script.prospect_name)
+        if store is not None:  # before the session's row, which then finds the contact
+            store.submit(rows.ensure_contact, name)
+        placed = session.dial(f"sip:prospect@127.0.0.1:{port}", "", name)
+        concurrent.futures.wait([placed], 60)  # the session's row is queued by now
+        if store is not None:
+            store.submit(rows.mark_practice, session.uuid, self.script.path.stem,
+                         self.script.title)  # fmt: skip
+        placed.result(0)  # the engine's refusal, as an exception (the session has ended)
 
-        `writer` is the single StoreWriter: the analysis and the FLAC happen here, on the
-        caller's thread with no transaction open (they take seconds); the rows are then one
-        job of the writer, so a live call or the queue writing meanwhile is never blocked.
-        `library` is the app's import (`prepare_import`, `write_import`, `AUTO`)."""
-        s = self.script
-        reader = writer.reader()
-        try:
-            prepared = library.prepare_import(
-                reader,
-                self.record,
-                contact=f"{s.prospect_name} (practice)",
-                rep=rep,
-                started_at=self.started_at,
-                previous_calls=0,
-                semantic=self.semantic if self.semantic is not None else library.AUTO,
-            )
-        finally:
-            reader.close()
-        try:
-            return int(writer.call(_write_practice, library.write_import, prepared,
-                                   s.path.stem, s.title, json.dumps(self.path_taken),
-                                   timeout=60))  # fmt: skip
-        except BaseException:
-            if prepared.recording is not None:  # nothing points at it
-                Path(prepared.recording).unlink(missing_ok=True)
-            raise
+    def _store_path(self, session: Any) -> None:
+        store = self.setup.store
+        if store is None or session is None:
+            return
+        self.stored = store.call(rows.set_path, session.uuid, json.dumps(self.path_taken),
+                                 timeout=30)  # fmt: skip
+
+    def _on_session_event(self, event: Any) -> None:
+        """The session's listener (its threads): flags become practice events."""
+        if isinstance(event, FlagRaised):
+            f = event.flag
+            self.on_event({"event": "flag", "kind": f.kind, "text": f.text,
+                           "suggestion": f.suggestion})  # fmt: skip
+        elif isinstance(event, LiveCoachStarted) and not event.transcribing:
+            self.warning = f"The live coach is off: {event.error or 'no speech model is loaded.'}"
 
 
-def _write_practice(
-    db: Any, write_import: Callable[[Any, Any], int], prepared: Any, script: str, title: str,
-    path_json: str,
-) -> int:  # fmt: skip
-    """The writer job: the imported call, its practice note and its practice row at once."""
-    from calling import history
-
-    call_id = write_import(db, prepared)
-    history.set_notes(db, call_id, f"Practice: {title}")
-    db.execute(
-        "INSERT INTO practice_calls(call_id, script, title, path_json) VALUES (?,?,?,?)",
-        [call_id, script, title, path_json],
-    )
-    return call_id
+def _hang_up(session: Any) -> None:
+    try:
+        session.hangup().result(10)
+    except Exception:  # the call may be gone already; the session ends anyway
+        log.debug("hanging up the practice call failed", exc_info=True)

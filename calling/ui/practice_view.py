@@ -1,17 +1,17 @@
 """The practice view: pick a script, call the simulated prospect, watch the conversation and
-the coach's flags as they happen; the call is stored in the library as practice at the end.
+the coach's flags as they happen; the call is stored in the library as practice.
 
-The run happens on a named worker thread ("practice-run"); its events land in a deque that
-a 10 Hz QTimer drains into the transcript (the UI polls at human rates).
+The call is a CallSession like any other (calling.practice.run builds it from the app's
+parts, `setup()`), so it is stored as it goes through the app's single writer. The run
+happens on a named worker thread ("practice-run"); its events land in a deque that a 10 Hz
+QTimer drains into the transcript (the UI polls at human rates).
 """
 
 from __future__ import annotations
 
 import collections
 import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -35,16 +35,14 @@ class PracticeView(QWidget):
     def __init__(
         self,
         client: Any,
-        record_dir: Path,
-        store: Callable[[Any], int] | None = None,
+        setup: Callable[[], Any] | None = None,
         parent: QWidget | None = None,
-        semantic: Callable[[], Any] | None = None,
     ) -> None:
-        """`client`: the app's EngineClient; `store(run)` saves the finished run (or None);
-        `semantic()` the app's loaded semantic layer (None: the run loads the one in use)."""
+        """`client`: the app's EngineClient; `setup()` gives the practice call's session parts
+        (calling.practice.run.PracticeSetup: the app's writer, library folder, speech model,
+        semantic layer and the rep's settings), read at each start; None: nothing stored."""
         super().__init__(parent)
-        self.client, self.record_dir, self.store = client, Path(record_dir), store
-        self.semantic = semantic
+        self.client, self.setup = client, setup
         self._events: collections.deque = collections.deque()
         self.thread: threading.Thread | None = None
         self.scripts = []
@@ -96,12 +94,11 @@ class PracticeView(QWidget):
     def start(self) -> None:
         if self.thread is not None and self.thread.is_alive():
             return
-        from calling.practice.run import PracticeRun
+        from calling.practice.run import PracticeRun, PracticeSetup
 
         script = self.scripts[self.choice.currentIndex()]
-        record = self.record_dir / f"practice-{time.strftime('%Y%m%d-%H%M%S')}.wav"
-        layer = self.semantic() if self.semantic is not None else None
-        run = PracticeRun(script, self.client, record, self._events.append, semantic=layer)
+        setup = self.setup() if self.setup is not None else PracticeSetup()
+        run = PracticeRun(script, self.client, setup, self._events.append)
         self.transcript.clear()
         self.start_button.setEnabled(False)
         self.status.setText(f"Calling {script.prospect_name}…")
@@ -114,9 +111,12 @@ class PracticeView(QWidget):
         try:
             path = run.run()
             text = f"The prospect hung up (path: {' → '.join(path)})."
-            if self.store is not None:
-                call_id = self.store(run)
-                text += f" Stored in the library as practice call {call_id}."
+            if run.stored is not None:
+                text += f" Stored in the library as practice call {run.stored}."
+            elif run.setup.store is None:
+                text += " It was not stored: the call history is unavailable."
+            if run.warning:
+                text += f" {run.warning}"
         except Exception as e:  # noqa: BLE001 - shown as a sentence
             text = f"The practice call failed: {e}"
         self._events.append({"event": "done", "text": text})
