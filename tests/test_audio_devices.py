@@ -140,8 +140,10 @@ def test_settings_mic_meter_reads_the_headset_mic(tmp_path: Path) -> None:
             time.sleep(1 / 15)  # the page's poll rate
             levels.append(meter.level)
         player.wait(10)
+        stream = meter._stream
     finally:
         meter.stop()
     assert quiet < 0.2, quiet
     assert max(levels) > 0.5, levels
     assert meter.level == 0.0  # stopped: the bar empties
+    assert stream.closed  # and the device is let go

@@ -105,8 +105,6 @@ class MomentPlayer(QObject):
         self._timer.stop()
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                log.info("closing the playback stream failed", exc_info=True)
+            # close() aborts a running stream (no draining of what is queued: stop means now)
+            # and ignores PortAudio's errors (a device gone)
+            stream.close()

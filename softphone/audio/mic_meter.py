@@ -10,13 +10,10 @@ the polling thread.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from softphone.audio.devices import LevelMeter, find_device
 from softphone.audio.ring import SampleRing
-
-log = logging.getLogger(__name__)
 
 RATE = 16000
 FLOOR_DB = -60.0  # the bar's empty end: quieter than this reads as silence
@@ -62,9 +59,6 @@ class MicMeter:
     def stop(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                log.debug("closing the level meter stream failed", exc_info=True)
+            # close() aborts a running stream and ignores PortAudio's errors (a device gone)
+            stream.close()
         self._ring.discard(self._ring.available())
