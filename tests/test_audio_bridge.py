@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +122,51 @@ def test_callbacks_are_fast(call_run) -> None:
         assert st[side]["callback_ms"]["p99"] < 1.0, st[side]
 
 
+@dataclass
+class ClockedCall:
+    """What a tone call against a software media clock left behind (see `clocked_call`)."""
+
+    stats: dict
+    mic_levels: list[int]  # the mic ring's fill before each media tick
+    ear_levels: list[int]  # the ear ring's fill before each media tick
+    mic_target: int  # the fill the mic ring's controller holds
+    ear_target: int  # the ear ring's, a frame above its controller's target (just pushed)
+
+
+@pytest.fixture
+def clocked_call(headset) -> Callable[..., ClockedCall]:
+    """Runs the bridge on the private headset for `seconds` against a media clock `ppm` fast,
+    pushing a 500 Hz tone to the ear, and records both rings' fill at every tick."""
+
+    def run(seconds: float, ppm: float = 0.0) -> ClockedCall:
+        bridge = AudioBridge()
+        bridge.use_headset(None, None)
+        bridge.start()
+        mic_levels: list[int] = []
+        ear_levels: list[int] = []
+        wave = 3000 * np.sin(np.arange(FRAME) * 2 * np.pi * 500 / 16000)
+        tone = wave.astype(np.int16).tobytes()
+
+        def tick(k: int) -> None:
+            mic_levels.append(bridge._mic.ring.available())
+            bridge.pull_mic_frame()
+            ear_levels.append(bridge._ear.ring.available())
+            bridge.push_far_frame(tone)
+
+        try:
+            SoftMediaClock(tick, ppm=ppm).run_for(seconds)
+            stats = bridge.stats()
+        finally:
+            bridge.stop()
+        return ClockedCall(
+            stats, mic_levels, ear_levels, bridge._mic.ctl.target, bridge._ear.ctl.target + FRAME
+        )
+
+    return run
+
+
 @pytest.mark.parametrize("ppm", [3000, -3000])
-def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
+def test_drift_is_measured_and_corrected(ppm: float, clocked_call) -> None:
     """The media clock runs 3,000 ppm fast (or slow) against the headset for 20 s: 960 samples
     (60 ms) of drift each way. Uncorrected, one ring would run dry on every frame and the other
     would pile up 60 ms of latency. Corrected, both stay within 25 ms of their targets, the
@@ -131,22 +176,8 @@ def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
     sinks wobble by up to ±1,000 ppm over 5 s windows and now and then deliver a block 20–30 ms
     late. The 300 ppm of a real headset is checked exactly over half an hour of simulated time
     in test_audio_ring."""
-    bridge = AudioBridge()
-    bridge.use_headset(None, None)
-    bridge.start()
-    mic_levels: list[int] = []
-    ear_levels: list[int] = []
-    tone = (3000 * np.sin(np.arange(FRAME) * 2 * np.pi * 500 / 16000)).astype(np.int16).tobytes()
-
-    def tick(k: int) -> None:
-        mic_levels.append(bridge._mic.ring.available())
-        bridge.pull_mic_frame()
-        ear_levels.append(bridge._ear.ring.available())
-        bridge.push_far_frame(tone)
-
-    SoftMediaClock(tick, ppm=ppm).run_for(20.0)
-    st = bridge.stats()
-    bridge.stop()
+    run = clocked_call(20.0, ppm)
+    st = run.stats
     mic, ear = st["mic"], st["ear"]
     # media fast: the mic ring drains (inserts), the ear ring fills (drops); slow: the reverse
     sign = 1 if ppm > 0 else -1
@@ -155,13 +186,13 @@ def test_drift_is_measured_and_corrected(ppm: float, headset) -> None:
     assert mic["underruns"] <= 3 and ear["underruns"] <= 3, st  # PulseAudio's late blocks
     assert mic["resyncs"] == 0 and ear["resyncs"] == 0, st
     settled = slice(100, None)  # after the first 2 s
-    assert max(mic_levels[settled]) < bridge._mic.ctl.target + 400, st
-    assert max(ear_levels[settled]) < bridge._ear.ctl.target + FRAME + 400, st
+    assert max(run.mic_levels[settled]) < run.mic_target + 400, st
+    assert max(run.ear_levels[settled]) < run.ear_target + 400, st
     for side in (mic, ear):  # device clock against media clock
         assert side["drift_ppm"] is not None and sign * side["drift_ppm"] < -1500, st
 
 
-def test_equal_clocks_read_little_drift_and_need_few_corrections(headset) -> None:
+def test_equal_clocks_read_little_drift_and_need_few_corrections(clocked_call) -> None:
     """The media clock and the null sinks both run on the system clock (0 ppm apart) for 25 s.
 
     Before the estimator was made step-proof it read such runs as -1,900 ppm (a 90 s call) to
@@ -171,26 +202,12 @@ def test_equal_clocks_read_little_drift_and_need_few_corrections(headset) -> Non
     ppm off the system clock), frames are reshaped only as often as that drift needs, and the
     rings stay near their targets (no growth, no underrun spiral). The bounds leave room for a
     loaded 2-core machine."""
-    bridge = AudioBridge()
-    bridge.use_headset(None, None)
-    bridge.start()
-    mic_levels: list[int] = []
-    ear_levels: list[int] = []
-    tone = (3000 * np.sin(np.arange(FRAME) * 2 * np.pi * 500 / 16000)).astype(np.int16).tobytes()
-
-    def tick(k: int) -> None:
-        mic_levels.append(bridge._mic.ring.available())
-        bridge.pull_mic_frame()
-        ear_levels.append(bridge._ear.ring.available())
-        bridge.push_far_frame(tone)
-
     seconds = 25.0
-    SoftMediaClock(tick).run_for(seconds)
-    st = bridge.stats()
-    bridge.stop()
+    run = clocked_call(seconds)
+    st = run.stats
     for side, levels, target in (
-        (st["mic"], mic_levels, bridge._mic.ctl.target),
-        (st["ear"], ear_levels, bridge._ear.ctl.target + FRAME),
+        (st["mic"], run.mic_levels, run.mic_target),
+        (st["ear"], run.ear_levels, run.ear_target),
     ):
         ppm = side["drift_ppm"]
         assert ppm is not None and abs(ppm) < 1000, st
