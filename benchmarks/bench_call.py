@@ -204,13 +204,7 @@ def main() -> int:
         help="the rep's headset buffer (EngineConfig.audio_block_ms; default 10)",
     )
     args = ap.parse_args()
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
-        subprocess.run(
-            ["bash", str(ROOT / "scripts" / "virtual-headset.sh")],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )  # starts PulseAudio
-    hs = PrivateHeadset()
+    hs = PrivateHeadset()  # starts PulseAudio (scripts/virtual-headset.sh) if it is not running
     try:
         return run(args, hs)
     finally:

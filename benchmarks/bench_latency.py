@@ -216,12 +216,6 @@ def main() -> int:
         help="baresip's jitter_buffer_delay in frames (default 5-10, as its config ships)",
     )
     args = ap.parse_args()
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode:
-        subprocess.run(
-            ["bash", str(ROOT / "scripts" / "virtual-headset.sh")],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )  # starts PulseAudio
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_latency_"))
