@@ -153,9 +153,10 @@ def _read_json(path: Path) -> dict:
 
 class _Weights:
     """Tensors read from the safetensors file one at a time, as the model is built, with plain
-    reads (no memory map): loading never holds the whole file and its converted copies at once,
-    which set the window's peak memory. The layout is safetensors' own: an 8-byte header size,
-    a JSON header (dtype, shape, byte offsets per tensor), then the data."""
+    reads: loading never holds the whole file and its converted copies at once, which set the
+    window's peak memory. The one exception is the vocabulary (`table`), mapped read-only. The
+    layout is safetensors' own: an 8-byte header size, a JSON header (dtype, shape, byte offsets
+    per tensor), then the data."""
 
     _DTYPES: ClassVar[dict] = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
@@ -181,27 +182,25 @@ class _Weights:
         count = int(np.prod(spec["shape"], dtype=np.int64))
         if len(data) != end - start or count * dtype.itemsize != end - start:
             raise ModelError(_corrupt(self._path, EOFError(f"tensor {key} is cut short")))
-        return np.frombuffer(data, dtype=dtype).reshape(spec["shape"]).astype(
-            dtype.newbyteorder("="), copy=False
+        return (
+            np.frombuffer(data, dtype=dtype)
+            .reshape(spec["shape"])
+            .astype(dtype.newbyteorder("="), copy=False)
         )
 
-    def half(self, key: str, rows: int = 4096) -> np.ndarray:
-        """A float32 matrix read in blocks of rows straight into float16."""
+    def table(self, key: str) -> np.ndarray:
+        """A float32 matrix mapped read-only from the file: only the pages of the rows read are
+        ever in memory, so the 30,522-row vocabulary costs what a call's words touch (a few
+        hundred KB) instead of 23-47 MB. The file is never written while mapped: `models
+        install` stages a new copy and renames it into place."""
         spec = self._header[key]
         n, d = spec["shape"]
         start, end = spec["data_offsets"]
         if spec["dtype"] != "F32" or (end - start) != n * d * 4:
             raise ValueError(f"{key} is not a float32 matrix")
-        out = np.empty((n, d), dtype=np.float16)
-        with open(self._path, "rb") as f:
-            f.seek(self._base + start)
-            for r in range(0, n, rows):
-                k = min(rows, n - r)
-                block = f.read(k * d * 4)
-                if len(block) != k * d * 4:
-                    raise ModelError(_corrupt(self._path, EOFError(f"tensor {key} is cut short")))
-                out[r : r + k] = np.frombuffer(block, dtype="<f4").reshape(k, d)
-        return out
+        if self._path.stat().st_size < self._base + end:
+            raise ModelError(_corrupt(self._path, EOFError(f"tensor {key} is cut short")))
+        return np.memmap(self._path, dtype="<f4", mode="r", offset=self._base + start, shape=(n, d))
 
 
 def _corrupt(path: Path, e: BaseException) -> str:
@@ -237,10 +236,9 @@ class SentenceEncoder:
             if config.get("hidden_act", "gelu") != "gelu":
                 raise ValueError(f"hidden_act {config['hidden_act']!r} is not supported")
             self.head_dim = hidden // self.heads
-            # The 30,522-row vocabulary is half the weights but a line reads ~25 rows of it:
-            # kept as float16 it saves 23 MB (rows are widened back when read; embeddings
-            # match the float32 reference to cosine > 0.99999).
-            self.word = weights.half("embeddings.word_embeddings.weight")
+            # The 30,522-row vocabulary is 2/3 of the weights but a line reads ~25 rows of it:
+            # it stays in the file (memory-mapped) and `_word_rows` reads the rows a line needs.
+            self.word = weights.table("embeddings.word_embeddings.weight")
             self.pos = weights["embeddings.position_embeddings.weight"]
             # Every token has type 0 for a single sentence: add its row once, with positions.
             self.pos_type = self.pos + weights["embeddings.token_type_embeddings.weight"][0]
@@ -310,12 +308,20 @@ class SentenceEncoder:
             mask[row, : len(e.ids)] = 1.0
         return ids, mask
 
+    def _word_rows(self, ids: np.ndarray) -> np.ndarray:
+        """The vocabulary rows of `ids` as float32, each value rounded through float16 first.
+        The vocabulary used to be held in RAM as float16; the shipped layer and its stored
+        example embeddings were computed that way, so rounding the gathered rows the same
+        way keeps every embedding bit-for-bit what it was (and within cosine 0.99999 of the
+        float32 reference)."""
+        return np.asarray(self.word[ids]).astype(np.float16).astype(np.float32)
+
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         # Activations are kept transposed, (features, batch*tokens): W @ x with W in its stored
         # (out, in) layout ran ~30 % faster in OpenBLAS than x @ W.T for 20-30 tokens.
         b, s = ids.shape
         h, d, n = self.heads, self.head_dim, b * s
-        x = (self.word[ids].astype(np.float32) + self.pos_type[:s]).reshape(n, self.dim).T
+        x = (self._word_rows(ids) + self.pos_type[:s]).reshape(n, self.dim).T
         x = _layer_norm(x, self.emb_ln_g, self.emb_ln_b, self.eps)
         # Padded keys get the lowest float32 so softmax gives them exactly zero weight.
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
