@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import time
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from calling.history_merge import Person, merge_contacts
 from calling.list_columns import (
     FIELDS,
     delimiter,
@@ -199,50 +199,23 @@ def import_preview(
                 [name, source, region, now],
             ).lastrowid
         )
-        known: dict[str, int] = {}
-        for cid, number in db.execute(
-            "SELECT id, number FROM contacts WHERE number IS NOT NULL ORDER BY id DESC"
-        ):
-            known[number] = cid  # ORDER BY id DESC: the oldest contact wins
-        next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts").fetchone()[0]
-        new_contacts, fills, entries = [], [], []
-        for pos, r in enumerate(preview.rows):
-            cid = known.get(r.phone)
-            if cid is None:
-                cid, next_id = next_id, next_id + 1
-                known[r.phone] = cid
-                new_contacts.append(
-                    (cid, str(uuidlib.uuid4()), r.name, r.company or None, r.phone,
-                     r.email or None, now)
-                )  # fmt: skip
-            else:
-                fills.append((r.company or None, r.email or None, cid))
-            entries.append(
-                (list_id, pos, r.line, cid, r.name, r.company, r.phone, r.email, r.last_action,
-                 r.last_action_date)
-            )  # fmt: skip
-        # Batched: one statement per table is what makes 10,000 rows take a moment, not minutes.
-        db.conn.executemany(
-            "INSERT INTO contacts(id, uuid, name, company, number, email, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            new_contacts,
-        )
-        # Fill what a known contact lacked; never overwrite what the rep already has.
-        db.conn.executemany(
-            "UPDATE contacts SET company = COALESCE(NULLIF(company, ''), ?),"
-            " email = COALESCE(NULLIF(email, ''), ?) WHERE id = ?",
-            fills,
-        )
+        people = [Person(r.name, r.phone, r.company, r.email) for r in preview.rows]
+        contacts = merge_contacts(db, people, now)  # the call history's table: it merges
+        entries = [
+            (list_id, pos, r.line, cid, r.name, r.company, r.phone, r.email, r.last_action,
+             r.last_action_date)
+            for pos, (r, cid) in enumerate(zip(preview.rows, contacts.contact_ids, strict=True))
+        ]  # fmt: skip
         db.conn.executemany(
             "INSERT INTO call_list_entries(list_id, position, source_line, contact_id, name,"
             " company, phone, email, last_action, last_action_date)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             entries,
         )
-    merged, created = len(fills), len(new_contacts)
     return ImportResult(
-        list_id, len(entries), merged, created, preview.rejected, time.perf_counter() - t0
-    )
+        list_id, len(entries), contacts.merged, contacts.created, preview.rejected,
+        time.perf_counter() - t0,
+    )  # fmt: skip
 
 
 def import_file(

@@ -155,16 +155,12 @@ def _outside_the_history() -> list[Path]:
     return [p for p in mods if not (p.parent.name == "calling" and p.stem.startswith("history"))]
 
 
-# Modules that still touch the history's tables, each to move behind the history's functions;
-# this list may only shrink. (The library's notes index and app/history_rows.py have moved.)
-NOT_YET_BEHIND_THE_HISTORY = {"calling/calllists.py", "calling/calllist_schema.py"}
-
-
 def test_only_the_call_history_writes_calls_and_contacts() -> None:
     """The calls and contacts tables are the call history's (calling/history*.py): no other
     module inserts, updates or deletes their rows, nor hangs a trigger or an index on them (a
-    bundle import asks the history through the functions app/ hands in, CallsTable; notes
-    search is the history's own notes_fts, calling.history_schema v5)."""
+    bundle import asks the history through the functions app/ hands in, CallsTable; a call
+    list's contacts are merged by calling.history_merge; notes search is the history's own
+    notes_fts, calling.history_schema v5)."""
     assert _writes_to("db.execute('INSERT INTO calls(uuid) VALUES (?)')", HISTORY_TABLES)
     assert _writes_to('"UPDATE contacts SET name = ?"', HISTORY_TABLES)
     assert _writes_to('db["calls"].insert({"uuid": u})', HISTORY_TABLES)
@@ -176,7 +172,6 @@ def test_only_the_call_history_writes_calls_and_contacts() -> None:
     offenders = [
         f"{p.relative_to(ROOT)}: {hit}"
         for p in _outside_the_history()
-        if str(p.relative_to(ROOT)) not in NOT_YET_BEHIND_THE_HISTORY
         for hit in _writes_to(p.read_text(encoding="utf-8"), HISTORY_TABLES)
     ]
     assert not offenders, offenders
@@ -187,7 +182,8 @@ def test_only_the_call_history_reads_calls_and_contacts_by_name() -> None:
     `call_history_v` (its column contract: calling/history_schema.py's
     CALL_HISTORY_VIEW_COLUMNS) or the history's functions (coach/ gets them from app/ in a
     CallsTable), never by naming the tables in FROM/JOIN: not coach/ (its past migrations
-    included), not app/ (the Phone page's rows come from calling.history_read)."""
+    included), not app/ (the Phone page's rows come from calling.history_read), not the call
+    lists."""
     assert _reads_from('"SELECT c.id FROM calls c JOIN contacts ct"', HISTORY_TABLES) == [
         "FROM calls", "JOIN contacts"
     ]  # fmt: skip
@@ -195,14 +191,9 @@ def test_only_the_call_history_reads_calls_and_contacts_by_name() -> None:
     offenders = [
         f"{p.relative_to(ROOT)}: {hit}"
         for p in _outside_the_history()
-        if str(p.relative_to(ROOT)) not in NOT_YET_BEHIND_THE_HISTORY
         for hit in _reads_from(p.read_text(encoding="utf-8"), HISTORY_TABLES)
     ]
     assert not offenders, offenders
-    still = {str(p.relative_to(ROOT)) for p in _outside_the_history()
-             if _reads_from(p.read_text(encoding="utf-8"), HISTORY_TABLES)
-             or _writes_to(p.read_text(encoding="utf-8"), HISTORY_TABLES)}  # fmt: skip
-    assert still == NOT_YET_BEHIND_THE_HISTORY, "shrink the list: " + repr(still)
 
 
 def test_every_trigger_and_index_on_the_history_s_tables_is_the_history_s(tmp_path) -> None:
@@ -227,8 +218,8 @@ def test_every_trigger_and_index_on_the_history_s_tables_is_the_history_s(tmp_pa
     everything = appdb.open_database(tmp_path / "callcoach.db")
     history_only = hanging(alone)
     assert ("trigger", "calls_notes_au", "calls") in history_only  # the notes index is its own
-    # Not yet moved (see NOT_YET_BEHIND_THE_HISTORY): the call lists' index on contacts.
-    assert hanging(everything) - history_only == {("index", "contacts_number", "contacts")}
+    assert ("index", "contacts_number", "contacts") in history_only  # and contacts by number
+    assert hanging(everything) == history_only
 
 
 def test_the_ui_kit_serves_ui_folders_and_app_only() -> None:
