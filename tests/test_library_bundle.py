@@ -126,7 +126,9 @@ def test_bundle_round_trip_and_idempotent_import(tmp_path):
     lb = history.call_id_for_uuid(lead, history.get_call(rep_db, b)["uuid"])
     assert queries.review(lead, lb)["comments"][0]["text"] == "Too pushy"
     # The lead can search and coach the imported calls.
-    assert [h["call_id"] for h in queries.search(lead, "budget", rep="alice")] == [la]
+    assert [
+        h["call_id"] for h in queries.search(lead, "budget", calls=CALLS_TABLE, rep="alice")
+    ] == [la]
     sid = sessions.create_session(lead, "alice", T0 - DAY, T0 + 5 * DAY)
     assert len(sessions.candidate_moments(lead, sid)) == 2
 
