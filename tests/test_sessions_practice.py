@@ -135,7 +135,8 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
     # 3 s for the prospect's hello, then the rep's line, then silence while the prospect answers.
     subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "3", "6"], check=True)
     r = subprocess.run(
-        [sys.executable, "main.py", "practice", "never_reached_out", "--play", str(rep), "--json"],
+        [sys.executable, "main.py", "practice", "never_reached_out", "--play", str(rep)]
+        + ["--json", "--record", str(tmp_path / "mine.wav")],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -154,8 +155,13 @@ def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
         "SELECT call_id, script, path_json FROM practice_calls"
     ).fetchall()
     assert script == "never_reached_out" and json.loads(path_json) == summary["path"]
-    notes = db.execute("SELECT notes FROM calls WHERE id = ?", [call_id]).fetchone()[0]
+    notes, recording = db.execute(
+        "SELECT notes, recording_path FROM calls WHERE id = ?", [call_id]
+    ).fetchone()
     assert notes == "Practice: The prospect who never reached out"
+    # The library keeps its FLAC; the WAV asked for with --record stays the rep's.
+    assert recording == summary["recording"] and recording.endswith(".flac")
+    assert Path(recording).is_file() and (tmp_path / "mine.wav").stat().st_size > 100_000
     speakers = {
         s for (s,) in db.execute("SELECT speaker FROM utterances WHERE call_id = ?", [call_id])
     }
