@@ -7,22 +7,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
-
-
-def _rep_voice(tmp_path: Path) -> Path:
-    raw, rep = tmp_path / "rep_raw.wav", tmp_path / "rep.wav"
-    line = (
-        "Hi Jordan, this is Pat from Acme. You reached out to us last week about fleet "
-        "tracking. I am just checking in to touch base."
-    )
-    subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
-    # 3 s for the prospect's hello, then the rep's line, then silence while the prospect answers.
-    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "3", "6"], check=True)
-    return rep
 
 
 @pytest.mark.sip
@@ -42,8 +29,9 @@ def test_a_practice_call_is_a_call_session_stored_once_as_practice(tmp_path) -> 
     from calling.session import CallSession
     from coach.asr_model import load_model
     from tests.sip_support import engine
+    from tests.test_sessions_practice import REP_LINE, rep_voice
 
-    rep = _rep_voice(tmp_path)
+    rep = rep_voice(tmp_path, REP_LINE, 3.0)  # the line the `practice` command test plays
     data = tmp_path / "data"
     data.mkdir()
     db_path = data / "callcoach.db"

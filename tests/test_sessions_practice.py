@@ -98,6 +98,21 @@ def test_dialogue_branches_on_whole_words(tmp_path) -> None:
     assert d.path == ["hello", "bye"]
 
 
+REP_LINE = (
+    "Hi Jordan, this is Pat from Acme. You reached out to us last week about fleet "
+    "tracking. I am just checking in to touch base."
+)
+
+
+def rep_voice(folder: Path, line: str, lead_s: float) -> Path:
+    """The rep's side as a 16 kHz WAV (flite): `lead_s` of silence for the prospect's hello,
+    the line, then 6 s of silence while the prospect answers."""
+    raw, rep = folder / "rep_raw.wav", folder / "rep.wav"
+    subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", str(lead_s), "6"], check=True)
+    return rep
+
+
 def _env(tmp_path: Path) -> dict:
     return {
         **os.environ,
@@ -126,14 +141,7 @@ def test_cli_bad_script_is_a_sentence_and_exit_2(tmp_path) -> None:
 def test_practice_call_branches_on_what_the_rep_said(tmp_path) -> None:
     if not os.environ.get("CALLCOACH_MODEL"):
         pytest.fail("CALLCOACH_MODEL is not set (run the tests with scripts/test.sh)")
-    raw, rep = tmp_path / "rep_raw.wav", tmp_path / "rep.wav"
-    line = (
-        "Hi Jordan, this is Pat from Acme. You reached out to us last week about fleet "
-        "tracking. I am just checking in to touch base."
-    )
-    subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
-    # 3 s for the prospect's hello, then the rep's line, then silence while the prospect answers.
-    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "3", "6"], check=True)
+    rep = rep_voice(tmp_path, REP_LINE, 3.0)
     r = subprocess.run(
         [sys.executable, "main.py", "practice", "never_reached_out", "--play", str(rep)]
         + ["--json", "--record", str(tmp_path / "mine.wav")],
@@ -191,10 +199,8 @@ def test_practice_view_shows_the_conversation_and_stores_it(qtbot, tmp_path) -> 
     from softphone.ui.theme import stylesheet
     from tests.sip_support import engine
 
-    raw, rep = tmp_path / "rep_raw.wav", tmp_path / "rep.wav"
     line = "Hi Jordan, this is Pat from Acme. You reached out to us about fleet tracking."
-    subprocess.run(["flite", "-voice", "rms", "-t", line, "-o", str(raw)], check=True)
-    subprocess.run(["sox", str(raw), "-r", "16000", str(rep), "pad", "2.5", "6"], check=True)
+    rep = rep_voice(tmp_path, line, 2.5)
     db_path = tmp_path / "cc.db"
     open_database(db_path).close()
     with (

@@ -107,6 +107,7 @@ def run_practice(args: argparse.Namespace, wiring: PracticeWiring) -> int:
         return 2
     from calling.practice.run import PracticeError, PracticeRun
     from softphone.client import EngineClient
+    from softphone.errors import SoftphoneError
 
     record = Path(args.record) if args.record else None
     if record is None and args.no_library:  # no library to keep it in: a WAV of its own
@@ -130,7 +131,7 @@ def run_practice(args: argparse.Namespace, wiring: PracticeWiring) -> int:
         try:
             client.start()
             path_taken = run.run(args.timeout)
-        except (PracticeError, TimeoutError) as e:
+        except (PracticeError, TimeoutError, SoftphoneError) as e:  # one sentence each
             print(str(e), file=sys.stderr)
             return 1
         finally:
