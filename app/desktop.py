@@ -50,6 +50,9 @@ class DesktopApp:
                  use_model: bool = True, listen: bool = True) -> None:  # fmt: skip
         from PySide6.QtWidgets import QApplication
 
+        from app.qt_sources import stop_source_caching
+
+        stop_source_caching()  # before the window's imports: PySide6 would cache their source
         from app import first_run
         from app.bridge import Bridge
         from app.call_controller import CallController
