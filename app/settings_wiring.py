@@ -9,6 +9,7 @@ All slow work runs on the io worker; results come back through the bridge.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -33,11 +34,30 @@ class SettingsWiring(QObject):
         self.audio.refreshRequested.connect(lambda: self.load_devices(refresh=True))
         self.model_page.downloadRequested.connect(lambda: self.download())
         self.model_page.installFileRequested.connect(lambda source: self.install(source))
-        self.load_devices()
+        self._scanned: set[int] = set()  # the pages (by id) whose list came from PortAudio
+        # PortAudio is not asked at start-up: its scan loads the ALSA/PulseAudio plugins into
+        # this process for good (~20 MB; a call's audio runs in the engine process). Until the
+        # Audio tab is first shown it lists the remembered devices, so a save keeps them.
+        self._show_chosen(self.audio)
 
-    def load_devices(self, refresh: bool = False, page: Any = None) -> None:
-        """List the devices into `page` (an AudioPage; the Settings tab by default)."""
+    def _chosen(self) -> dict:
+        s = self.sv.settings
+        return {"input_device": s.input_device, "output_device": s.output_device,
+                "ring_device": s.ring_device}  # fmt: skip
+
+    def _show_chosen(self, audio: Any) -> None:
+        chosen = self._chosen()
+        outputs = [n for n in dict.fromkeys((chosen["output_device"], chosen["ring_device"])) if n]
+        inputs = [chosen["input_device"]] if chosen["input_device"] else []
+        audio.set_devices(inputs, outputs, chosen)
+
+    def load_devices(
+        self, refresh: bool = False, page: Any = None, then: Callable[[], None] | None = None
+    ) -> None:
+        """List the devices into `page` (an AudioPage; the Settings tab by default), then call
+        `then` on the GUI thread."""
         audio = page or self.audio
+        self._scanned.add(id(audio))
 
         def scan() -> tuple[list[str], list[str]]:
             from softphone.audio import devices
@@ -47,16 +67,15 @@ class SettingsWiring(QObject):
                     [d.name for d in found if d.max_out > 0])  # fmt: skip
 
         def show(result: tuple[list[str], list[str]]) -> None:
-            s = self.sv.settings
-            chosen = {"input_device": s.input_device, "output_device": s.output_device,
-                      "ring_device": s.ring_device}  # fmt: skip
-            audio.set_devices(result[0], result[1], chosen)
+            audio.set_devices(result[0], result[1], self._chosen())
             n = len(result[0])
             audio.set_status(
                 f"{n} microphone{'s' if n != 1 else ''} found."
                 if n
                 else "No microphone found — plug in a headset and press Find new devices."
             )
+            if then is not None:
+                then()
 
         self.sv.io.submit(scan, show, audio.set_status)
 
@@ -69,6 +88,10 @@ class SettingsWiring(QObject):
 
     def _meter(self, on: bool, page: Any = None) -> None:
         audio = page or self.audio
+        if on and id(audio) not in self._scanned:  # first shown: list what PortAudio sees,
+            # then meter the device the list selects (a remembered one may be gone)
+            self.load_devices(page=page, then=lambda: audio.isVisible() and self._meter(True, page))
+            return
         device = audio.input.currentData() or None
         if on:
             self.sv.io.submit(lambda: self.meter.start(device), None, audio.set_status)

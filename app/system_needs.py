@@ -9,6 +9,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import ctypes
 import ctypes.util
 import os
 import sys
@@ -24,7 +25,16 @@ def _linux_install(debian: str, fedora: str, arch: str) -> str:
 def portaudio_problem() -> str | None:
     """None when the headset's audio library loads, else what to install."""
     try:
-        import sounddevice  # noqa: F401
+        if sys.platform.startswith("linux"):
+            # Find and load the library the way sounddevice does, without importing it:
+            # that initialises PortAudio (~20 MB resident) in the app process, whose
+            # headset streams live in the engine process.
+            found = ctypes.util.find_library("portaudio")
+            if found is None:
+                raise OSError("PortAudio library not found")
+            ctypes.CDLL(found)
+        else:
+            import sounddevice  # noqa: F401
     except OSError:
         if sys.platform.startswith("linux"):
             how = _linux_install("libportaudio2", "portaudio", "portaudio")

@@ -5,6 +5,10 @@ PortAudio scans devices once, at initialisation: a headset plugged in later only
 calls, never during one. Choosing "by name" matches exactly first, then case-insensitively by
 substring, so a remembered name like "Jabra Evolve2 65" still finds "Jabra Evolve2 65: USB
 Audio (hw:1,0)" after a restart renumbered the devices.
+
+sounddevice is imported by the functions that use it, not with this module: importing it
+initialises PortAudio (~20 MB resident in the app process, which has no headset stream of its
+own: the engine process owns those), and `LevelMeter` is needed on every call.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import sounddevice as sd
 
 Kind = Literal["input", "output"]
 
@@ -40,6 +43,8 @@ class AudioDevice:
 
 def list_devices() -> list[AudioDevice]:
     """Every device PortAudio knows now (see ``refresh_devices`` for hot-plugged ones)."""
+    import sounddevice as sd
+
     apis = sd.query_hostapis()
     out = []
     for d in sd.query_devices():
@@ -58,6 +63,8 @@ def list_devices() -> list[AudioDevice]:
 
 def refresh_devices() -> list[AudioDevice]:
     """Re-initialise PortAudio so newly plugged devices show up. Closes all open streams."""
+    import sounddevice as sd
+
     sd._terminate()
     sd._initialize()
     return list_devices()
@@ -80,6 +87,8 @@ def find_device(name: str, kind: Kind) -> AudioDevice:
 
 def default_device(kind: Kind) -> AudioDevice | None:
     """PortAudio's default device for ``kind``, or the first usable one, or None."""
+    import sounddevice as sd
+
     idx = sd.default.device[0 if kind == "input" else 1]
     devices = list_devices()
     usable = [d for d in devices if (d.max_in if kind == "input" else d.max_out) > 0]
@@ -160,6 +169,8 @@ def play_test_tone(
     sample_rate: int = 48000,
 ) -> None:
     """Play a sine tone with 10 ms fades on an output device and wait until it has played."""
+    import sounddevice as sd
+
     if isinstance(device, str):
         device = find_device(device, "output").index
     t = np.arange(int(sample_rate * seconds)) / sample_rate
