@@ -477,15 +477,15 @@ def live_call_child(args: dict) -> dict:
         app.show()
         t0 = time.monotonic()
         s = app.services
-        ready = pump(
-            90,
-            lambda: (
-                s.engine_ready.is_set()
-                and s.model is not None
-                and s.semantic is not None
-                and s.semantic._done.is_set()
-            ),
-        )
+
+        def layer_loaded() -> bool:
+            # the BackgroundLayer: on the services, or on their coach part since the split
+            loader = getattr(s, "semantic", None) or getattr(
+                getattr(s, "coach", None), "semantic", None
+            )
+            return loader is not None and loader.wait(0) is not None
+
+        ready = pump(90, lambda: s.engine_ready.is_set() and s.model is not None and layer_loaded())
         out["services_ready_s"] = round(time.monotonic() - t0, 2)
         out["semantic_message"] = s.semantic_message
         want_layer = os.environ.get("CALLCOACH_SEMANTIC", "1") != "0"
