@@ -7,7 +7,8 @@ events reach it through the bridge (by type), its partials, levels and metrics a
 ~15 Hz (how the page shows them is `app.call_view`'s). Engine commands run on the
 `engine-commands` worker and history reads on the `ui-io` worker, so nothing here waits on
 SIP, audio, Vosk or SQLite. One call at a time is shown; a second incoming call while busy is
-declined with 486 (busy here).
+declined with 486 (busy here). The controller holds a `CallView` and tells it which call is on
+screen; it never reaches into the view's state, nor the view into its.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from app import history_rows
 from app.call_view import CallView
@@ -29,31 +30,21 @@ from softphone.protocol import EngineCrashed
 log = logging.getLogger(__name__)
 
 
-class CallController(CallView, QObject):
+class CallController(QObject):
     def __init__(self, window: Any, bridge: Any, services: Any, settings: Settings) -> None:
         super().__init__(window)
         self.w, self.bridge, self.sv, self.settings = window, bridge, services, settings
         self.page = window.phone
         self.session: CallSession | None = None  # the call on screen, until it disconnects
-        self.last_uuid: str | None = None  # the call that ended last (for "Review this call")
-        self.remote = ("", "")  # (number or uri, name)
         self._ending: dict[str, CallSession] = {}  # disconnected, still writing its rows
-        self.poll = QTimer(self)
-        self.poll.setInterval(66)  # ~15 Hz: partials, gauges, levels
-        self.poll.timeout.connect(self._poll)
+        self.view = CallView(window, bridge, services, settings, lambda: self.session, self)
         self.ringer = Ringer()
 
         b = bridge
         b.sessionStateChanged.connect(self._on_session_state)
-        b.coachStarted.connect(self._on_coach_started)
         b.callEnded.connect(self._on_call_ended)
-        b.callMediaChanged.connect(self._on_media)
-        b.audioNotice.connect(self._on_audio_notice)
         b.incomingCall.connect(self._on_incoming)
         b.engineCrashed.connect(self._on_engine_crashed)
-        b.utteranceFinalized.connect(self._on_utterance)
-        b.flagRaised.connect(self._on_flag)
-        b.positiveMarked.connect(self._on_positive)
         b.problemOccurred.connect(self._on_problem)
         b.dialRequested.connect(self.dial_text)
 
@@ -91,6 +82,11 @@ class CallController(CallView, QObject):
     def db_uuid(self) -> str | None:
         """The history row of the call on screen."""
         return self.session.uuid if self.session is not None else None
+
+    @property
+    def last_uuid(self) -> str | None:
+        """The call that ended last (for "Review this call")."""
+        return self.view.last_uuid
 
     def busy(self, except_call: str | None = None) -> bool:
         """Is a call (other than `except_call`) on screen?"""
@@ -161,7 +157,7 @@ class CallController(CallView, QObject):
             return
         number = target.dial
         session = self._new_session()
-        self._show_call(number, name, "calling")
+        self.view.show_call(number, name, "calling")
         self.page.dialer.clear()  # the list below goes back to recents for the next call
         acct_id = acct.id if acct and not target.is_uri else None
         session.dial(uri, number, name, acct_id)  # a failure ends the session with a sentence
@@ -172,7 +168,7 @@ class CallController(CallView, QObject):
         if self.session is not None:
             return False
         self._new_session().adopt(call_id, uuid, number, name)
-        self._show_call(number, name, "calling")
+        self.view.show_call(number, name, "calling")
         return True
 
     def queue_call_connected(self, call_id: str) -> None:
@@ -219,7 +215,7 @@ class CallController(CallView, QObject):
 
     def shutdown(self) -> None:
         """At exit: end the call on screen and any still writing; no session thread is left."""
-        self.poll.stop()
+        self.view.stop()
         sessions = [s for s in (self.session, *self._ending.values()) if s is not None]
         self.session = None
         self._ending.clear()
@@ -232,13 +228,17 @@ class CallController(CallView, QObject):
     def _disconnected(self) -> None:
         """The call is over on screen; its session finishes writing in the background."""
         session, self.session = self.session, None
-        self.w.incoming.hide()
+        self.view.call_over(session.uuid if session is not None else None)
         self.sv.io.submit(self.ringer.stop)
-        self.poll.stop()
-        self.page.transcript.set_partials({})
         if session is not None:
-            self.last_uuid = session.uuid
             self._ending[session.uuid] = session
+
+    def _on_session_state(self, ev: Any) -> None:
+        if not self._mine(ev):
+            return
+        self.view.show_state(ev.state, ev.sentence)
+        if ev.state == "disconnected":
+            self._disconnected()
 
     def _on_call_ended(self, ev: Any) -> None:
         session = self._ending.pop(ev.call, None)
@@ -254,7 +254,7 @@ class CallController(CallView, QObject):
         number = number_from_uri(ev.remote_uri)
         name = ev.display_name or self.page.dialer.contact_name_for(number)
         self._new_session().ring(ev.call_id, number, name, ev.remote_uri)
-        self._show_call(number, name, "incoming")
+        self.view.show_call(number, name, "incoming")
         self.w.incoming.ring(ev.call_id, name, number)
         self.w.tray.incoming(name, number)
         self.ringer.start(self.settings.ring_device)
@@ -267,13 +267,10 @@ class CallController(CallView, QObject):
         self._on_problem(reason)
         if isinstance(ev, EngineCrashed) and self.sv.engine is not None:
             # the window, coach and history carry on; the engine comes back with its accounts
-            self.sv.commands.submit(self.sv.restart_engine)
+            self.sv.commands.submit(self.sv.phone.restart_engine)
 
     def _on_problem(self, sentence: str) -> None:
-        log.info("shown to the rep: %s", sentence)
-        self.w.statusBar().showMessage(sentence, 8000)
-        if self.session is None:
-            self.page.idle.show_last_call(sentence)
+        self.view.show_problem(sentence)
 
     def _on_dismissed(self, flag: Any, count: int) -> None:
         self.settings.dismissals[flag.kind] = count
@@ -286,12 +283,12 @@ class CallController(CallView, QObject):
         engine = self.sv.engine
         if engine is None:
             return
-        if self.session is None and self.sv.engine_config_changed():
+        if self.session is None and self.sv.phone.engine_config_changed():
             # transport, SRTP or devices changed: the engine restarts (between calls only)
             self.w.status.set_registration("Applying the new phone settings…", "warn")
-            self.sv.commands.submit(self.sv.apply_engine_config, None, self._on_problem)
+            self.sv.commands.submit(self.sv.phone.apply_engine_config, None, self._on_problem)
             return
-        for acct in self.sv.account_configs():
+        for acct in self.sv.phone.account_configs():
             self._command(lambda e, a=acct: e.add_account(a))
 
     def _apply_live_kinds(self) -> None:

@@ -1,6 +1,10 @@
 """The coach's heavy parts as the window's services hold them: the speech model (loaded in the
-background, reloaded after an install) and the semantic layer (loaded on the coach-tasks
-worker, retrained from the library's taught examples). `app.lifecycle.Services` mixes this in.
+background, reloaded after an install) and the semantic layer (loaded on the `coach-tasks`
+worker, retrained from the library's taught examples).
+
+`CoachService` owns this state itself; what it needs of the rest is handed in: the bridge,
+where the library lives and `read_library`, which runs a function on the library's read
+connection (on the io worker) and returns its result. `app.lifecycle.Services` holds one.
 """
 
 from __future__ import annotations
@@ -15,10 +19,49 @@ from app.tasks import TaskRunner, sentence_for
 log = logging.getLogger(__name__)
 
 
-class CoachParts:
-    """Services' coach half: uses its bridge, model_path, model, model_state, semantic,
-    semantic_message, on_semantic_changed, coach_tasks, io, the read connection and the
-    stopping flag (all set up in Services.__init__)."""
+class CoachService:
+    """The speech model (`model`, `model_state`: loading, ready, missing or off) and the
+    semantic layer (`semantic_layer()`, `semantic_message`, `on_semantic_changed` run on the
+    GUI thread with each new message)."""
+
+    def __init__(
+        self,
+        bridge: Any,
+        *,
+        model_path: str | None,
+        db_path: str | Path | None,
+        read_library: Callable[[Callable[[Any], Any]], Any],
+    ) -> None:
+        self.bridge, self.model_path, self.db_path = bridge, model_path, db_path
+        self._read_library = read_library
+        # waits for the semantic layer and runs retrains (tens of seconds): never blocks io
+        self.tasks = TaskRunner(bridge, "coach-tasks")
+        self.model: Any = None
+        self.model_state = "loading"
+        self.semantic: Any = None  # coach.semantic.service.BackgroundLayer
+        self.semantic_message = (
+            "The coach runs on phrase rules alone (the semantic layer is off in this session)."
+        )
+        self.on_semantic_changed: list[Callable[[str], None]] = []  # run on the GUI thread
+        self._stopping = False
+
+    def start(self, use_model: bool, use_semantic: bool) -> None:
+        """Load the speech model and the semantic layer in the background; returns at once."""
+        if use_model:
+            self._start_model()
+        else:
+            self.model_state = "off"
+            self.bridge.model_state("off", "Speech model off")
+        if use_semantic:
+            self.load_semantic()
+
+    def stop(self) -> None:
+        """Drop the model, let a retrain under way end, wait for a layer load. Never raises."""
+        self._stopping = True
+        self.model = None
+        self.tasks.stop(timeout=2)
+        if self.semantic is not None:
+            self.semantic.wait(5)  # a load under way ends (daemon thread, reads files only)
 
     def reload_model(self, path: str) -> None:
         """Load a newly installed model in the background (used from the next call)."""
@@ -27,6 +70,7 @@ class CoachParts:
         self._start_model()
 
     def model_location(self) -> str:
+        """Where the speech model the coach uses is ("" when there is none)."""
         try:
             from models.lookup import resolve_model_path
 
@@ -78,7 +122,7 @@ class CoachParts:
             layer.wait()
             return layer.message
 
-        self.coach_tasks.submit(load, self._semantic_loaded, self._semantic_changed)
+        self.tasks.submit(load, self._semantic_loaded, self._semantic_changed)
 
     def _semantic_loaded(self, message: str) -> None:
         if not self._stopping:
@@ -113,10 +157,7 @@ class CoachParts:
                 self.bridge.call_soon(progress, done, total)
 
         def job() -> Any:
-            self._store_ready.wait(10)
-            if self._read_db is None:
-                raise RuntimeError("The call library is not available")
-            taught = _on(self.io, lambda: taught_examples(self._read_db))
+            taught = self._read_library(taught_examples)
             return retrain(self.semantic_dir(), taught, progress=report)
 
         def done(result: Any) -> None:
@@ -124,21 +165,4 @@ class CoachParts:
                 self.load_semantic()  # the next call uses what was just taught
             on_done(result)
 
-        self.coach_tasks.submit(job, done, on_error)
-
-
-def _on(runner: TaskRunner, fn: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Run fn on `runner`'s thread and wait for its result (the read connection belongs to
-    the io thread)."""
-    import concurrent.futures
-
-    fut: concurrent.futures.Future = concurrent.futures.Future()
-
-    def job() -> None:
-        try:
-            fut.set_result(fn())
-        except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
-            fut.set_exception(e)
-
-    runner.submit(job)
-    return fut.result(timeout)
+        self.tasks.submit(job, done, on_error)

@@ -85,7 +85,7 @@ class DesktopApp:
 
             self.first_run = FirstRunWiring(self.window, self.services, self.settings_wiring)
         self.pending_uri = ""
-        self.services.on_engine_ready.append(self._engine_ready)
+        self.services.phone.on_engine_ready.append(self._engine_ready)
         self.server = self._listen() if listen else None
         self.stopped = False
 

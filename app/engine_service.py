@@ -1,15 +1,21 @@
 """The softphone engine process as the window's services hold it: starting it with the
-accounts from the settings, restarting it after a crash (at most MAX_RESTARTS times), applying
-changed settings between calls, and `EngineUnavailable`, the status-bar event when it is not
-running. `app.lifecycle.Services` mixes this in; stop() there stops the engine in order.
+accounts from the settings on its own `engine-commands` worker, restarting it after a crash (at
+most MAX_RESTARTS times), applying changed settings between calls, stopping it last but the
+store; and `EngineUnavailable`, the status-bar event when it is not running.
+
+`EngineService` owns all of this state itself; `app.lifecycle.Services` holds one and starts
+and stops it in order.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from app.tasks import sentence_for
+from app.settings import Settings
+from app.tasks import TaskRunner, sentence_for
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +30,44 @@ class EngineUnavailable:
         self.reason = sentence
 
 
-class EngineParts:
-    """Services' engine half: uses its bridge, settings, engine_config, engine, engine_ready,
-    on_engine_ready, restarts and stopping flag (all set up in Services.__init__)."""
+class EngineService:
+    """The phone engine: `engine` (the EngineClient, None until started and after stop),
+    `engine_ready` (set while it takes commands), `commands` (the worker engine commands run
+    on), `on_engine_ready` (run on the GUI thread each time it becomes ready)."""
+
+    def __init__(self, bridge: Any, settings: Settings, config: Any = None) -> None:
+        self.bridge, self.settings = bridge, settings
+        # given from outside (tests, benchmarks): the settings never change it
+        self.fixed_config = config
+        self.commands = TaskRunner(bridge, "engine-commands")
+        self.engine: Any = None  # softphone.client.EngineClient
+        self.engine_ready = threading.Event()
+        self.restarts = 0
+        self.on_engine_ready: list[Callable[[], None]] = []  # run on the GUI thread
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start the engine on the commands worker; returns at once."""
+        self.commands.submit(self._start_engine)
+
+    def stop(self) -> None:
+        """Queued commands (a last hang-up) run first, an engine still starting finishes
+        starting; then the engine process stops. Never raises."""
+        self._stopping = True
+        self.commands.stop(timeout=20)
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            try:
+                engine.stop()
+            except Exception:
+                log.exception("stopping the phone engine failed")
 
     def _start_engine(self) -> None:
         try:
             from softphone.client import EngineClient
 
-            engine = EngineClient(self.engine_config or self.default_engine_config())
-            engine.add_listener(self._on_engine_event)
+            engine = EngineClient(self.fixed_config or self.default_engine_config())
+            engine.add_listener(self.bridge.post)  # its events reach the window by type
             self.engine = engine
             engine.start()
             for acct in self.account_configs():
@@ -41,19 +75,22 @@ class EngineParts:
                     engine.add_account(acct)
                 except Exception as e:  # noqa: BLE001 - one bad account must not stop the rest
                     self.bridge.problem(sentence_for(e))
-            self.engine_ready.set()
-            for fn in self.on_engine_ready:
-                self.bridge.call_soon(fn)
+            self._ready()
         except Exception as e:
             log.exception("the phone engine did not start")
             self.bridge.post(
                 EngineUnavailable(f"The phone engine did not start: {sentence_for(e)}")
             )
 
+    def _ready(self) -> None:
+        self.engine_ready.set()
+        for fn in self.on_engine_ready:
+            self.bridge.call_soon(fn)
+
     def engine_config_changed(self) -> bool:
         """Would the settings give the engine a different configuration? (Never when the
         configuration was given from outside, as tests and benchmarks do.)"""
-        if self.engine is None or self.engine_config is not None:
+        if self.engine is None or self.fixed_config is not None:
             return False
         return self.default_engine_config() != self.engine.config
 
@@ -72,9 +109,7 @@ class EngineParts:
                 engine.add_account(acct)
         finally:
             if engine.running:
-                self.engine_ready.set()
-                for fn in self.on_engine_ready:
-                    self.bridge.call_soon(fn)
+                self._ready()
 
     def restart_engine(self) -> None:
         """After a crash: start the engine process again (it gets its accounts back). Runs on
@@ -100,12 +135,8 @@ class EngineParts:
         self.engine_ready.set()
         self.restarts += 1
 
-    def _on_engine_event(self, event: Any) -> None:
-        if type(event).__name__ == "EngineStarted":
-            self.engine_started = event
-        self.bridge.post(event)
-
     def default_engine_config(self) -> Any:
+        """The EngineConfig the settings give (transports, SRTP, devices, audio buffer)."""
         from softphone.protocol import EngineConfig
 
         s = self.settings
@@ -121,6 +152,7 @@ class EngineParts:
         )
 
     def account_configs(self) -> list:
+        """The enabled, complete accounts of the settings as the engine takes them."""
         from softphone.accounts import AccountConfig
 
         out = []

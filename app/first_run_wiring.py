@@ -30,7 +30,7 @@ class FirstRunWiring:
             label, size = "the speech model", None
         self.dialog = FirstRunDialog(
             window, services.settings.rep_name or default_rep_name(), label, size,
-            services.model_location(),
+            services.coach.model_location(),
         )  # fmt: skip
         d = self.dialog
         d.stepFinished.connect(self._step)

@@ -1,16 +1,18 @@
 """Start and stop in one place: store → engine → coach → UI, stopped in reverse in `finally`.
 
-`Services` owns every long-lived part the window uses: the three task runners (engine commands,
-io, coach training), the StoreWriter, the softphone engine process, the speech model and the
-coach's semantic layer. Slow parts start in the background so the dialer is usable at once;
-`stop()` ends them in reverse order and afterwards no non-daemon thread or child process is
-left (`leftovers()` checks it). This module holds the order and the store; the engine's start,
-restart and reconfiguration are `app.engine_service`'s, the speech model and the semantic
-layer `app.coach_service`'s (both mixed into `Services`).
+`Services` owns every long-lived part the window uses: the io task runner, the StoreWriter and
+the library's read connection, and two services that own their own state: `phone`
+(`app.engine_service.EngineService`: the softphone engine process, its commands worker, start,
+restart and reconfiguration) and `coach` (`app.coach_service.CoachService`: the speech model and
+the semantic layer, its coach-tasks worker). Slow parts start in the background so the dialer
+is usable at once; `stop()` ends them in reverse order and afterwards no non-daemon thread or
+child process is left (`leftovers()` checks it). The few things every page reads (the engine,
+whether it is ready, its commands worker, the model, the layer) Services passes through.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import multiprocessing
 import threading
@@ -18,15 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.coach_service import CoachParts
-from app.engine_service import EngineParts, EngineUnavailable
+from app.coach_service import CoachService
+from app.engine_service import EngineService, EngineUnavailable
 from app.settings import Settings
 from app.tasks import TaskRunner, sentence_for
 
 log = logging.getLogger(__name__)
 
 
-class Services(EngineParts, CoachParts):
+class Services:
     """The window's long-lived parts, started and stopped in one place."""
 
     def __init__(
@@ -41,46 +43,69 @@ class Services(EngineParts, CoachParts):
         use_model: bool = True,
         use_semantic: bool | None = None,
     ) -> None:
-        self.bridge, self.settings = bridge, settings
-        self.engine_config, self.db_path, self.model_path = engine_config, db_path, model_path
+        self.bridge, self.settings, self.db_path = bridge, settings, db_path
         self.use_engine, self.use_model = use_engine, use_model
         self.use_semantic = use_model if use_semantic is None else use_semantic
-        self.commands = TaskRunner(bridge, "engine-commands")
         self.io = TaskRunner(bridge, "ui-io")
-        # waits for the semantic layer and runs retrains (tens of seconds): never blocks io
-        self.coach_tasks = TaskRunner(bridge, "coach-tasks")
-        self.semantic: Any = None  # coach.semantic.service.BackgroundLayer
-        self.semantic_message = (
-            "The coach runs on phrase rules alone (the semantic layer is off in this session)."
+        self.phone = EngineService(bridge, settings, engine_config)
+        self.coach = CoachService(
+            bridge, model_path=model_path, db_path=db_path, read_library=self.read_now
         )
-        self.on_semantic_changed: list[Callable[[str], None]] = []  # run on the GUI thread
         self.store: Any = None
-        self.engine: Any = None
-        self.engine_ready = threading.Event()
-        self.engine_started: Any = None  # the EngineStarted event
-        self.restarts = 0
-        self.model: Any = None
-        self.model_state = "loading"
         self._read_db: Any = None
         self._store_ready = threading.Event()
-        self._stopping = False
-        self.on_engine_ready: list[Callable[[], None]] = []  # run on the GUI thread
+
+    # -- what every page reads -------------------------------------------------------------
+    @property
+    def engine(self) -> Any:
+        """The phone engine's client (None until it starts, and after stop)."""
+        return self.phone.engine
+
+    @property
+    def engine_ready(self) -> threading.Event:
+        """Set while the engine takes commands."""
+        return self.phone.engine_ready
+
+    @property
+    def commands(self) -> TaskRunner:
+        """The worker engine commands run on (one at a time, in order)."""
+        return self.phone.commands
+
+    @property
+    def model(self) -> Any:
+        """The loaded speech model, or None."""
+        return self.coach.model
+
+    @property
+    def model_state(self) -> str:
+        return self.coach.model_state
+
+    @property
+    def semantic_message(self) -> str:
+        return self.coach.semantic_message
+
+    def semantic_layer(self) -> Any:
+        """The loaded semantic layer for the next coach, or None."""
+        return self.coach.semantic_layer()
+
+    def retrain(
+        self,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Refit the semantic layer (see CoachService.retrain); the Review screen's Teach."""
+        self.coach.retrain(on_done, on_error, progress)
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
         """Kick off store, engine and model in that order; returns at once."""
         self.io.submit(self._start_store)
         if self.use_engine:
-            self.commands.submit(self._start_engine)
+            self.phone.start()
         else:
             self.bridge.post(EngineUnavailable("No phone engine in this session."))
-        if self.use_model:
-            self._start_model()
-        else:
-            self.model_state = "off"
-            self.bridge.model_state("off", "Speech model off")
-        if self.use_semantic:
-            self.load_semantic()
+        self.coach.start(self.use_model, self.use_semantic)
 
     def _start_store(self) -> None:
         from app.db import open_database
@@ -138,19 +163,28 @@ class Services(EngineParts, CoachParts):
             job, on_done, on_error or (lambda msg: log.info("history read failed: %s", msg))
         )
 
+    def read_now(self, fn: Callable[[Any], Any], timeout: float = 30.0) -> Any:
+        """fn(read_db) run on the io worker (the read connection belongs to its thread), waited
+        for: from another worker only (the coach's retrain), never from the GUI thread."""
+        self._store_ready.wait(10)
+        if self._read_db is None:
+            raise RuntimeError("The call library is not available")
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+
+        def job() -> None:
+            try:
+                fut.set_result(fn(self._read_db))
+            except Exception as e:  # noqa: BLE001 - re-raised in the caller's thread
+                fut.set_exception(e)
+
+        self.io.submit(job)
+        return fut.result(timeout)
+
     # -- stop ------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Reverse order: coach/model → engine → store → workers. Never raises."""
-        self._stopping = True
-        self.model = None
-        # queued commands (a last hang-up) run first; an engine still starting finishes starting
-        self.commands.stop(timeout=20)
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            try:
-                engine.stop()
-            except Exception:
-                log.exception("stopping the phone engine failed")
+        """Reverse order: coach (model, layer, retrain) → engine → store → io. Never raises."""
+        self.coach.stop()
+        self.phone.stop()  # its queued commands (a last hang-up) run first
         self._store_ready.wait(10)
         if self.store is not None:
             try:
@@ -158,9 +192,6 @@ class Services(EngineParts, CoachParts):
             except Exception:
                 log.exception("stopping the store writer failed")
         self.io.stop()
-        self.coach_tasks.stop(timeout=2)
-        if self.semantic is not None:
-            self.semantic.wait(5)  # a load under way ends (daemon thread, reads files only)
         if self._read_db is not None:
             # opened on the io thread; by now that thread has ended
             self._read_db = None

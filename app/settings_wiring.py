@@ -139,7 +139,7 @@ class SettingsWiring(QObject):
             page.set_progress(None)
             page.set_state("Installed — it is used from the next call.", str(path))
             self.sv.settings.model_path = str(path)
-            self.sv.reload_model(str(path))
+            self.sv.coach.reload_model(str(path))
             if page is not self.model_page:
                 self.model_page.set_state("Installed.", str(path))
             if on_installed is not None:

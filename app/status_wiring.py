@@ -27,8 +27,8 @@ class StatusWiring(QObject):
         self.coach_label.setObjectName("CoachState")
         self.coach_label.setContentsMargins(6, 0, 6, 0)
         window.status.addWidget(self.coach_label)
-        services.on_semantic_changed.append(self._on_semantic)
-        self._on_semantic(services.semantic_message)
+        services.coach.on_semantic_changed.append(self._on_semantic)
+        self._on_semantic(services.coach.semantic_message)
 
     def _on_registration(self, ev: Any) -> None:
         self.registered[ev.account_id] = ev.registered
@@ -55,7 +55,7 @@ class StatusWiring(QObject):
         self.w.status.model.setToolTip(sentence)
         page = self.w.settings_page.model
         if state == "ready":
-            self.sv.io.submit(self.sv.model_location, lambda p: page.set_state(sentence, p))
+            self.sv.io.submit(self.sv.coach.model_location, lambda p: page.set_state(sentence, p))
         else:
             page.set_state(sentence)
 

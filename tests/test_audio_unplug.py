@@ -222,11 +222,11 @@ def test_route_turns_itself_off_without_pulseaudio_streams() -> None:
 
 def test_call_view_shows_the_audio_sentences(qtbot) -> None:
     """RecordingFailed and HeadsetChanged reach the window through the bridge's audioNotice
-    signal; the call controller puts each one in the call view (one line per topic)."""
+    signal; the call view puts each one in the call's controls (one line per topic)."""
     from types import SimpleNamespace
 
     from app.bridge import Bridge
-    from app.call_controller import CallController
+    from app.call_view import CallView
     from softphone.protocol import HeadsetChanged, RecordingFailed
     from softphone.ui.call_controls import CallControls
 
@@ -234,16 +234,13 @@ def test_call_view_shows_the_audio_sentences(qtbot) -> None:
     qtbot.addWidget(controls)
     controls.show_call("Dana", "+15550100")
     shown: list[str] = []
-    fake = SimpleNamespace(
-        call_id="c1",
-        session=object(),
-        page=SimpleNamespace(controls=controls),
-        w=SimpleNamespace(
-            statusBar=lambda: SimpleNamespace(showMessage=lambda s, ms: shown.append(s))
-        ),
+    window = SimpleNamespace(
+        phone=SimpleNamespace(controls=controls),
+        statusBar=lambda: SimpleNamespace(showMessage=lambda s, ms: shown.append(s)),
     )
     bridge = Bridge()
-    bridge.audioNotice.connect(lambda ev: CallController._on_audio_notice(fake, ev))
+    on_screen = SimpleNamespace(call_id="c1", uuid="u1")  # the call on screen
+    view = CallView(window, bridge, None, None, lambda: on_screen)  # noqa: F841 - it listens
     unplugged = "The headset was unplugged: the call goes on through Built-in Audio."
     with qtbot.waitSignal(bridge.audioNotice):
         bridge.post(HeadsetChanged("unplugged", unplugged))

@@ -176,7 +176,7 @@ def test_retrain_button_refits_the_layer_and_shows_the_summary(qtbot, library, m
     monkeypatch.setenv("CALLCOACH_DATA_DIR", str(tmp_path))
     svc = _services(tmp_path, use_semantic=True)
     messages: list[str] = []
-    svc.on_semantic_changed.append(messages.append)
+    svc.coach.on_semantic_changed.append(messages.append)
     try:
         screen = ReviewScreen(svc)
         qtbot.addWidget(screen)

@@ -127,19 +127,19 @@ def test_audio_buffer_choice_round_trips_into_the_engine_config(qtbot, dirs: Pat
         page = app.window.settings_page
         buffer = page.audio.buffer
         assert buffer.currentData() == 10 and "steady (default)" in buffer.currentText()
-        assert app.services.default_engine_config().audio_block_ms == 10
+        assert app.services.phone.default_engine_config().audio_block_ms == 10
         buffer.setCurrentIndex(buffer.findData(5))
         assert "needs a quiet computer" in buffer.currentText()
         with qtbot.waitSignal(page.saved):
             qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
         assert json.loads(settings_path().read_text())["audio_block_ms"] == 5
-        assert app.services.default_engine_config().audio_block_ms == 5
+        assert app.services.phone.default_engine_config().audio_block_ms == 5
     finally:
         assert app.shutdown() == []
     app = DesktopApp(use_engine=False, use_model=False, listen=False)  # the next start
     try:
         assert app.window.settings_page.audio.buffer.currentData() == 5
-        assert app.services.default_engine_config().audio_block_ms == 5
+        assert app.services.phone.default_engine_config().audio_block_ms == 5
     finally:
         assert app.shutdown() == []
     # a hand-edited bad value loses nothing else and falls back to the steady 10 ms
@@ -306,7 +306,7 @@ def test_engine_killed_mid_call_ends_the_call_and_comes_back(qtbot, dirs: Path) 
                 os.kill(app.services.engine.pid, signal.SIGKILL)
                 qtbot.waitUntil(lambda: controls.state == "disconnected", timeout=10000)
                 assert controls.reason.text()
-                qtbot.waitUntil(lambda: app.services.restarts == 1, timeout=20000)
+                qtbot.waitUntil(lambda: app.services.phone.restarts == 1, timeout=20000)
                 qtbot.waitUntil(app.services.engine_ready.is_set, timeout=20000)
         app.controller.hangup()
         qtbot.waitUntil(lambda: controls.state == "disconnected", timeout=10000)
