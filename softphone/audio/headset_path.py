@@ -49,6 +49,8 @@ STEP = 2
 
 
 class _Path:
+    ctl: DriftController  # each path sets its own (the mic's and the ear's targets differ)
+
     def __init__(self, ring: SampleRing, device, rate: int, block: int):
         self.ring = ring
         # the callback's CallbackStats: .frames (the device clock), .last (its latest callback,
