@@ -15,8 +15,9 @@ read-only connection of its own (`store.reader()`).
 All work runs on one `SerialWorker` (a named thread fed by a queue, stopped by a sentinel):
 engine events are only enqueued by the listener, so the engine client's thread never waits on us
 while we wait on the engine (make_call blocks until the engine replies).
-This module is the queue's face: its session, worker, listeners and the commands any thread may
-give. The transitions are `calling.queue_machine`'s; what comes next (the next callable contact,
+This module is the queue's face: its worker, listeners and the commands any thread may give,
+and a read-only view of where the session is. The session's state and its transitions are its
+`calling.queue_machine.QueueMachine`'s; what comes next (the next callable contact,
 its card, the outcome to suggest) is decided by `calling.queue_next`; the rows are
 `calling.queue_store`'s.
 """
@@ -40,7 +41,7 @@ from softphone.serial_worker import SerialWorker
 log = logging.getLogger(__name__)
 
 
-class DialerQueue(QueueMachine):
+class DialerQueue:
     """One power-dialing session. `store` is the app's single writer (call, submit, reader);
     `client` is an EngineClient (make_call, hangup, listeners); `earlier_flags(db, call_ids)`
     gives the coach's flags on a contact's earlier calls for the card (the wiring passes the
@@ -65,55 +66,84 @@ class DialerQueue(QueueMachine):
         clock: Callable[[], float] = time.time,
         earlier_flags: Callable[[Any, list[int]], list[dict]] | None = None,
     ) -> None:
-        self.store, self.client, self.rep = store, client, rep
-        self.earlier_flags = earlier_flags
+        self.store, self.client = store, client
         self.db = db = store.reader()  # reads only; used on the worker thread
-        self.window = window or CallingWindow()
-        self._uri_for: Callable[[str], str] = (
-            uri_for if callable(uri_for) else (lambda n: uri_for.format(number=n))
-        )
-        self.account_id = account_id
-        self.ring_timeout_s, self.max_talk_s = ring_timeout_s, max_talk_s
-        self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
-        self.conversation_s, self.clock = conversation_s, clock
         now = clock()
         try:
             row = open_session(store, db, list_ref, session_id, rep, now)
         except ValueError:
             db.close()
             raise
-        self.session_id, self.list_id = row["id"], row["list_id"]
-        self.state: str = row["state"]
-        self.entry_id: int | None = row["current_entry_id"]
-        self.call_db_id: int | None = row["current_call_id"]
-        self.active_seconds: float = row["active_seconds"]
-        self.running_since: float | None = None if self.state == "paused" else now
-        self.card: qs.ContactCard | None = None
-        self.sentence, self.suggested = "", None
-        self.paused_after_call = False
-        self.engine_call: str | None = None
-        self.dial_id: int | None = None
-        self._dial_t = self._connect_t = 0.0
-        self._rang_out = False
-        self._pending: tuple | None = None  # a disposition chosen while the call was still up
-        self._detached: dict[str, tuple[int, int]] = {}  # voicemail drops still playing
-        self._next_check = 0.0
+        self.machine = QueueMachine(
+            store, client, db, row,
+            notify=self._changed,
+            rep=rep,
+            window=window or CallingWindow(),
+            uri_for=uri_for if callable(uri_for) else (lambda n: uri_for.format(number=n)),
+            account_id=account_id,
+            ring_timeout_s=ring_timeout_s,
+            auto_disposition=auto_disposition,
+            auto_dial=auto_dial,
+            max_talk_s=max_talk_s,
+            conversation_s=conversation_s,
+            clock=clock,
+            earlier_flags=earlier_flags,
+            now=now,
+        )  # fmt: skip
         self._listeners: list[Callable[[QueueChanged], None]] = []
         self._cond = threading.Condition()
-        self._worker = SerialWorker("dialer-queue", idle=self._housekeep)
+        self._worker = SerialWorker("dialer-queue", idle=self.machine.housekeep)
+
+    # ---- where the session is (read-only; the machine changes it on the worker) ----
+
+    @property
+    def state(self) -> str:
+        return self.machine.state
+
+    @property
+    def card(self) -> qs.ContactCard | None:
+        """The contact on screen (None: waiting or finished)."""
+        return self.machine.card
+
+    @property
+    def sentence(self) -> str:
+        return self.machine.sentence
+
+    @property
+    def suggested(self) -> str | None:
+        """The outcome suggested for the call that just ended."""
+        return self.machine.suggested
+
+    @property
+    def engine_call(self) -> str | None:
+        """The engine's id of the call being dialled or talked on."""
+        return self.machine.engine_call
+
+    @property
+    def call_db_id(self) -> int | None:
+        """The history row of the current (or just ended) call."""
+        return self.machine.call_db_id
+
+    @property
+    def session_id(self) -> int:
+        return self.machine.session_id
+
+    @property
+    def list_id(self) -> int:
+        return self.machine.list_id
 
     # ---- lifecycle and listeners ----
 
     def start(self) -> DialerQueue:
         self.client.add_listener(self._on_engine_event)
         self._worker.start()
-        self._submit(self._restore).result(10)
+        self._submit(self.machine.restore).result(10)
         return self
 
     def stop(self) -> None:
         """Stop the worker; the session stays as it is in the database (resume later)."""
         if self._worker.alive:
-            self._submit(self._save).result(10)
+            self._submit(self.machine.save).result(10)
             self._worker.stop()
         remove = getattr(self.client, "remove_listener", None)
         if remove:
@@ -138,10 +168,10 @@ class DialerQueue(QueueMachine):
     # ---- commands (any thread; they run on the worker) ----
 
     def dial(self) -> None:
-        self._submit(self._dial).result(15)
+        self._submit(self.machine.dial).result(15)
 
     def hangup(self) -> None:
-        self._submit(self._hangup).result(15)
+        self._submit(self.machine.hangup).result(15)
 
     def dispose(
         self,
@@ -152,43 +182,45 @@ class DialerQueue(QueueMachine):
         dial_next: bool | None = None,
     ) -> None:
         """Save the outcome and move on (and dial the next contact if dial_next)."""
-        args = (disposition, callback_at, notes, self.auto_dial if dial_next is None else dial_next)
-        self._submit(self._dispose, *args).result(15)
+        auto = self.machine.auto_dial
+        args = (disposition, callback_at, notes, auto if dial_next is None else dial_next)
+        self._submit(self.machine.dispose, *args).result(15)
 
     def skip(self) -> None:
-        self._submit(self._skip).result(15)
+        self._submit(self.machine.skip).result(15)
 
     def drop_voicemail(self, wav_path: str, *, beep: bool = False) -> None:
         """Leave the recorded message on the current call and move on at once: the message
         plays (after the beep if asked) and hangs up on its own while the next card shows."""
-        self._submit(self._drop_voicemail, wav_path, beep).result(15)
+        self._submit(self.machine.drop_voicemail, wav_path, beep).result(15)
 
     def pause(self) -> None:
-        self._submit(self._pause).result(15)
+        self._submit(self.machine.pause).result(15)
 
     def resume(self) -> None:
-        self._submit(self._resume).result(15)
+        self._submit(self.machine.resume).result(15)
 
     def counters(self) -> dict:
-        return self._submit(self._counters).result(15)
+        return self._submit(self.machine.counters).result(15)
 
     def day_counters(self) -> dict:
-        return self._submit(
-            lambda: qs.counters(
-                self.db, since=qs.start_of_day(self.clock()), conversation_s=self.conversation_s
-            )
-        ).result(15)
+        return self._submit(self.machine.day_counters).result(15)
 
     # ---- the worker ----
 
     def _submit(self, fn: Callable, *args: Any) -> Future:
         return self._worker.submit(fn, *args)
 
-    def _write(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Run `fn(db, ...)` on the single writer and wait until it is committed (the reads
-        that follow on this queue's own connection then see it)."""
-        return self.store.call(fn, *args, timeout=15, **kwargs)
+    def _changed(self, event: QueueChanged) -> None:
+        """The machine changed state (on the worker): wake the waiters, tell the listeners."""
+        with self._cond:
+            self._cond.notify_all()
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:
+                log.exception("queue listener %r failed", fn)
 
     def _on_engine_event(self, event: Any) -> None:
         if isinstance(event, CallStateChanged | EngineCrashed):
-            self._worker.post(self._on_event, event)
+            self._worker.post(self.machine.on_event, event)

@@ -1,5 +1,6 @@
-"""The dialer queue's state machine: every transition of a `calling.dialer_queue.DialerQueue`
-(the diagram is in that module), run on the queue's worker thread only.
+"""The dialer queue's state machine: the session's state and every transition of a
+`calling.dialer_queue.DialerQueue` (the diagram is in that module), run on the queue's worker
+thread only. The queue holds one `QueueMachine` and hands it what it needs.
 
 Dial, ring, connect and end; the outcome (at once, chosen during the call, or suggested and
 applied automatically); skip, pause and resume; the ring timeout and the talk limit; the
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from calling import queue_store as qs
+from calling.calling_hours import CallingWindow
 from calling.queue_next import (
     IN_CALL,
     QueueChanged,
@@ -29,11 +32,63 @@ log = logging.getLogger(__name__)
 
 
 class QueueMachine:
-    """DialerQueue's transitions: uses its fields (state, card, entry and call ids, the
-    timers, store, db, client, window, clock, listeners and condition), all set up in
-    DialerQueue.__init__, and its `_write`."""
+    """The queue's state and its transitions. Every method runs on the queue's worker thread;
+    `notify(QueueChanged)` is called after each state change (the DialerQueue wakes its
+    waiters and tells its listeners)."""
 
-    def _housekeep(self) -> None:
+    def __init__(
+        self,
+        store: Any,
+        client: Any,
+        db: Any,
+        row: Any,
+        *,
+        notify: Callable[[QueueChanged], None],
+        rep: str,
+        window: CallingWindow,
+        uri_for: Callable[[str], str],
+        account_id: str | None,
+        ring_timeout_s: float,
+        auto_disposition: bool,
+        auto_dial: bool,
+        max_talk_s: float | None,
+        conversation_s: float,
+        clock: Callable[[], float],
+        earlier_flags: Callable[[Any, list[int]], list[dict]] | None,
+        now: float,
+    ) -> None:
+        self.store, self.client, self.db, self.rep = store, client, db, rep
+        self._notify = notify
+        self.earlier_flags = earlier_flags
+        self.window = window
+        self._uri_for = uri_for
+        self.account_id = account_id
+        self.ring_timeout_s, self.max_talk_s = ring_timeout_s, max_talk_s
+        self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
+        self.conversation_s, self.clock = conversation_s, clock
+        self.session_id, self.list_id = row["id"], row["list_id"]
+        self.state: str = row["state"]
+        self.entry_id: int | None = row["current_entry_id"]
+        self.call_db_id: int | None = row["current_call_id"]
+        self.active_seconds: float = row["active_seconds"]
+        self.running_since: float | None = None if self.state == "paused" else now
+        self.card: qs.ContactCard | None = None
+        self.sentence, self.suggested = "", None
+        self.paused_after_call = False
+        self.engine_call: str | None = None
+        self.dial_id: int | None = None
+        self._dial_t = self._connect_t = 0.0
+        self._rang_out = False
+        self._pending: tuple | None = None  # a disposition chosen while the call was still up
+        self._detached: dict[str, tuple[int, int]] = {}  # voicemail drops still playing
+        self._next_check = 0.0
+
+    def _write(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run `fn(db, ...)` on the single writer and wait until it is committed (the reads
+        that follow on the queue's own connection then see it)."""
+        return self.store.call(fn, *args, timeout=15, **kwargs)
+
+    def housekeep(self) -> None:
         now = self.clock()
         mono = time.monotonic()
         if self.state in ("dialing", "ringing") and mono - self._dial_t > self.ring_timeout_s:
@@ -59,21 +114,14 @@ class QueueMachine:
 
     def _set(self, state: str, sentence: str = "", suggested: str | None = None) -> None:
         self.state, self.sentence, self.suggested = state, sentence, suggested
-        self._save()
-        event = QueueChanged(state, self.card, sentence, suggested)
-        with self._cond:
-            self._cond.notify_all()
-        for fn in list(self._listeners):
-            try:
-                fn(event)
-            except Exception:
-                log.exception("queue listener %r failed", fn)
+        self.save()
+        self._notify(QueueChanged(state, self.card, sentence, suggested))
 
     def _active_now(self) -> float:
         extra = self.clock() - self.running_since if self.running_since is not None else 0.0
         return self.active_seconds + max(0.0, extra)
 
-    def _save(self) -> None:
+    def save(self) -> None:
         now = self.clock()
         if self.running_since is not None:
             self.active_seconds = self._active_now()
@@ -83,7 +131,7 @@ class QueueMachine:
                           self.call_db_id, self.active_seconds, self.running_since,
                           now if self.state == "finished" else None)  # fmt: skip
 
-    def _restore(self) -> None:
+    def restore(self) -> None:
         if self.state in IN_CALL or self.state == "wrap_up":
             row = self.db.execute(
                 "SELECT id, connected_at, ended_at FROM session_dials WHERE call_id = ?",
@@ -134,7 +182,7 @@ class QueueMachine:
         at = time.strftime("%H:%M", time.localtime(wake))
         self._set("waiting", f"Nobody on the list may be called right now; the next at {at}.")
 
-    def _dial(self) -> None:
+    def dial(self) -> None:
         if self.state != "ready" or self.card is None:
             raise ValueError(f"There is no contact ready to dial (the queue is {self.state}).")
         now = self.clock()
@@ -159,11 +207,11 @@ class QueueMachine:
             return
         self._set("dialing", f"Dialing {self.card.name} at {self.card.phone}.")
 
-    def _hangup(self) -> None:
+    def hangup(self) -> None:
         if self.state in IN_CALL:
             self._end_call()
 
-    def _on_event(self, event: Any) -> None:
+    def on_event(self, event: Any) -> None:
         if isinstance(event, EngineCrashed):
             if self.state in IN_CALL:
                 self._write(qs.dial_ended, self.call_db_id, self.dial_id, self.clock(), None, None)
@@ -203,14 +251,14 @@ class QueueMachine:
             disposition, callback_at, notes, dial_next = self._pending
             self._pending = None
             self.state = "wrap_up"
-            self._dispose(disposition, callback_at, notes, dial_next)
+            self.dispose(disposition, callback_at, notes, dial_next)
         elif self.auto_disposition:
             self.state = "wrap_up"
-            self._dispose(suggested, None, None, self.auto_dial)
+            self.dispose(suggested, None, None, self.auto_dial)
         else:
             self._set("wrap_up", sentence, suggested)
 
-    def _dispose(
+    def dispose(
         self, disposition: str, callback_at: float | None, notes: str | None, dial_next: bool
     ) -> None:
         if disposition not in qs.DISPOSITIONS:
@@ -242,9 +290,9 @@ class QueueMachine:
             return
         self._advance()
         if dial_next and self.state == "ready":
-            self._dial()
+            self.dial()
 
-    def _drop_voicemail(self, wav_path: str, beep: bool) -> None:
+    def drop_voicemail(self, wav_path: str, beep: bool) -> None:
         from calling import voicemail
 
         if self.state != "connected" or self.engine_call is None:
@@ -253,9 +301,9 @@ class QueueMachine:
         self._detached[self.engine_call] = (self.call_db_id, self.dial_id)
         self.engine_call = None
         self.state = "wrap_up"
-        self._dispose("voicemail_left", None, None, self.auto_dial)
+        self.dispose("voicemail_left", None, None, self.auto_dial)
 
-    def _skip(self) -> None:
+    def skip(self) -> None:
         if self.state not in ("ready", "paused") or self.entry_id is None:
             raise ValueError(f"Only a contact not yet dialed can be skipped (queue {self.state}).")
         self._write(qs.skip_entry, self.entry_id, self.clock())
@@ -266,13 +314,13 @@ class QueueMachine:
         self.running_since = None
         self._set("paused", sentence)
 
-    def _pause(self) -> None:
+    def pause(self) -> None:
         if self.state in IN_CALL or self.state == "wrap_up":
             self.paused_after_call = True  # the call in progress finishes first
         elif self.state != "paused":
             self._enter_pause()
 
-    def _resume(self) -> None:
+    def resume(self) -> None:
         self.paused_after_call = False
         if self.state != "paused":
             return
@@ -282,10 +330,15 @@ class QueueMachine:
         else:
             self._advance()
 
-    def _counters(self) -> dict:
+    def counters(self) -> dict:
         return qs.counters(
             self.db,
             session_id=self.session_id,
             active_seconds=self._active_now(),
             conversation_s=self.conversation_s,
+        )
+
+    def day_counters(self) -> dict:
+        return qs.counters(
+            self.db, since=qs.start_of_day(self.clock()), conversation_s=self.conversation_s
         )
