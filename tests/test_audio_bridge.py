@@ -38,6 +38,38 @@ def headset():
     hs.close()
 
 
+def speak_through(
+    bridge: AudioBridge,
+    headset: PrivateHeadset,
+    mic_wav: Path,
+    far: np.ndarray,
+    ear_path: Path,
+    *,
+    lead: float,
+    tail: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Starts `bridge` and runs it like a call: a software media clock pulls mic frames and
+    pushes `far` to the ear frame by frame (then silence); `lead` s in, `mic_wav` is spoken
+    into the headset mic, and `tail` s after it ends the clock stops (the bridge keeps
+    running). Returns what the call pulled from the mic, what the ear heard, the ticks run."""
+    bridge.start()
+    pulled: list[bytes] = []
+
+    def tick(k: int) -> None:
+        pulled.append(bridge.pull_mic_frame())
+        chunk = far[k * FRAME : (k + 1) * FRAME]
+        bridge.push_far_frame(chunk.tobytes() if len(chunk) == FRAME else b"")
+
+    ear = headset.capture(ear_path)
+    clock = SoftMediaClock(tick).start()
+    time.sleep(lead)
+    headset.inject(mic_wav).wait(timeout=30)
+    time.sleep(tail)
+    clock.stop()
+    heard = ear.stop()
+    return np.frombuffer(b"".join(pulled), dtype=np.int16), heard, clock.ticks
+
+
 @pytest.fixture(scope="module")
 def call_run(tmp_path_factory, headset):
     """One full-duplex 'call': speech into the mic while other speech is pushed to the ear."""
@@ -53,34 +85,23 @@ def call_run(tmp_path_factory, headset):
     recorder = StereoRecorder(tmp / "call.wav")
     bridge = AudioBridge(rep_tap=rep_tap, prospect_tap=far_tap, recorder=recorder)
     bridge.use_headset("pulse", "pulse")
-    bridge.start()
-    pulled: list[bytes] = []
-
-    def tick(k: int) -> None:
-        pulled.append(bridge.pull_mic_frame())
-        chunk = far[k * FRAME : (k + 1) * FRAME]
-        bridge.push_far_frame(chunk.tobytes() if len(chunk) == FRAME else b"")
-
-    ear = headset.capture(tmp / "ear.raw")
-    clock = SoftMediaClock(tick).start()
-    time.sleep(0.5)
-    headset.inject(mic_wav).wait(timeout=30)
-    time.sleep(max(0.0, len(far) / 16000 - len(mic_src) / 16000 - 0.5) + 0.5)
-    clock.stop()
-    heard = ear.stop()
+    tail = max(0.0, len(far) / 16000 - len(mic_src) / 16000 - 0.5) + 0.5  # the far speech ends
+    pulled, heard, ticks = speak_through(
+        bridge, headset, mic_wav, far, tmp / "ear.raw", lead=0.5, tail=tail
+    )
     bridge.stop()
     recorder.close()
     result = {
         "mic_src": mic_src,
         "far_src": far_src,
-        "pulled": np.frombuffer(b"".join(pulled), dtype=np.int16),
+        "pulled": pulled,
         "heard": heard,
         "rep_tap": rep_reader.read(),
         "far_tap": far_reader.read(),
         "tap_lost": rep_reader.lost + far_reader.lost,
         "recording": soundfile.read(tmp / "call.wav", dtype="int16")[0],
         "stats": bridge.stats(),
-        "far_pushed": far[: clock.ticks * FRAME],
+        "far_pushed": far[: ticks * FRAME],
     }
     for r in (rep_reader, far_reader):
         r.close()
@@ -301,24 +322,13 @@ def test_device_at_another_rate_is_resampled(tmp_path: Path, headset) -> None:
     bridge = AudioBridge(device_rate=48000)
     bridge.use_headset("pulse", "pulse")
     assert bridge._headset.in_rate == 48000 and bridge._headset.out_rate == 48000
-    bridge.start()
-    pulled: list[bytes] = []
-
-    def tick(k: int) -> None:
-        pulled.append(bridge.pull_mic_frame())
-        chunk = far[k * FRAME : (k + 1) * FRAME]
-        bridge.push_far_frame(chunk.tobytes() if len(chunk) == FRAME else b"")
-
-    ear = headset.capture(tmp_path / "ear48.raw")
-    clock = SoftMediaClock(tick).start()
-    time.sleep(0.3)
-    headset.inject(mic_wav).wait(timeout=30)
-    time.sleep(0.8)
-    clock.stop()
-    heard = ear.stop()
-    st = bridge.stats()
-    bridge.stop()
-    got = np.frombuffer(b"".join(pulled), dtype=np.int16)
+    try:
+        got, heard, _ticks = speak_through(
+            bridge, headset, mic_wav, far, tmp_path / "ear48.raw", lead=0.3, tail=0.8
+        )
+        st = bridge.stats()
+    finally:
+        bridge.stop()
     assert st["mic"]["device_rate"] == 48000 and st["ear"]["device_rate"] == 48000
     assert chunk_correlation(got, mic_src) >= 0.9
     assert chunk_correlation(heard, mic_src) >= 0.9
