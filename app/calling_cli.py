@@ -185,42 +185,38 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _engine(args: argparse.Namespace) -> tuple[Any, str | None]:
+def start_queue_engine(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """`queue run`'s engine, started, and the settings account it dials from (None with
+    --uri-template). A missing account is one sentence (ValueError) before any engine starts."""
     from app.settings import load_settings
-    from softphone.accounts import AccountConfig
     from softphone.client import EngineClient
-    from softphone.protocol import EngineConfig
+    from softphone.settings_config import account_config, engine_config, is_complete
 
     settings = load_settings()
-    config = EngineConfig(
+    account = None if args.uri_template is not None else settings.account(args.account)
+    if args.uri_template is None and (account is None or not is_complete(account)):
+        raise ValueError(
+            "No SIP account is set up to dial from; add one in Settings or give "
+            "--uri-template sip:{number}@host."
+        )
+    # the window's engine from the same settings (devices, buffer, TLS/SRTP); silence unless
+    # --headset, since a queue run may be unattended
+    config = engine_config(
+        settings,
+        account_id=args.account,
         bind_address=args.bind,
         audio="headset" if args.headset else "null",
-        input_device=settings.input_device or None,
-        output_device=settings.output_device or None,
-        audio_block_ms=settings.audio_block_ms,  # the rep's buffer choice (Settings -> Audio)
     )
     client = EngineClient(config)
     client.start()
-    account_id = None
-    if args.uri_template is None:
-        acct = settings.account(args.account)
-        if acct is None or not (acct.server and acct.username):
-            client.stop()
-            raise ValueError(
-                "No SIP account is set up to dial from; add one in Settings or give "
-                "--uri-template sip:{number}@host."
-            )
-        client.add_account(
-            AccountConfig(
-                id=acct.id,
-                registrar=acct.server,
-                user=acct.username,
-                display_name=acct.display_name,
-                transport=acct.transport,  # type: ignore[arg-type]
-            )
-        )
-        account_id = acct.id
-    return client, account_id
+    if account is None:
+        return client, None
+    try:
+        client.add_account(account_config(account))
+    except BaseException:
+        client.stop()  # no engine process outlives a command that failed
+        raise
+    return client, account.id
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -235,7 +231,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     window = CallingWindow.parse(args.hours or _settings_hours())
     _db().close()  # migrated and recovered; the queue's writes go through one writer
     writer = StoreWriter().start()
-    client, account_id = _engine(args)
+    client, account_id = start_queue_engine(args)
     stop = threading.Event()
     try:
         q = DialerQueue(

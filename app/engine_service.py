@@ -136,35 +136,14 @@ class EngineService:
         self.restarts += 1
 
     def default_engine_config(self) -> Any:
-        """The EngineConfig the settings give (transports, SRTP, devices, audio buffer)."""
-        from softphone.protocol import EngineConfig
+        """The EngineConfig the settings give (softphone.settings_config: transports, SRTP,
+        devices, audio buffer; the queue and practice commands' engines take the same)."""
+        from softphone.settings_config import engine_config
 
-        s = self.settings
-        acct = s.account()
-        transports = ("udp", "tcp", "tls") if acct and acct.transport == "tls" else ("udp", "tcp")
-        return EngineConfig(
-            transports=transports,
-            srtp=(acct.srtp if acct else "optional"),
-            audio="headset",
-            input_device=s.input_device or None,
-            output_device=s.output_device or None,
-            audio_block_ms=s.audio_block_ms,
-        )
+        return engine_config(self.settings)
 
     def account_configs(self) -> list:
         """The enabled, complete accounts of the settings as the engine takes them."""
-        from softphone.accounts import AccountConfig
+        from softphone.settings_config import account_configs
 
-        out = []
-        for a in self.settings.accounts:
-            if a.enabled and a.server and a.username:
-                out.append(
-                    AccountConfig(
-                        id=a.id,
-                        registrar=a.server,
-                        user=a.username,
-                        display_name=a.display_name,
-                        transport=a.transport,  # type: ignore[arg-type]
-                    )
-                )
-        return out
+        return account_configs(self.settings)

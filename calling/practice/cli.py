@@ -61,19 +61,13 @@ def _show(event: dict, as_json: bool) -> None:
 
 
 def engine_config(play: str | None, settings: Any) -> Any:
-    """The rep's engine for a practice call, on loopback: the rep's headset devices and audio
-    buffer from the settings (as the window's and the queue's engine have them), or `--play`'s
-    file as the rep's voice."""
-    from softphone.protocol import EngineConfig
+    """The rep's engine for a practice call, on loopback: the window's engine from the same
+    settings (softphone.settings_config: devices, audio buffer, codecs, TLS/SRTP), with
+    `--play`'s file as the rep's voice instead of the headset when given."""
+    from softphone.settings_config import engine_config as from_settings
 
-    return EngineConfig(
-        bind_address="127.0.0.1",
-        audio="file" if play else "headset",
-        play_file=play,
-        input_device=settings.input_device or None,
-        output_device=settings.output_device or None,
-        audio_block_ms=settings.audio_block_ms,
-    )
+    audio = "file" if play else "headset"
+    return from_settings(settings, bind_address="127.0.0.1", audio=audio, play_file=play)
 
 
 def _setup(wiring: PracticeWiring, settings: Any, rep: str, store: Any) -> tuple[Any, str]:
