@@ -224,7 +224,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from app.store_writer import StoreWriter
     from calling.calling_hours import CallingWindow
     from calling.dialer_queue import DialerQueue
-    from coach.library.queries import flags_on_calls
+    from coach.library.earlier_calls import flags_on_calls
 
     if args.list is None and args.session is None:
         raise ValueError("Name a call list to dial, or --session to resume one.")

@@ -7,6 +7,7 @@ import pytest
 from app.calls_table import CALLS_TABLE
 from calling import history
 from coach.library import queries, sessions, store
+from coach.library import search as library_search
 from tests.library_helpers import DAY, T0, add_call, fresh_db
 
 METRICS = {
@@ -90,7 +91,7 @@ def test_search_phrases_and_and_semantics(lib):
 
 @pytest.mark.parametrize("narrow", [300, 0])  # per-call ranges, and the rowid-window path
 def test_search_notes_and_filters(lib, monkeypatch, narrow):
-    monkeypatch.setattr(queries, "NARROW_CALLS", narrow)
+    monkeypatch.setattr(library_search, "NARROW_CALLS", narrow)
     db, ids = lib
     notes = search(db, "pricing")
     assert [(h["source"], h["call_id"]) for h in notes] == [("notes", ids["dana"])]
