@@ -33,7 +33,7 @@ from typing import Any
 
 from calling import queue_store as qs
 from calling.calling_hours import CallingWindow
-from calling.queue_machine import QueueMachine
+from calling.queue_machine import QueueMachine, QueueOptions
 from calling.queue_next import QueueChanged, open_session
 from softphone.protocol import CallStateChanged, EngineCrashed
 from softphone.serial_worker import SerialWorker
@@ -74,9 +74,7 @@ class DialerQueue:
         except ValueError:
             db.close()
             raise
-        self.machine = QueueMachine(
-            store, client, db, row,
-            notify=self._changed,
+        self.options = QueueOptions(
             rep=rep,
             window=window or CallingWindow(),
             uri_for=uri_for if callable(uri_for) else (lambda n: uri_for.format(number=n)),
@@ -86,10 +84,14 @@ class DialerQueue:
             auto_dial=auto_dial,
             max_talk_s=max_talk_s,
             conversation_s=conversation_s,
-            clock=clock,
             earlier_flags=earlier_flags,
-            now=now,
-        )  # fmt: skip
+        )
+        self.machine = QueueMachine(
+            store, client, db, row, self.options, notify=self._changed, clock=clock, now=now
+        )
+        # which session on which list: fixed when it opens
+        self.session_id: int = row["id"]
+        self.list_id: int = row["list_id"]
         self._listeners: list[Callable[[QueueChanged], None]] = []
         self._cond = threading.Condition()
         self._worker = SerialWorker("dialer-queue", idle=self.machine.housekeep)
@@ -123,14 +125,6 @@ class DialerQueue:
     def call_db_id(self) -> int | None:
         """The history row of the current (or just ended) call."""
         return self.machine.call_db_id
-
-    @property
-    def session_id(self) -> int:
-        return self.machine.session_id
-
-    @property
-    def list_id(self) -> int:
-        return self.machine.list_id
 
     # ---- lifecycle and listeners ----
 
@@ -182,7 +176,7 @@ class DialerQueue:
         dial_next: bool | None = None,
     ) -> None:
         """Save the outcome and move on (and dial the next contact if dial_next)."""
-        auto = self.machine.auto_dial
+        auto = self.options.auto_dial
         args = (disposition, callback_at, notes, auto if dial_next is None else dial_next)
         self._submit(self.machine.dispose, *args).result(15)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from calling import queue_store as qs
@@ -31,6 +32,23 @@ from softphone.protocol import EngineCrashed
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class QueueOptions:
+    """How a session dials, as the DialerQueue was opened with them (they never change)."""
+
+    rep: str = ""
+    window: CallingWindow = field(default_factory=CallingWindow)  # contacts' local hours
+    uri_for: Callable[[str], str] = str  # a contact's number -> the URI to dial
+    account_id: str | None = None
+    ring_timeout_s: float = 25.0
+    auto_disposition: bool = False  # each outcome is the one suggested, no prompt
+    auto_dial: bool = False  # after an outcome, dial the next contact at once
+    max_talk_s: float | None = None  # hang up a connected call after this long
+    conversation_s: float = 60.0  # a connected call this long counts as a conversation
+    # the coach's flags on a contact's earlier calls for the card (none: no flags shown)
+    earlier_flags: Callable[[Any, list[int]], list[dict]] | None = None
+
+
 class QueueMachine:
     """The queue's state and its transitions. Every method runs on the queue's worker thread;
     `notify(QueueChanged)` is called after each state change (the DialerQueue wakes its
@@ -42,30 +60,15 @@ class QueueMachine:
         client: Any,
         db: Any,
         row: Any,
+        options: QueueOptions,
         *,
         notify: Callable[[QueueChanged], None],
-        rep: str,
-        window: CallingWindow,
-        uri_for: Callable[[str], str],
-        account_id: str | None,
-        ring_timeout_s: float,
-        auto_disposition: bool,
-        auto_dial: bool,
-        max_talk_s: float | None,
-        conversation_s: float,
         clock: Callable[[], float],
-        earlier_flags: Callable[[Any, list[int]], list[dict]] | None,
         now: float,
     ) -> None:
-        self.store, self.client, self.db, self.rep = store, client, db, rep
-        self._notify = notify
-        self.earlier_flags = earlier_flags
-        self.window = window
-        self._uri_for = uri_for
-        self.account_id = account_id
-        self.ring_timeout_s, self.max_talk_s = ring_timeout_s, max_talk_s
-        self.auto_disposition, self.auto_dial = auto_disposition, auto_dial
-        self.conversation_s, self.clock = conversation_s, clock
+        self.store, self.client, self.db = store, client, db
+        self.opt = options
+        self._notify, self.clock = notify, clock
         self.session_id, self.list_id = row["id"], row["list_id"]
         self.state: str = row["state"]
         self.entry_id: int | None = row["current_entry_id"]
@@ -91,13 +94,13 @@ class QueueMachine:
     def housekeep(self) -> None:
         now = self.clock()
         mono = time.monotonic()
-        if self.state in ("dialing", "ringing") and mono - self._dial_t > self.ring_timeout_s:
+        if self.state in ("dialing", "ringing") and mono - self._dial_t > self.opt.ring_timeout_s:
             self._rang_out = True
             self._end_call()
         elif (
             self.state == "connected"
-            and self.max_talk_s is not None
-            and mono - self._connect_t > self.max_talk_s
+            and self.opt.max_talk_s is not None
+            and mono - self._connect_t > self.opt.max_talk_s
         ):
             self._end_call()
         elif self.state == "waiting" and now >= self._next_check:
@@ -160,14 +163,19 @@ class QueueMachine:
             self.card = None
             return
         self.card = load_card(
-            self.db, self.entry_id, self.window, self.clock(), local_time, self.earlier_flags
+            self.db,
+            self.entry_id,
+            self.opt.window,
+            self.clock(),
+            local_time,
+            self.opt.earlier_flags,
         )
 
     def _advance(self) -> None:
         """Show the next contact that may be called now (or wait, or finish)."""
         now = self.clock()
         self.call_db_id, self.dial_id, self.engine_call = None, None, None
-        nxt = next_contact(self.db, self.list_id, self.window, now)
+        nxt = next_contact(self.db, self.list_id, self.opt.window, now)
         if nxt.entry_id is not None:
             self.entry_id = nxt.entry_id
             self._load_card(nxt.label)
@@ -187,15 +195,15 @@ class QueueMachine:
             raise ValueError(f"There is no contact ready to dial (the queue is {self.state}).")
         now = self.clock()
         entry = qs.entry(self.db, self.entry_id)
-        uri = self._uri_for(self.card.phone)
+        uri = self.opt.uri_for(self.card.phone)
         self.call_db_id, self.dial_id = self._write(
-            qs.start_dial, self.session_id, entry, uri, self.rep, now
+            qs.start_dial, self.session_id, entry, uri, self.opt.rep, now
         )
         self._rang_out, self._dial_t, self._pending = False, time.monotonic(), None
         self.card.attempts += 1
         self.state = "dialing"
         try:
-            self.engine_call = self.client.make_call(uri, self.account_id)
+            self.engine_call = self.client.make_call(uri, self.opt.account_id)
         except (SoftphoneError, ValueError) as e:  # InvalidUri / EngineError: a sentence
             # Nothing went on the wire: no dial to count. It is a setup problem (no account,
             # a bad dial template, the engine down), so stop here rather than burn the list.
@@ -252,9 +260,9 @@ class QueueMachine:
             self._pending = None
             self.state = "wrap_up"
             self.dispose(disposition, callback_at, notes, dial_next)
-        elif self.auto_disposition:
+        elif self.opt.auto_disposition:
             self.state = "wrap_up"
-            self.dispose(suggested, None, None, self.auto_dial)
+            self.dispose(suggested, None, None, self.opt.auto_dial)
         else:
             self._set("wrap_up", sentence, suggested)
 
@@ -301,7 +309,7 @@ class QueueMachine:
         self._detached[self.engine_call] = (self.call_db_id, self.dial_id)
         self.engine_call = None
         self.state = "wrap_up"
-        self.dispose("voicemail_left", None, None, self.auto_dial)
+        self.dispose("voicemail_left", None, None, self.opt.auto_dial)
 
     def skip(self) -> None:
         if self.state not in ("ready", "paused") or self.entry_id is None:
@@ -335,10 +343,10 @@ class QueueMachine:
             self.db,
             session_id=self.session_id,
             active_seconds=self._active_now(),
-            conversation_s=self.conversation_s,
+            conversation_s=self.opt.conversation_s,
         )
 
     def day_counters(self) -> dict:
         return qs.counters(
-            self.db, since=qs.start_of_day(self.clock()), conversation_s=self.conversation_s
+            self.db, since=qs.start_of_day(self.clock()), conversation_s=self.opt.conversation_s
         )
