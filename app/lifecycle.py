@@ -7,7 +7,8 @@ restart and reconfiguration) and `coach` (`app.coach_service.CoachService`: the 
 the semantic layer, its coach-tasks worker). Slow parts start in the background so the dialer
 is usable at once; `stop()` ends them in reverse order and afterwards no non-daemon thread or
 child process is left (`leftovers()` checks it). The few things every page reads (the engine,
-whether it is ready, its commands worker, the model, the layer) Services passes through.
+whether it is ready, its commands worker, the model, the layer, retraining it) Services
+passes through.
 """
 
 from __future__ import annotations
@@ -51,51 +52,26 @@ class Services:
         self.coach = CoachService(
             bridge, model_path=model_path, db_path=db_path, read_library=self.read_now
         )
+        # the same objects as the parts': set while the engine takes commands, the worker
+        # engine commands run on, the layer for the next coach, the Review screen's Teach
+        self.engine_ready: threading.Event = self.phone.engine_ready
+        self.commands: TaskRunner = self.phone.commands
+        self.semantic_layer: Callable[[], Any] = self.coach.semantic_layer
+        self.retrain = self.coach.retrain
         self.store: Any = None
         self._read_db: Any = None
         self._store_ready = threading.Event()
 
-    # -- what every page reads -------------------------------------------------------------
+    # -- what every page reads: the parts' own (engine and model change; the rest are fixed) --
     @property
     def engine(self) -> Any:
         """The phone engine's client (None until it starts, and after stop)."""
         return self.phone.engine
 
     @property
-    def engine_ready(self) -> threading.Event:
-        """Set while the engine takes commands."""
-        return self.phone.engine_ready
-
-    @property
-    def commands(self) -> TaskRunner:
-        """The worker engine commands run on (one at a time, in order)."""
-        return self.phone.commands
-
-    @property
     def model(self) -> Any:
         """The loaded speech model, or None."""
         return self.coach.model
-
-    @property
-    def model_state(self) -> str:
-        return self.coach.model_state
-
-    @property
-    def semantic_message(self) -> str:
-        return self.coach.semantic_message
-
-    def semantic_layer(self) -> Any:
-        """The loaded semantic layer for the next coach, or None."""
-        return self.coach.semantic_layer()
-
-    def retrain(
-        self,
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None],
-        progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Refit the semantic layer (see CoachService.retrain); the Review screen's Teach."""
-        self.coach.retrain(on_done, on_error, progress)
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:

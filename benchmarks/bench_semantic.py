@@ -487,10 +487,10 @@ def live_call_child(args: dict) -> dict:
 
         ready = pump(90, lambda: s.engine_ready.is_set() and s.model is not None and layer_loaded())
         out["services_ready_s"] = round(time.monotonic() - t0, 2)
-        out["semantic_message"] = s.semantic_message
+        out["semantic_message"] = s.coach.semantic_message
         want_layer = os.environ.get("CALLCOACH_SEMANTIC", "1") != "0"
         if not ready or (want_layer and s.semantic_layer() is None):
-            out["error"] = f"not ready: {s.semantic_message}"
+            out["error"] = f"not ready: {s.coach.semantic_message}"
             return out
         pump(1.0)
         rss_samples.clear()

@@ -48,9 +48,9 @@ while time.perf_counter() < deadline:
     app.processEvents()
     if "engine_ready" not in out and d.services.engine_ready.is_set():
         out["engine_ready"] = time.perf_counter()
-    if "model_ready" not in out and d.services.model_state != "loading":
+    if "model_ready" not in out and d.services.coach.model_state != "loading":
         out["model_ready"] = time.perf_counter()
-        out["model_state"] = d.services.model_state
+        out["model_state"] = d.services.coach.model_state
     if "dialer_usable" in out and "engine_ready" in out and "model_ready" in out:
         break
     time.sleep(0.005)

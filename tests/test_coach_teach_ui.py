@@ -198,7 +198,7 @@ def test_retrain_button_refits_the_layer_and_shows_the_summary(qtbot, library, m
         assert "retrained on" in screen.teach.status.text()
         # the layer reloads for the next call
         qtbot.waitUntil(lambda: svc.semantic_layer() is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: "retrained semantic layer" in svc.semantic_message, timeout=5000)
+        qtbot.waitUntil(lambda: "retrained semantic layer" in svc.coach.semantic_message, timeout=5000)
         assert messages[-1] == "The coach uses phrase rules and the retrained semantic layer."
     finally:
         svc.stop()
