@@ -19,19 +19,9 @@ log = logging.getLogger(__name__)
 class LibraryAccess:
     def __init__(self, services: Any) -> None:
         self.services = services
-
-    def read(
-        self,
-        fn: Callable[[Any], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None] | None = None,
-    ) -> None:
-        """fn(db) on the io worker; on_done(result) on the GUI thread (on_error(sentence)
-        there if it raised; without it the failure is only logged)."""
-        if on_error is None:
-            self.services.read(fn, on_done)
-        else:
-            self.services.read(fn, on_done, on_error)
+        # read(fn, on_done, on_error=None): fn(db) on the io worker; on_done(result) on the
+        # GUI thread (on_error(sentence) there if it raised; without it only logged)
+        self.read: Callable[..., None] = services.read
 
     def write(
         self,
