@@ -4,8 +4,10 @@ place of pjsua2's: mic → pull_mic_frame, push_far_frame → ear, taps, recordi
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -334,6 +336,15 @@ def test_device_at_another_rate_is_resampled(tmp_path: Path, headset) -> None:
     assert chunk_correlation(heard, mic_src) >= 0.9
 
 
+def _kill_input(bridge: AudioBridge) -> None:
+    """What a dying mic stream looks like from Python: PortAudio stops it. Under the headset's
+    lock, as PortAudio's own thread would be alone on it: the housekeeper must not close the
+    stream while this abort still joins its callback thread."""
+    hs = bridge._headset
+    with hs._lifecycle:
+        hs._in.abort()
+
+
 def test_a_stream_that_stops_is_reopened(headset) -> None:
     """PortAudio can stop a stream for good (an ALSA poll error under load, a device reset):
     the housekeeper notices within a few hundred ms and reopens it."""
@@ -341,7 +352,7 @@ def test_a_stream_that_stops_is_reopened(headset) -> None:
     bridge.use_headset(None, None)
     bridge.start()
     time.sleep(0.3)
-    bridge._headset._in.abort()  # what a dying stream looks like from Python
+    _kill_input(bridge)
     deadline = time.monotonic() + 3
     while bridge.stats()["stream_restarts"] == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -365,26 +376,139 @@ def test_an_unreadable_voice_file_is_one_clear_sentence(tmp_path: Path) -> None:
 
 def test_a_headset_that_cannot_be_reopened_falls_back_to_silence(headset, monkeypatch) -> None:
     """Unplugged for good: after ~2 s of failed reopen attempts the call goes on in null mode
-    with a sentence saying so (the media thread keeps getting silence, never an error)."""
+    and on_headset says so in one sentence (state "silent"); the media thread keeps getting
+    silence, never an error, and stopping the call afterwards takes no time."""
     import sounddevice as sd
 
     bridge = AudioBridge()
+    notices: queue.Queue = queue.Queue()
+    bridge.on_headset = lambda state, sentence: notices.put((state, sentence))
     bridge.use_headset(None, None)
-    bridge.start()
-    time.sleep(0.3)
+    frames: list[bytes] = []
+    clock = SoftMediaClock(lambda _k: frames.append(bridge.pull_mic_frame()))
+    try:
+        bridge.start()
+        clock.start()
+        time.sleep(0.3)
 
-    def unplugged():
-        raise sd.PortAudioError("Device unavailable")
+        def unplugged():
+            raise sd.PortAudioError("Device unavailable")
 
-    monkeypatch.setattr(bridge._headset, "_open_input", unplugged)
-    bridge._headset._in.abort()
-    deadline = time.monotonic() + 6
-    frames = []
-    while bridge.mode == "headset" and time.monotonic() < deadline:
-        frames.append(bridge.pull_mic_frame())
-        time.sleep(0.02)
-    st = bridge.stats()
-    bridge.stop()
-    assert st["mode"] == "null" and "headset stopped working" in st["warning"]
-    assert all(len(f) == 640 for f in frames) and st["errors"] == 0
+        monkeypatch.setattr(bridge._headset, "_open_input", unplugged)
+        _kill_input(bridge)
+        try:  # ten failed reopens 0.2 s apart; a starved machine may take a few times that
+            state, sentence = notices.get(timeout=15)
+        except queue.Empty:
+            pytest.fail("no sentence within 15 s of the headset's stream dying")
+        st = bridge.stats()
+        time.sleep(0.1)  # a few more frames from the null path
+    finally:
+        clock.stop()
+        t0 = time.monotonic()
+        bridge.stop()
+        stop_s = time.monotonic() - t0
+    assert state == "silent" and "headset stopped working" in sentence
+    assert st["mode"] == "null" and st["warning"] == sentence
+    assert frames and all(len(f) == 640 for f in frames) and st["errors"] == 0
     assert bridge.pull_mic_frame() == bytes(640)
+    assert stop_s < 1.0, f"stop took {stop_s:.2f} s"
+    assert notices.empty()  # one sentence, not one per housekeeping turn
+
+
+_RACE = """
+import json, sys, threading, time
+from softphone.audio.bridge import AudioBridge
+from softphone.audio.headset import HeadsetStreams
+from softphone.audio.ring import SampleRing
+
+def together(*jobs):
+    # each job on its own thread, released at the same instant; True if all returned
+    gate = threading.Barrier(len(jobs))
+    def run(job):
+        gate.wait()
+        job()
+    threads = [threading.Thread(target=run, args=(j,), daemon=True) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    return not any(t.is_alive() for t in threads)
+
+done = {"streams": 0, "bridge": 0}
+for _ in range(ROUNDS):
+    hs = HeadsetStreams(SampleRing(16000), SampleRing(16000))
+    hs.start(); time.sleep(0.05)
+    with hs._lifecycle:
+        hs._in.abort()  # the mic stream died
+    if not together(hs.stop, hs.stop):  # the housekeeper's fallback and the call's stop
+        break
+    done["streams"] += 1
+for _ in range(ROUNDS):
+    b = AudioBridge()
+    b.use_headset(None, None); b.start(); time.sleep(0.05)
+    with b._headset._lifecycle:
+        b._headset._in.abort()
+    if not together(lambda: b.use_silence("The headset stopped working."), b.stop):
+        break
+    done["bridge"] += 1
+print(json.dumps(done), flush=True)
+"""
+
+
+def test_two_threads_stopping_a_dead_headset_both_return(headset) -> None:
+    """The housekeeper giving up on a dead headset while the engine ends the call: both close
+    the same streams at once. PortAudio then joined one callback thread twice and the second
+    join never returned (a 13-minute hang in this file); the first round or two hung before
+    the lifecycle lock. Run in a child process: a hung PortAudio cannot hang pytest."""
+    rounds = 10
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _RACE.replace("ROUNDS", str(rounds))],
+            check=False,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the race child hung for 120 s")
+    assert out.returncode == 0, out.stderr
+    import json
+
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"streams": rounds, "bridge": rounds}
+
+
+def test_stop_returns_when_portaudio_does_not_let_go(headset, monkeypatch, caplog) -> None:
+    """A stream whose device thread is wedged (here: a mic callback that does not return, so
+    PortAudio's close waits for it) must not hang the call's stop: stop returns after
+    CLOSE_WAIT_S with one sentence and the stream is left to close on its own."""
+    from softphone.audio import headset as headset_mod
+
+    bridge = AudioBridge()
+    bridge.use_headset(None, None)
+    entered, release = threading.Event(), threading.Event()
+
+    def wedged(indata, frames, time_info, status) -> None:
+        entered.set()
+        release.wait(20)
+
+    monkeypatch.setattr(bridge._headset, "_on_input", wedged)
+    try:
+        bridge.start()
+        assert entered.wait(5), "the mic callback never ran"
+        stream = bridge._headset._in
+        t0 = time.monotonic()
+        with caplog.at_level("WARNING", logger="softphone.audio.headset"):
+            bridge.stop()
+        stop_s = time.monotonic() - t0
+    finally:
+        release.set()
+    assert headset_mod.CLOSE_WAIT_S - 0.1 < stop_s < headset_mod.CLOSE_WAIT_S + 1.5, stop_s
+    said = [r.getMessage() for r in caplog.records if r.name == "softphone.audio.headset"]
+    assert len(said) == 1 and "did not close within" in said[0]
+    assert stream in headset_mod._abandoned
+    deadline = time.monotonic() + 10  # released: PortAudio finishes the close on its thread
+    while not stream.closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stream.closed

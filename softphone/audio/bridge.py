@@ -11,7 +11,13 @@ A housekeeping thread ("audio-housekeeper", fed by a queue, stopped by a sentine
 recording every ~200 ms, reopens a headset stream that PortAudio stopped, and about once a second
 checks which PulseAudio device the streams are really on (``pulse_route.HeadsetRoute``): a
 headset unplugged mid-call (PulseAudio quietly moves the streams to the fallback device) and its
-return (the streams are moved back) each reach ``on_headset(state, sentence)``.
+return (the streams are moved back) each reach ``on_headset(state, sentence)``; so does a headset whose stream cannot
+be reopened for ~2 s (the call falls back to silence: ``"silent"``).
+
+The headset is switched (``use_*``), started, stopped and given up on by the housekeeper under
+one lock, so two threads never close the same streams (that hung a call's stop in PortAudio);
+``stop`` stops the housekeeper before the headset and returns within a few seconds even when
+PortAudio does not (``headset.close_streams``).
 """
 
 from __future__ import annotations
@@ -72,6 +78,8 @@ class AudioBridge:
         self._jobs: queue.Queue = queue.Queue()
         self._worker: threading.Thread | None = None
         self._route: HeadsetRoute | None = None
+        # the engine thread and the housekeeper both switch and stop the headset: one at a time
+        self._config = threading.RLock()
         # Called on the housekeeper thread with ("unplugged"|"silent"|"back", sentence) when
         # the headset's device disappears mid-call or comes back; must not block (a queue put).
         self.on_headset: Callable[[str, str], None] | None = None
@@ -83,6 +91,10 @@ class AudioBridge:
     ) -> None:
         """Use the headset through PortAudio. A remembered device that is gone falls back to
         the default one; no audio device at all falls back to silence. Both with a warning."""
+        with self._config:
+            self._use_headset(input_device, output_device)
+
+    def _use_headset(self, input_device: str | int | None, output_device: str | int | None) -> None:
         from softphone.audio.devices import NoAudioDevice, resolve_pair
         from softphone.audio.headset import HeadsetStreams
 
@@ -118,16 +130,19 @@ class AudioBridge:
     def use_file(self, wav_path: str, loop: bool = False) -> None:
         """Play a WAV (any rate/channels, resampled to 16 kHz mono) as the rep's voice."""
         source = FileSource(load_voice(wav_path, RATE), loop=loop)
-        self._close_headset()
-        self._file = source
-        self.warning = None
-        self.mode = "file"
+        with self._config:
+            self._close_headset()
+            self._file = source
+            self.warning = None
+            self.mode = "file"
 
     def use_silence(self, reason: str | None = None) -> None:
         """No headset at all: the call sends silence and the far end is only tapped/recorded."""
-        self._close_headset()
-        self._file = None
+        # the sentence first: whoever sees the mode turn "null" finds the reason beside it
         self.warning = reason or "No audio device is in use: the call runs on silence."
+        with self._config:
+            self._close_headset()
+            self._file = None
         log.warning(self.warning)
 
     def set_muted(self, muted: bool) -> None:
@@ -144,21 +159,28 @@ class AudioBridge:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        if self._worker is not None:
-            return
-        if self._headset is not None:
-            self._headset.start()
-        self._worker = threading.Thread(target=self._housekeep, name="audio-housekeeper")
-        self._worker.daemon = True
-        self._worker.start()
+        with self._config:
+            if self._worker is not None:
+                return
+            if self._headset is not None:
+                self._headset.start()
+            self._worker = threading.Thread(target=self._housekeep, name="audio-housekeeper")
+            self._worker.daemon = True
+            self._worker.start()
 
     def stop(self) -> None:
-        if self._headset is not None:
-            self._headset.stop()
-        if self._worker is not None:
+        """Stop the housekeeper, then the headset's streams; bounded even on a dead device."""
+        worker = self._worker
+        if worker is not None:
+            # first: a housekeeper reopening or giving up on the headset finishes that before
+            # the streams are closed here (it takes the same lock; joining under it would wait
+            # out the timeout)
             self._jobs.put(_STOP)
-            self._worker.join(timeout=5)
+            worker.join(timeout=5)
+        with self._config:
             self._worker = None
+            if self._headset is not None:
+                self._headset.stop()
         self._drain_recording(final=True)
 
     def _close_headset(self) -> None:
@@ -229,10 +251,15 @@ class AudioBridge:
         if hs.restart_if_dead():
             log.warning("A headset stream stopped and was reopened.")
         elif hs.failed_restarts >= 10:  # about 2 s: the headset is gone (unplugged)
-            self.use_silence(
+            sentence = (
                 "The headset stopped working: the call goes on without it (the other side "
                 "hears silence). Plug it back in and choose it again."
             )
+            with self._config:
+                if self._headset is not hs:
+                    return  # another device was chosen meanwhile: that one stays
+                self.use_silence(sentence)
+            self._notify("silent", sentence)
             return
         route = self._route
         if route is not None and self.mode == "headset":
@@ -243,6 +270,9 @@ class AudioBridge:
         back (the streams were moved back to it). Housekeeper thread."""
         log.warning("%s", sentence)
         self.warning = None if state == "back" else sentence
+        self._notify(state, sentence)
+
+    def _notify(self, state: str, sentence: str) -> None:
         notify = self.on_headset
         if notify is not None:
             try:

@@ -22,20 +22,75 @@ without going to the system allocator; no array memory is ever allocated.) Anyth
 (``AudioBridge``) or a worker thread. Separate input and output streams are used on purpose:
 under pure-Python GIL load a duplex ``sd.Stream`` died for good in tests where two simplex
 streams survived; ``restart_if_dead`` reopens a stream that stopped anyway.
+
+Stopping and closing
+--------------------
+``start``, ``stop`` and ``restart_if_dead`` run on different threads (the engine, the bridge's
+housekeeper) and take one lock: two threads closing the same stream at once made PortAudio's
+ALSA backend join the stream's callback thread twice, and the second join never returned (a
+call's stop hung for good). A stream is closed with ``close_streams``: PortAudio aborts it
+first if it still runs, on a helper thread the caller waits for at most ``CLOSE_WAIT_S``; a
+stream PortAudio does not let go of (a wedged device thread) is left behind with one logged
+sentence, so ending a call never hangs on a dead headset.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
+from collections.abc import Iterable
 
 import numpy as np
 import sounddevice as sd
 
 from softphone.audio.ring import SampleRing
 
+log = logging.getLogger(__name__)
+
 _TIMING_SLOTS = 1 << 16  # >10 min of 10 ms callbacks
 _MASK = _TIMING_SLOTS - 1
+# How long a stop waits for PortAudio to close a stream: a healthy close takes about a
+# millisecond (a callback thread to join); one that takes seconds is stuck on a dead device.
+CLOSE_WAIT_S = 2.0
+# Streams PortAudio never finished closing. Kept referenced: their callback thread may still
+# call into the cffi callback, which must outlive it.
+_abandoned: list = []
+
+
+def close_streams(
+    streams: Iterable[sd.InputStream | sd.OutputStream | None], wait: float = CLOSE_WAIT_S
+) -> bool:
+    """Close ``streams`` (None entries skipped) on a helper thread, waiting at most ``wait``
+    seconds; True if all closed. PortAudio's close aborts a stream that still runs, and on a
+    stream that stopped by itself it only joins the finished callback thread, so nothing is
+    aborted twice. A close that does not return in time is left to finish (or not) on its own
+    thread and said in one logged sentence."""
+    _abandoned[:] = [s for s in _abandoned if not s.closed]  # those that got there late
+    todo = [s for s in streams if s is not None and not s.closed]
+    if not todo:
+        return True
+
+    def close_all() -> None:
+        for stream in todo:
+            try:
+                stream.close()
+            except sd.PortAudioError:
+                pass  # the device is gone already; closing is all we wanted
+
+    closer = threading.Thread(target=close_all, name="headset-close", daemon=True)
+    closer.start()
+    closer.join(wait)
+    if closer.is_alive():
+        _abandoned.extend(todo)
+        log.warning(
+            "The headset's audio stream did not close within %.0f s (its device stopped "
+            "answering): it is left behind so the call can end.",
+            wait,
+        )
+        return False
+    return True
 
 
 class CallbackStats:
@@ -164,6 +219,8 @@ class HeadsetStreams:
         self._in: sd.InputStream | None = None
         self._out: sd.OutputStream | None = None
         self._running = False
+        # start/stop/restart_if_dead: never two threads opening or closing the streams at once
+        self._lifecycle = threading.Lock()
 
     # -- the two callbacks (see the module docstring before changing them) -----------------
     def _on_input(self, indata: np.ndarray, frames: int, time_info, status) -> None:
@@ -237,25 +294,33 @@ class HeadsetStreams:
 
     def start(self) -> None:
         """Open and start whichever streams have a ring."""
-        self._running = True
-        if self.mic_ring is not None and self._in is None:
-            self._in = self._open_input()
-            self._in.start()
-        if self.ear_ring is not None and self._out is None:
-            self._ear_priming = True
-            self._out = self._open_output()
-            self._out.start()
+        with self._lifecycle:
+            self._running = True
+            if self.mic_ring is not None and self._in is None:
+                self._in = self._start_fresh(self._open_input)
+            if self.ear_ring is not None and self._out is None:
+                self._ear_priming = True
+                self._out = self._start_fresh(self._open_output)
 
     def stop(self) -> None:
-        self._running = False
-        for stream in (self._in, self._out):
-            if stream is not None:
-                try:
-                    stream.abort()
-                    stream.close()
-                except sd.PortAudioError:
-                    pass  # the device is gone already; closing is all we wanted
-        self._in = self._out = None
+        """Close both streams; returns within about ``CLOSE_WAIT_S`` even if PortAudio does
+        not (see the module docstring). Safe from any thread, any number of times."""
+        with self._lifecycle:
+            self._running = False
+            streams = (self._in, self._out)
+            self._in = self._out = None
+            close_streams(streams)
+
+    @staticmethod
+    def _start_fresh(opener):
+        """Open and start a stream; one that opens but cannot start is closed again."""
+        stream = opener()
+        try:
+            stream.start()
+        except sd.PortAudioError:
+            close_streams([stream])
+            raise
+        return stream
 
     @property
     def priming(self) -> bool:
@@ -264,41 +329,53 @@ class HeadsetStreams:
 
     @property
     def active(self) -> bool:
-        return all(s is None or s.active for s in (self._in, self._out))
+        """Every stream that has a ring is open and running."""
+        for ring, stream in ((self.mic_ring, self._in), (self.ear_ring, self._out)):
+            if ring is None:
+                continue
+            try:
+                if stream is None or not stream.active:
+                    return False
+            except sd.PortAudioError:
+                return False
+        return True
 
     def restart_if_dead(self) -> bool:
         """Reopen a stream PortAudio stopped (device error, ALSA poll failure); True if one
         was reopened. A device that cannot be reopened counts in ``failed_restarts`` (reset
         by the next success) and is tried again on the next call."""
-        if not self._running:
-            return False
-        restarted = False
-        for attr, opener in (("_in", self._open_input), ("_out", self._open_output)):
-            stream = getattr(self, attr)
-            if stream is None:
-                continue
-            try:
-                if stream.active:
+        with self._lifecycle:
+            if not self._running:
+                return False
+            restarted = False
+            for attr, ring, opener in (
+                ("_in", self.mic_ring, self._open_input),
+                ("_out", self.ear_ring, self._open_output),
+            ):
+                if ring is None:
                     continue
-            except sd.PortAudioError:
-                pass  # a stream PortAudio already tore down: reopen it
-            try:
-                stream.close()
-            except sd.PortAudioError:
-                pass
-            try:
-                fresh = opener()
-                if attr == "_out":
-                    self._ear_priming = True
-                fresh.start()
-            except sd.PortAudioError:
-                self.failed_restarts += 1
-                continue
-            setattr(self, attr, fresh)
-            self.restarts += 1
-            self.failed_restarts = 0
-            restarted = True
-        return restarted
+                stream = getattr(self, attr)
+                if stream is not None:
+                    try:
+                        if stream.active:
+                            continue
+                    except sd.PortAudioError:
+                        pass  # a stream PortAudio already tore down: reopen it
+                    # dropped first: a dead stream is closed once, never again
+                    setattr(self, attr, None)
+                    close_streams([stream])
+                try:
+                    if attr == "_out":
+                        self._ear_priming = True
+                    fresh = self._start_fresh(opener)
+                except sd.PortAudioError:
+                    self.failed_restarts += 1
+                    continue
+                setattr(self, attr, fresh)
+                self.restarts += 1
+                self.failed_restarts = 0
+                restarted = True
+            return restarted
 
     def latencies(self) -> dict:
         """PortAudio's own latency figures (seconds) for the open streams."""
