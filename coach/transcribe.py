@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import queue
@@ -59,9 +61,24 @@ BACKLOG_REPORT_SECONDS = 1.0
 # On 16 corpus calls (flite, 1,430 s a channel) WER 11.98 % -> 12.04 % (397 vs 395 errors in
 # 3,296 words), decoding CPU +31 % while caches refill (README, issue 10 memory).
 RENEW_AFTER_SECONDS = 30.0
+# A freed recognizer's memory stays in the worker thread's malloc arena (RSS) until glibc is
+# asked to give free pages back; the next recognizer's cache then grows into fresh pages.
+# malloc_trim after a renewal returns them (2-10 ms on the ASR worker, never an audio thread).
+TRIM_AFTER_RENEWAL = True
 FILE_BACKLOG_SECONDS = 30.0
 
 _STOP = object()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim  # glibc only
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +122,17 @@ class ChannelTranscriber:
         on_backlog: Callable[[TranscriberBacklogged], None] | None = None,
         time_offset: float = 0.0,
         report_backlog: bool = True,
+        renew_after_seconds: float | None = None,
     ) -> None:
         self.speaker = speaker
         self.sample_rate = int(sample_rate)
         self.on_partial, self.on_final, self.on_backlog = on_partial, on_final, on_backlog
         self.time_offset = time_offset
         self.report_backlog = report_backlog  # off for files, which are queued all at once
+        # None: RENEW_AFTER_SECONDS (tests and the memory benchmark choose their own)
+        self.renew_after_seconds = (
+            RENEW_AFTER_SECONDS if renew_after_seconds is None else float(renew_after_seconds)
+        )
         self.utterances: list[Utterance] = []
         self._model = model
         self._rec = self._new_recognizer()
@@ -132,6 +154,7 @@ class ChannelTranscriber:
         self.error: str | None = None  # set if the worker died; feed() then says so once
         self.max_backlog_seconds = 0.0
         self.decode_seconds = 0.0  # wall time spent inside Vosk
+        self.decode_cpu_seconds = 0.0  # CPU time of the worker inside Vosk (load-independent)
         self.partials = 0
         self._thread = threading.Thread(target=self._run, name=f"asr-{speaker}", daemon=True)
         self._thread.start()
@@ -177,6 +200,7 @@ class ChannelTranscriber:
             "max_backlog_seconds": round(self.max_backlog_seconds, 3),
             "decode_seconds": round(self.decode_seconds, 3),
             "rtf": round(self.decode_seconds / decoded, 4) if decoded else None,
+            "decode_cpu_seconds": round(self.decode_cpu_seconds, 3),
             "finals": len(self.utterances),
             "renewals": self.renewals,
             "partials": self.partials,
@@ -218,7 +242,7 @@ class ChannelTranscriber:
             self._check_backlog()
 
     def _accept(self, data: np.ndarray, last: bool = False) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         if data.size:
             self._decoded16 += data.size
             self._since_partial += data.size
@@ -229,9 +253,11 @@ class ChannelTranscriber:
             self._emit_final(self._rec.FinalResult())
         elif is_final:
             self._emit_final(self._rec.Result())
-            if self._decoded16 - self._rec_start16 >= RENEW_AFTER_SECONDS * MODEL_RATE:
+            if self._decoded16 - self._rec_start16 >= self.renew_after_seconds * MODEL_RATE:
                 self._rec, self._rec_start16 = self._new_recognizer(), self._decoded16
                 self.renewals += 1
+                if TRIM_AFTER_RENEWAL and _TRIM is not None:
+                    _TRIM(0)
         elif self.on_partial is not None and self._since_partial >= PARTIAL_EVERY:
             self._since_partial = 0
             text = json.loads(self._rec.PartialResult()).get("partial", "")
@@ -241,10 +267,14 @@ class ChannelTranscriber:
                 event = PartialTranscriptUpdated(
                     self.speaker, text, self.time_offset + self._decoded16 / MODEL_RATE
                 )
-                self.decode_seconds += time.perf_counter() - t0
+                self._spent(t0, c0)
                 _safe_call(self.on_partial, event)
                 return
+        self._spent(t0, c0)
+
+    def _spent(self, t0: float, c0: float) -> None:
         self.decode_seconds += time.perf_counter() - t0
+        self.decode_cpu_seconds += time.thread_time() - c0
 
     def _new_recognizer(self) -> vosk.KaldiRecognizer:
         rec = vosk.KaldiRecognizer(self._model, MODEL_RATE)
