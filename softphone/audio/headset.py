@@ -54,9 +54,6 @@ _MASK = _TIMING_SLOTS - 1
 # How long a stop waits for PortAudio to close a stream: a healthy close takes about a
 # millisecond (a callback thread to join); one that takes seconds is stuck on a dead device.
 CLOSE_WAIT_S = 2.0
-# Streams PortAudio never finished closing. Kept referenced: their callback thread may still
-# call into the cffi callback, which must outlive it.
-_abandoned: list = []
 
 
 def close_streams(
@@ -67,7 +64,6 @@ def close_streams(
     stream that stopped by itself it only joins the finished callback thread, so nothing is
     aborted twice. A close that does not return in time is left to finish (or not) on its own
     thread and said in one logged sentence."""
-    _abandoned[:] = [s for s in _abandoned if not s.closed]  # those that got there late
     todo = [s for s in streams if s is not None and not s.closed]
     if not todo:
         return True
@@ -79,11 +75,12 @@ def close_streams(
             except sd.PortAudioError:
                 pass  # the device is gone already; closing is all we wanted
 
+    # the helper keeps ``todo`` referenced for as long as PortAudio holds on to a stream: its
+    # callback thread may still call the stream's cffi callback, which must stay alive
     closer = threading.Thread(target=close_all, name="headset-close", daemon=True)
     closer.start()
     closer.join(wait)
     if closer.is_alive():
-        _abandoned.extend(todo)
         log.warning(
             "The headset's audio stream did not close within %.0f s (its device stopped "
             "answering): it is left behind so the call can end.",
