@@ -164,21 +164,25 @@ class AudioBridge:
                 return
             if self._headset is not None:
                 self._headset.start()
-            self._worker = threading.Thread(target=self._housekeep, name="audio-housekeeper")
+            # a queue per housekeeper: a stop sentinel it never took cannot end the next one
+            self._jobs = queue.Queue()
+            self._worker = threading.Thread(
+                target=self._housekeep, args=(self._jobs,), name="audio-housekeeper"
+            )
             self._worker.daemon = True
             self._worker.start()
 
     def stop(self) -> None:
         """Stop the housekeeper, then the headset's streams; bounded even on a dead device."""
-        worker = self._worker
+        with self._config:
+            worker, jobs, self._worker = self._worker, self._jobs, None
         if worker is not None:
             # first: a housekeeper reopening or giving up on the headset finishes that before
             # the streams are closed here (it takes the same lock; joining under it would wait
             # out the timeout)
-            self._jobs.put(_STOP)
+            jobs.put(_STOP)
             worker.join(timeout=5)
         with self._config:
-            self._worker = None
             if self._headset is not None:
                 self._headset.stop()
         self._drain_recording(final=True)
@@ -230,10 +234,10 @@ class AudioBridge:
         self._push_timing.add(time.perf_counter() - t0)
 
     # -- housekeeping thread ---------------------------------------------------------------
-    def _housekeep(self) -> None:
+    def _housekeep(self, jobs: queue.Queue) -> None:
         while True:
             try:
-                job = self._jobs.get(timeout=0.2)
+                job = jobs.get(timeout=0.2)
             except queue.Empty:
                 job = None
             if job is _STOP:
