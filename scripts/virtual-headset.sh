@@ -44,7 +44,8 @@ pactl set-default-sink headset
 pactl set-default-source mic
 for s in headset micfeed; do
   if ! pgrep -f "pacat.*--device=$s .*keepalive" >/dev/null; then
-    (head -c 0 /dev/zero; cat /dev/zero) | nohup pacat --playback --device="$s" --latency-msec=20 \
+    # the feeder must not hold the caller's stdout/stderr: `scripts/test.sh | tail` would never end
+    (head -c 0 /dev/zero; cat /dev/zero) </dev/null 2>/dev/null | nohup pacat --playback --device="$s" --latency-msec=20 \
       --raw --format=s16le --rate=48000 --channels=1 --client-name=keepalive >/dev/null 2>&1 &
   fi
   pactl suspend-sink "$s" 1; pactl suspend-sink "$s" 0
