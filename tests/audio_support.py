@@ -212,4 +212,5 @@ def chunk_correlation(got: np.ndarray, src: np.ndarray, chunk: int = 4000) -> fl
 def start_virtual_headset() -> None:
     """Start (idempotently) the PulseAudio virtual headset the audio tests play through."""
     script = Path(__file__).resolve().parent.parent / "scripts" / "virtual-headset.sh"
-    subprocess.run(["bash", str(script)], check=True, capture_output=True)
+    # bounded: a keep-alive that held the captured stderr once hung a test's set-up for 300 s
+    subprocess.run(["bash", str(script)], check=True, capture_output=True, timeout=60)
