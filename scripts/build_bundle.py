@@ -195,7 +195,12 @@ def smoke(exe: Path) -> int:
         server = subprocess.Popen([xvfb, "-displayfd", str(wfd), "-nolisten", "tcp", "-screen",
                                    "0", "1280x800x24"], pass_fds=(wfd,), stderr=subprocess.DEVNULL)  # fmt: skip
         os.close(wfd)
-        display = os.read(rfd, 16).decode().strip()
+        # Xvfb writes the number and the newline in two writes and dies (SIGPIPE) if the pipe
+        # is closed in between: read up to the newline (or its exit), then close
+        got = b""
+        while not got.endswith(b"\n") and (chunk := os.read(rfd, 16)):
+            got += chunk
+        display = got.decode().strip()
         os.close(rfd)
         win_env = dict(env, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb")
     app = subprocess.Popen([str(exe), "-v"], cwd=tmp, env=win_env, stderr=subprocess.PIPE, text=True)
