@@ -131,8 +131,8 @@ def _delete(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from app.db import data_dir
     from coach.library.examples import taught_examples
+    from coach.semantic.report import summary
     from coach.semantic.service import retrain, train_shipped
-    from coach.semantic.train import summary
 
     def progress(done: int, total: int) -> None:
         if not args.json:

@@ -22,7 +22,6 @@ import resources
 from coach.engine import LiveCoach, default_pack
 from coach.rules.pack import RulePack
 from coach.semantic.classifier import FEATURES, features, fit_logistic, predict
-from coach.semantic.combine import HISTORY_KINDS
 from coach.semantic.embeddings import EmbeddingStore
 from coach.semantic.examples import PHRASE_KINDS, Example, call_examples, dedupe, semantic_text
 from coach.semantic.layer import (
@@ -30,10 +29,10 @@ from coach.semantic.layer import (
     SemanticLayer,
     knn_margins,
     mix,
-    score_matrix,
     with_words,
 )
 from coach.semantic.lexical import fit_words, grams, indicators, vocabulary
+from coach.semantic.report import Line, OutOfFold, counts, evaluate_lines, kind_gate, veto_study
 from coach.types import Utterance
 
 CALIBRATION = resources.path("coach", "calibration", "json")
@@ -41,15 +40,6 @@ TARGET_PRECISION = 0.95
 MIN_THRESHOLD = 0.5
 TAUGHT_WEIGHT = 8  # = the neighbours averaged: one close taught example can carry a margin
 L2 = 0.3  # chosen by out-of-fold average precision on the calibration calls (0.03-10 tried)
-
-
-@dataclass
-class Line:
-    """A rep line of a calibration call, with what the rules said about it."""
-
-    example: Example
-    rule_kinds: frozenset[str]
-    call: str
 
 
 @dataclass
@@ -93,25 +83,6 @@ def example_rule_lines(examples: Iterable[Example], pack: RulePack | None) -> li
     return out
 
 
-def _gate(lines: list[Line], kind: str) -> np.ndarray:
-    if kind in HISTORY_KINDS:
-        return np.array([ln.example.previous_calls == 0 for ln in lines])
-    return np.ones(len(lines), dtype=bool)
-
-
-def _counts(pred: np.ndarray, want: np.ndarray) -> dict:
-    tp = int(np.sum(pred & want))
-    fp = int(np.sum(pred & ~want))
-    fn = int(np.sum(~pred & want))
-    return {
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
-    }
-
-
 def choose_threshold(
     scores: np.ndarray, rule: np.ndarray, want: np.ndarray, gate: np.ndarray, target: float
 ) -> tuple[float, dict, dict]:
@@ -122,7 +93,7 @@ def choose_threshold(
     the rules alone are below it. It sits halfway into the gap below the last line taken, so
     a slightly lower score on a new call does not fall off the edge; with no line taken, it
     sits halfway between the best-scoring harmless line and 1."""
-    rules_only = _counts(rule, want)
+    rules_only = counts(rule, want)
     floor = min(target, rules_only["precision"] if rules_only["precision"] is not None else 1.0)
     open_lines = np.flatnonzero(gate & ~rule)
     ranked = open_lines[np.argsort(-scores[open_lines], kind="stable")]
@@ -138,7 +109,7 @@ def choose_threshold(
     below = float(scores[ranked[taken]]) if taken < len(ranked) else MIN_THRESHOLD
     t = max(MIN_THRESHOLD, (above + max(below, MIN_THRESHOLD)) / 2.0)
     pred = rule | (gate & ~rule & (scores >= t))
-    return round(t, 4), _counts(pred, want), rules_only
+    return round(t, 4), counts(pred, want), rules_only
 
 
 def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -149,42 +120,6 @@ def _labels(examples: list[Example], kind: str) -> tuple[np.ndarray, np.ndarray]
             idx.append(i)
             y.append(1.0 if lab else 0.0)
     return np.array(idx, dtype=int), np.array(y)
-
-
-def _layer_scores(layer, er: np.ndarray, ep: np.ndarray, lines: list[Line]) -> dict[str, np.ndarray]:
-    if isinstance(layer, _OutOfFold):
-        return layer.scores()
-    return score_matrix(
-        layer, er, ep, [ln.example.rep for ln in lines], [ln.example.prospect for ln in lines]
-    )
-
-
-def evaluate_lines(
-    lines: list[Line], layer, er: np.ndarray, ep: np.ndarray, veto: float | None = None
-) -> dict:
-    """Per-kind counts of rules + layer (or rules alone when layer is None) on labelled lines;
-    with `veto`, a rule hit the layer scores below it is dropped, as the live coach does."""
-    scores = _layer_scores(layer, er, ep, lines) if layer is not None else {}
-    out = {}
-    tot = np.zeros(3, dtype=int)
-    for kind in PHRASE_KINDS:
-        want = np.array([kind in ln.example.kinds for ln in lines])
-        pred = np.array([kind in ln.rule_kinds for ln in lines])
-        if kind in scores:
-            if veto is not None:
-                pred &= scores[kind] >= veto
-            t = layer.kinds[kind].threshold
-            pred = pred | (_gate(lines, kind) & (scores[kind] >= t))
-        c = _counts(pred, want)
-        out[kind] = c
-        tot += (c["tp"], c["fp"], c["fn"])
-    tp, fp, fn = (int(v) for v in tot)
-    out["all"] = {
-        "tp": tp, "fp": fp, "fn": fn,
-        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
-    }
-    return out
 
 
 def layer_knn() -> int:
@@ -250,11 +185,22 @@ def train(
     ep = store.embed([semantic_text(e.prospect) for e in pool], encode)
     x = features(er, ep, FEATURES)
     fold = np.array([_fold(e, folds) for e in pool])
-    row = {(e.rep.lower(), e.prospect.lower(), e.previous_calls == 0): i for i, e in enumerate(pool)}
-    cal_rows = np.array([
-        row[(ln.example.rep.lower(), ln.example.prospect.lower(), ln.example.previous_calls == 0)]
-        for ln in cal
-    ], dtype=int)
+    row = {
+        (e.rep.lower(), e.prospect.lower(), e.previous_calls == 0): i for i, e in enumerate(pool)
+    }
+    cal_rows = np.array(
+        [
+            row[
+                (
+                    ln.example.rep.lower(),
+                    ln.example.prospect.lower(),
+                    ln.example.previous_calls == 0,
+                )
+            ]
+            for ln in cal
+        ],
+        dtype=int,
+    )
 
     kinds: dict[str, KindModel] = {}
     operating: dict[str, dict] = {}
@@ -304,7 +250,7 @@ def train(
         rule = np.array([kind in ln.rule_kinds for ln in cal])
         if veto is not None:
             rule &= sc >= veto
-        t, at, rules_only = choose_threshold(sc, rule, want, _gate(cal, kind), targets[kind])
+        t, at, rules_only = choose_threshold(sc, rule, want, kind_gate(cal, kind), targets[kind])
         kinds[kind] = KindModel(w, b, t, labels, scale, offset, words)
         operating[kind] = {
             "threshold": t,
@@ -325,7 +271,7 @@ def train(
         "encoder": "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
     }
     layer = SemanticLayer(kinds, er, tuple(e.rep for e in pool), meta, vocab=vocab)
-    oof_layer = _OutOfFold(layer, oof_all)
+    oof_layer = OutOfFold(layer, oof_all)
     report = {
         "examples": distinct,
         "taught": taught,
@@ -348,103 +294,9 @@ def train(
                 cal, oof_layer.rows(cal_rows), er[cal_rows], ep[cal_rows], veto
             ),
         },
-        "veto": veto_study(
-            lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]
-        ),
+        "veto": veto_study(lab, oof_layer.rows(np.arange(distinct)), er[:distinct], ep[:distinct]),
         "seconds": {"embed": round(t_embed, 2), "total": round(time.perf_counter() - t0, 2)},
         "encoded_lines": store.added,
     }
     layer.meta["report"] = {k: report[k] for k in ("operating_points", "calibration")}
     return TrainResult(layer, report)
-
-
-class _OutOfFold:
-    """Stands in for a layer in the report: each line's score is its out-of-fold score."""
-
-    def __init__(self, layer: SemanticLayer, oof: dict[str, np.ndarray], rows=None) -> None:
-        self.kinds, self.oof, self._rows = layer.kinds, oof, rows
-
-    def rows(self, rows: np.ndarray) -> _OutOfFold:
-        return _OutOfFold(self, self.oof, rows)
-
-    def scores(self) -> dict[str, np.ndarray]:
-        return {
-            k: np.nan_to_num(v if self._rows is None else v[self._rows], nan=0.0)
-            for k, v in self.oof.items()
-        }
-
-
-def veto_study(lines: list[Line], layer, er: np.ndarray, ep: np.ndarray) -> dict:
-    """What dropping rule hits the layer scores below P would do: true and false hits lost."""
-    scores = _layer_scores(layer, er, ep, lines)
-    out = {}
-    for p in (0.01, 0.02, 0.05, 0.1, 0.2):
-        tp_lost = fp_removed = 0
-        for kind, sc in scores.items():
-            for ln, s in zip(lines, sc, strict=True):
-                if kind in ln.rule_kinds and s < p:
-                    if kind in ln.example.kinds:
-                        tp_lost += 1
-                    else:
-                        fp_removed += 1
-        out[str(p)] = {"false_alarms_removed": fp_removed, "true_hits_lost": tp_lost}
-    return out
-
-
-def _pct(v: float | None) -> str:
-    return "  -" if v is None else f"{v * 100:3.0f} %"
-
-
-_NAMES = {
-    "arguing": "Arguing",
-    "pressure": "Pressure",
-    "vague_language": "Vague language",
-    "false_familiarity": "False familiarity",
-    "content_dump": "Content dump",
-    "all": "All five",
-}
-
-
-def _lower_targets(report: dict) -> str:
-    """ " (92 % for pressure)" for the kinds whose pack sets their own target precision."""
-    own = [
-        f"{op['target_precision'] * 100:.0f} % for {_NAMES.get(k, k).lower()}"
-        for k, op in report["operating_points"].items()
-        if op.get("target_precision") not in (None, report["target_precision"])
-    ]
-    return f" ({', '.join(own)})" if own else ""
-
-
-def summary(report: dict) -> str:
-    """The report in words a team lead reads: per kind, how much the coach catches and how
-    often it is right on realistic calls, with the phrase rules alone and with the layer."""
-    cal, lab = report["calibration"], report["labelled_lines"]
-    taught = report.get("taught", 0)
-    out = [
-        f"Retrained on {report['examples']:,} labelled lines"
-        + (f" ({taught} taught by your team)" if taught else "")
-        + f" in {report['seconds']['total']:.0f} s.",
-        (f"On {report['calibration_calls']} realistic calls ({report['calibration_rep_lines']:,} rep "
-        f"lines), each cut set so the coach is right at least "
-        f"{report['target_precision'] * 100:.0f} % of the time{_lower_targets(report)} "
-        "(or as often as the rules alone):"),
-        "",
-        f"{'':18} {'catches (recall)':>22}   {'right when it flags':>22}   {'cut':>5}",
-        f"{'':18} {'rules':>10} {'+ layer':>11}   {'rules':>10} {'+ layer':>11}",
-    ]
-    for kind in [*report["operating_points"], "all"]:
-        r, a = cal["rules_only"][kind], cal["after"][kind]
-        t = report["operating_points"].get(kind, {}).get("threshold")
-        out.append(
-            f"{_NAMES.get(kind, kind):18} {_pct(r['recall']):>10} {_pct(a['recall']):>11}   "
-            f"{_pct(r['precision']):>10} {_pct(a['precision']):>11}   "
-            + ("" if t is None else f"{t:5.2f}")
-        )
-    b, f = lab["before"]["all"], lab["after"]["all"]
-    out += [
-        "",
-        (f"On the labelled lines themselves: before {_pct(b['recall']).strip()} caught, "
-        f"{_pct(b['precision']).strip()} right; now {_pct(f['recall']).strip()} caught, "
-        f"{_pct(f['precision']).strip()} right."),
-    ]
-    return "\n".join(out)

@@ -180,7 +180,7 @@ class TeachBar(QWidget):
             self.progress.setFormat(f"Encoding new lines: {done}/{total}")
 
     def _retrained(self, result: Any) -> None:
-        from coach.semantic.train import summary
+        from coach.semantic.report import summary
 
         self.retrain_button.setEnabled(True)
         self.progress.hide()
