@@ -3,6 +3,7 @@ tokenizer, its weights read from the safetensors file into numpy, and a plain fl
 pass (6 layers, 12 heads, erf GELU), mean pooling over the attention mask and L2 normalisation,
 as sentence-transformers does for this model. Owns loading a model folder and `encode`;
 where the folder comes from is models.lookup's business (`load_encoder` joins the two).
+The safetensors reader is weights.py; erf, GELU, LayerNorm and a layer's weights are bert_ops.py.
 
 Everything stays float32. NumPy 2 pitfall: a numpy float64 *scalar* (np.sqrt(...), np.pi...)
 in an expression upcasts a float32 array to float64, so constants here are Python floats
@@ -16,15 +17,15 @@ on the live-coach thread beside ASR workers that need the other core.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
+from coach.semantic.bert_ops import Layer, col, gelu, layer_norm
+from coach.semantic.weights import load_weights
 from models.errors import EncoderMissing, ModelError, rules_only
 from models.loaded import LoadedOnce, load_async
 from models.lookup import find_encoder
@@ -38,104 +39,9 @@ DEFAULT_MAX_TOKENS = 256  # this model's sentence_bert_config.json value
 DIMENSIONS = 384
 BATCH = 32  # texts per forward pass in `encode`; sorted by length so padding stays small
 
-# erf(x) = x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's float32 erf; beyond 4, erf = ±1 in float32).
-# Max error 6.9e-8 in exact arithmetic, <= 4.5e-7 evaluated in float32 near |x| = 3 (a few
-# float32 ulps of 1.0), measured against math.erf on 2M points over [-6, 6].
-_ERF_P = tuple(
-    np.float32(c)
-    for c in (
-        -2.72614225801306e-10,
-        2.77068142495902e-08,
-        -2.10102402082508e-06,
-        -5.69250639462346e-05,
-        -7.34990630326855e-04,
-        -2.95459980854025e-03,
-        -1.60960333262415e-02,
-    )
-)
-_ERF_Q = tuple(
-    np.float32(c)
-    for c in (
-        -1.45660718464996e-05,
-        -2.13374055278905e-04,
-        -1.68282697438203e-03,
-        -7.37332916720468e-03,
-        -1.42647390514189e-02,
-    )
-)
-_INV_SQRT2 = np.float32(1.0 / math.sqrt(2.0))
-
 # OpenBLAS' thread count is process-wide: one lock so that two encoders (or two threads)
 # never restore each other's limit out of order.
 _blas_lock = threading.Lock()
-
-
-def erf(x: np.ndarray) -> np.ndarray:
-    """Vectorised float32 erf (numpy has none; math.erf via np.vectorize is ~20x slower)."""
-    x = np.clip(x, np.float32(-4.0), np.float32(4.0))
-    x2 = x * x
-    p = x2 * _ERF_P[0]
-    p += _ERF_P[1]
-    for c in _ERF_P[2:]:
-        p *= x2
-        p += c
-    q = x2 * _ERF_Q[0]
-    q += _ERF_Q[1]
-    for c in _ERF_Q[2:]:
-        q *= x2
-        q += c
-    p *= x
-    p /= q
-    return p
-
-
-def gelu(x: np.ndarray) -> np.ndarray:
-    """HF BERT's "gelu": 0.5 * x * (1 + erf(x / sqrt(2))), in place on a temporary."""
-    y = erf(x * _INV_SQRT2)
-    y += np.float32(1.0)
-    y *= x
-    y *= np.float32(0.5)
-    return y
-
-
-def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: np.float32) -> np.ndarray:
-    """LayerNorm over the features of x (features, tokens), i.e. down each column."""
-    mean = x.mean(axis=0, keepdims=True)
-    d = x - mean
-    var = (d * d).mean(axis=0, keepdims=True)
-    d /= np.sqrt(var + eps)
-    d *= g
-    d += b
-    return d
-
-
-class _Layer:
-    """One transformer layer's weights in torch's (out, in) layout, biases as columns."""
-
-    def __init__(self, w: dict[str, np.ndarray], i: int, head_dim: int) -> None:
-        p = f"encoder.layer.{i}."
-        # The 1/sqrt(head_dim) score scale is folded into the query projection.
-        scale = np.float32(1.0 / math.sqrt(head_dim))
-        q_w = w[p + "attention.self.query.weight"] * scale
-        q_b = w[p + "attention.self.query.bias"] * scale
-        k_w, k_b = w[p + "attention.self.key.weight"], w[p + "attention.self.key.bias"]
-        v_w, v_b = w[p + "attention.self.value.weight"], w[p + "attention.self.value.bias"]
-        self.qkv_w = np.concatenate([q_w, k_w, v_w], axis=0)
-        self.qkv_b = _col(np.concatenate([q_b, k_b, v_b]))
-        self.o_w = np.ascontiguousarray(w[p + "attention.output.dense.weight"])
-        self.o_b = _col(w[p + "attention.output.dense.bias"])
-        self.ln1_g = _col(w[p + "attention.output.LayerNorm.weight"])
-        self.ln1_b = _col(w[p + "attention.output.LayerNorm.bias"])
-        self.i_w = np.ascontiguousarray(w[p + "intermediate.dense.weight"])
-        self.i_b = _col(w[p + "intermediate.dense.bias"])
-        self.f_w = np.ascontiguousarray(w[p + "output.dense.weight"])
-        self.f_b = _col(w[p + "output.dense.bias"])
-        self.ln2_g = _col(w[p + "output.LayerNorm.weight"])
-        self.ln2_b = _col(w[p + "output.LayerNorm.bias"])
-
-
-def _col(v: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(v.reshape(-1, 1))
 
 
 def _read_json(path: Path) -> dict:
@@ -149,72 +55,6 @@ def _read_json(path: Path) -> dict:
     if not isinstance(value, dict):
         raise ModelError(f"The sentence encoder file {path} is not a JSON object: reinstall it.")
     return value
-
-
-class _Weights:
-    """Tensors read from the safetensors file one at a time, as the model is built, with plain
-    reads: loading never holds the whole file and its converted copies at once, which set the
-    window's peak memory. The one exception is the vocabulary (`table`), mapped read-only. The
-    layout is safetensors' own: an 8-byte header size, a JSON header (dtype, shape, byte offsets
-    per tensor), then the data."""
-
-    _DTYPES: ClassVar[dict] = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        with open(path, "rb") as f:
-            size = int.from_bytes(f.read(8), "little")
-            if not 2 <= size <= 100_000_000:
-                raise ValueError("no safetensors header")
-            self._header = json.loads(f.read(size))
-        self._base = 8 + size
-
-    def keys(self) -> list[str]:
-        return [k for k in self._header if k != "__metadata__"]
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        spec = self._header[key]  # KeyError for a missing tensor: "not a BERT model"
-        dtype = np.dtype(self._DTYPES[spec["dtype"]]).newbyteorder("<")
-        start, end = spec["data_offsets"]
-        with open(self._path, "rb") as f:
-            f.seek(self._base + start)
-            data = f.read(end - start)
-        count = int(np.prod(spec["shape"], dtype=np.int64))
-        if len(data) != end - start or count * dtype.itemsize != end - start:
-            raise ModelError(_corrupt(self._path, EOFError(f"tensor {key} is cut short")))
-        return (
-            np.frombuffer(data, dtype=dtype)
-            .reshape(spec["shape"])
-            .astype(dtype.newbyteorder("="), copy=False)
-        )
-
-    def table(self, key: str) -> np.ndarray:
-        """A float32 matrix mapped read-only from the file: only the pages of the rows read are
-        ever in memory, so the 30,522-row vocabulary costs what a call's words touch (a few
-        hundred KB) instead of 23-47 MB. The file is never written while mapped: `models
-        install` stages a new copy and renames it into place."""
-        spec = self._header[key]
-        n, d = spec["shape"]
-        start, end = spec["data_offsets"]
-        if spec["dtype"] != "F32" or (end - start) != n * d * 4:
-            raise ValueError(f"{key} is not a float32 matrix")
-        if self._path.stat().st_size < self._base + end:
-            raise ModelError(_corrupt(self._path, EOFError(f"tensor {key} is cut short")))
-        return np.memmap(self._path, dtype="<f4", mode="r", offset=self._base + start, shape=(n, d))
-
-
-def _corrupt(path: Path, e: BaseException) -> str:
-    return (
-        f"The sentence encoder weights {path} are truncated or corrupt ({e}): reinstall "
-        "them with `python main.py models install all-MiniLM-L6-v2`."
-    )
-
-
-def _load_weights(path: Path) -> _Weights:
-    try:
-        return _Weights(path)
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise ModelError(_corrupt(path, e)) from e
 
 
 class SentenceEncoder:
@@ -242,9 +82,9 @@ class SentenceEncoder:
             self.pos = weights["embeddings.position_embeddings.weight"]
             # Every token has type 0 for a single sentence: add its row once, with positions.
             self.pos_type = self.pos + weights["embeddings.token_type_embeddings.weight"][0]
-            self.emb_ln_g = _col(weights["embeddings.LayerNorm.weight"])
-            self.emb_ln_b = _col(weights["embeddings.LayerNorm.bias"])
-            self.layers = [_Layer(weights, i, self.head_dim) for i in range(n_layers)]
+            self.emb_ln_g = col(weights["embeddings.LayerNorm.weight"])
+            self.emb_ln_b = col(weights["embeddings.LayerNorm.bias"])
+            self.layers = [Layer(weights, i, self.head_dim) for i in range(n_layers)]
         except (KeyError, ValueError, TypeError) as e:
             raise ModelError(
                 f"The sentence encoder at {path or 'the given folder'} is not a BERT model "
@@ -290,7 +130,7 @@ class SentenceEncoder:
         # transformers overrides both (truncate at max_seq_length, pad to the batch's longest).
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=max_tokens)
-        weights = _load_weights(path / MODEL_FILE)
+        weights = load_weights(path / MODEL_FILE)
         return cls(weights, config, tokenizer, max_tokens=max_tokens, path=path)
 
     # -- encoding ---------------------------------------------------------------------------
@@ -322,7 +162,7 @@ class SentenceEncoder:
         b, s = ids.shape
         h, d, n = self.heads, self.head_dim, b * s
         x = (self._word_rows(ids) + self.pos_type[:s]).reshape(n, self.dim).T
-        x = _layer_norm(x, self.emb_ln_g, self.emb_ln_b, self.eps)
+        x = layer_norm(x, self.emb_ln_g, self.emb_ln_b, self.eps)
         # Padded keys get the lowest float32 so softmax gives them exactly zero weight.
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
         for L in self.layers:
@@ -341,13 +181,13 @@ class SentenceEncoder:
             a = L.o_w @ ctx
             a += L.o_b
             a += x
-            x = _layer_norm(a, L.ln1_g, L.ln1_b, self.eps)
+            x = layer_norm(a, L.ln1_g, L.ln1_b, self.eps)
             inter = L.i_w @ x
             inter += L.i_b
             f = L.f_w @ gelu(inter)
             f += L.f_b
             f += x
-            x = _layer_norm(f, L.ln2_g, L.ln2_b, self.eps)
+            x = layer_norm(f, L.ln2_g, L.ln2_b, self.eps)
         x = x.T.reshape(b, s, self.dim)
         # Mean pooling over real tokens, then L2 norm (sentence-transformers' Pooling+Normalize).
         summed = np.einsum("bsd,bs->bd", x, mask)
