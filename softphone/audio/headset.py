@@ -37,7 +37,6 @@ sentence, so ending a call never hangs on a dead headset.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -45,12 +44,11 @@ from collections.abc import Iterable
 import numpy as np
 import sounddevice as sd
 
+from softphone.audio.callback_stats import TIMING_MASK, CallbackStats, count_status, raise_priority
 from softphone.audio.ring import SampleRing
 
 log = logging.getLogger(__name__)
 
-_TIMING_SLOTS = 1 << 16  # >10 min of 10 ms callbacks
-_MASK = _TIMING_SLOTS - 1
 # How long a stop waits for PortAudio to close a stream: a healthy close takes about a
 # millisecond (a callback thread to join); one that takes seconds is stuck on a dead device.
 CLOSE_WAIT_S = 2.0
@@ -88,72 +86,6 @@ def close_streams(
         )
         return False
     return True
-
-
-class CallbackStats:
-    """Counters and timings written by exactly one callback thread, read by anybody."""
-
-    def __init__(self) -> None:
-        self.starts = np.zeros(_TIMING_SLOTS, dtype=np.float64)
-        self.durations = np.zeros(_TIMING_SLOTS, dtype=np.float64)
-        # device samples moved: the device clock for the drift estimate, so never reset (a
-        # reset under the estimator once read as -1,900 ppm of "drift")
-        self.frames = 0
-        self.last = 0.0  # perf_counter at the start of the latest callback (its phase)
-        self.reset()
-
-    def reset(self) -> None:
-        """Zero the counters (not the device clock ``frames``)."""
-        self.calls = 0
-        self.xruns = 0
-        self.input_overflows = 0
-        self.input_underflows = 0
-        self.output_underflows = 0
-        self.output_overflows = 0
-
-    def summary(self) -> dict:
-        n = min(self.calls, _TIMING_SLOTS)
-        out = {
-            "callbacks": self.calls,
-            "xruns": self.xruns,
-            "input_overflows": self.input_overflows,
-            "input_underflows": self.input_underflows,
-            "output_underflows": self.output_underflows,
-            "output_overflows": self.output_overflows,
-        }
-        if n:
-            d = self.durations[:n] * 1000.0
-            out["callback_ms"] = {
-                "p50": round(float(np.percentile(d, 50)), 4),
-                "p99": round(float(np.percentile(d, 99)), 4),
-                "max": round(float(d.max()), 4),
-            }
-            if n > 2:
-                # the slots are a ring: order the start times before taking gaps
-                starts = np.sort(self.starts[:n])
-                out["max_gap_ms"] = round(float(np.diff(starts).max() * 1000.0), 3)
-        return out
-
-
-def raise_priority(priority: int = 10) -> bool:
-    """Make the calling thread SCHED_FIFO (Linux: pid 0 is the calling thread)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
-    except (OSError, AttributeError):
-        return False
-    return True
-
-
-def _count_status(stats: CallbackStats, status: sd.CallbackFlags) -> None:
-    stats.xruns += 1
-    if status.input_overflow:
-        stats.input_overflows += 1
-    if status.input_underflow:
-        stats.input_underflows += 1
-    if status.output_underflow:
-        stats.output_underflows += 1
-    if status.output_overflow:
-        stats.output_overflows += 1
 
 
 def _negotiate(device: int | str | None, kind: str, prefer: int) -> tuple[int, int]:
@@ -227,11 +159,11 @@ class HeadsetStreams:
             self._rt_in_pending = False
             self.rt_input = raise_priority()
         if status:
-            _count_status(st, status)
+            count_status(st, status)
         self.mic_ring.write(indata[:, 0])
         st.frames += frames
         st.last = t0
-        i = st.calls & _MASK
+        i = st.calls & TIMING_MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
         st.calls += 1
@@ -243,7 +175,7 @@ class HeadsetStreams:
             self._rt_out_pending = False
             self.rt_output = raise_priority()
         if status:
-            _count_status(st, status)
+            count_status(st, status)
         ring = self.ear_ring
         if self._ear_priming:
             level = ring.available()
@@ -259,7 +191,7 @@ class HeadsetStreams:
                 outdata[:, 1:] = outdata[:, :1]
         st.frames += frames
         st.last = t0
-        i = st.calls & _MASK
+        i = st.calls & TIMING_MASK
         st.starts[i] = t0
         st.durations[i] = time.perf_counter() - t0
         st.calls += 1

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from softphone.audio.headset import raise_priority
+from softphone.audio.callback_stats import raise_priority
 
 FRAME_S = 0.020
 
