@@ -209,9 +209,9 @@ def _cmd_export_bundle(args: argparse.Namespace) -> int:
 def _cmd_import_bundle(args: argparse.Namespace) -> int:
     from app.calls_table import CALLS_TABLE
     from app.db import data_dir
-    from coach.library import bundle, recordings
+    from coach.library import bundle_import, recordings
 
-    result = bundle.import_bundle(
+    result = bundle_import.import_bundle(
         _db(), args.bundle, recordings.recordings_dir(data_dir()), CALLS_TABLE
     )
     _print(

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from app.calls_table import CALLS_TABLE
 from calling import history
-from coach.library import bundle, queries, recordings, sessions
+from coach.library import bundle, bundle_import, queries, recordings, sessions
 from tests.library_helpers import DAY, T0, add_call, fresh_db
 
 METRICS = {"talk_ratio": {"rep": 0.55, "prospect": 0.45}, "questions": {"open": 2, "closed": 2}}
@@ -96,9 +96,11 @@ def test_bundle_round_trip_and_idempotent_import(tmp_path):
     lead_dir = tmp_path / "lead"
     lead = fresh_db(lead_dir)
     add_call(lead, rep="bob", contact="Dana Smith", number="+14155550100")  # lead's own data
-    result = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE)
+    result = bundle_import.import_bundle(
+        lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE
+    )
     assert len(result["imported"]) == 2 and result["skipped"] == []
-    again = bundle.import_bundle(lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE)
+    again = bundle_import.import_bundle(lead, out, recordings.recordings_dir(lead_dir), CALLS_TABLE)
     assert again["imported"] == [] and len(again["skipped"]) == 2
     assert lead.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 3
     assert lead.execute("SELECT COUNT(*) FROM utterances").fetchone()[0] == 3
@@ -138,18 +140,18 @@ def test_bad_bundles_get_a_sentence(tmp_path):
     junk = tmp_path / "junk.ccbundle"
     junk.write_text("not a zip")
     with pytest.raises(bundle.BundleError, match="not a Call Coach bundle"):
-        bundle.import_bundle(db, junk, tmp_path, CALLS_TABLE)
+        bundle_import.import_bundle(db, junk, tmp_path, CALLS_TABLE)
     nozip = tmp_path / "other.zip"
     with zipfile.ZipFile(nozip, "w") as zf:
         zf.writestr("hello.txt", "hi")
     with pytest.raises(bundle.BundleError, match="no manifest"):
-        bundle.import_bundle(db, nozip, tmp_path, CALLS_TABLE)
+        bundle_import.import_bundle(db, nozip, tmp_path, CALLS_TABLE)
     evil = tmp_path / "evil.ccbundle"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("manifest.json", '{"format": "callcoach-bundle", "version": 1, "calls":'
                     ' [{"uuid": "../../etc/x", "direction": "outbound", "started_at": 1}]}')  # fmt: skip
     with pytest.raises(bundle.BundleError, match="damaged"):
-        bundle.import_bundle(db, evil, tmp_path, CALLS_TABLE)
+        bundle_import.import_bundle(db, evil, tmp_path, CALLS_TABLE)
     assert db.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
     with pytest.raises(bundle.BundleError, match="nothing to export"):
         bundle.export_bundle(db, tmp_path / "x.ccbundle", rep="nobody")

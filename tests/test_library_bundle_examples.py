@@ -8,7 +8,7 @@ import json
 import zipfile
 
 from app.calls_table import CALLS_TABLE
-from coach.library import bundle, queries, store
+from coach.library import bundle, bundle_import, queries, store
 from coach.library.examples import add_example, list_examples
 from tests.library_helpers import add_call, fresh_db
 
@@ -39,9 +39,9 @@ def test_bundle_keeps_semantic_flags_and_carries_examples(tmp_path):
 
     mine = fresh_db(rep)
     add_example(mine, None, "just checking in on the proposal we sent tuesday", added_by="me")
-    got = bundle.import_beside_database(mine, out, CALLS_TABLE)
+    got = bundle_import.import_beside_database(mine, out, CALLS_TABLE)
     assert got["examples"] == {"added": 1, "skipped": 1}
-    again = bundle.import_beside_database(mine, out, CALLS_TABLE)
+    again = bundle_import.import_beside_database(mine, out, CALLS_TABLE)
     assert again["examples"] == {"added": 0, "skipped": 2} and again["skipped"]
     taught = {(e["kind"], e["rep_text"]): e for e in list_examples(mine)}
     assert len(taught) == 2
@@ -63,7 +63,7 @@ def test_a_bundle_without_examples_imports_as_before(tmp_path):
     assert "examples" not in manifest
     other = tmp_path / "other"
     other.mkdir()
-    got = bundle.import_beside_database(fresh_db(other), out, CALLS_TABLE)
+    got = bundle_import.import_beside_database(fresh_db(other), out, CALLS_TABLE)
     assert got["examples"] == {"added": 0, "skipped": 0} and len(got["imported"]) == 1
     (flag,) = queries.review(fresh_db(other), 1)["flags"]
     assert flag["source"] == "rule" and flag["resembles"] == ""

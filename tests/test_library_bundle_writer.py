@@ -13,7 +13,7 @@ import pytest
 from app.calls_table import CALLS_TABLE
 from app.db import open_database
 from app.store_writer import StoreWriter
-from coach.library import bundle, recordings
+from coach.library import bundle, bundle_import, recordings
 from tests.test_library_bundle import _rep_library
 
 
@@ -44,7 +44,7 @@ def test_recordings_are_extracted_before_the_write_job_and_renamed_in_it(tmp_pat
     folder, recdir = _lead(tmp_path)
     with StoreWriter(folder / "callcoach.db") as writer:
         reader = writer.reader()  # query_only: a write in the slow part would fail here
-        prepared = bundle.prepare_import(reader, out, recdir, CALLS_TABLE)
+        prepared = bundle_import.prepare_import(reader, out, recdir, CALLS_TABLE)
         (call,) = [c for c in prepared.calls if c.recording_tmp is not None]
         with zipfile.ZipFile(out) as zf:
             member = json.loads(zf.read("manifest.json"))["calls"]
@@ -53,7 +53,7 @@ def test_recordings_are_extracted_before_the_write_job_and_renamed_in_it(tmp_pat
         assert not call.recording_dest.exists() and _count(writer, "calls") == 0
         inode = call.recording_tmp.stat().st_ino
 
-        result = writer.call(bundle.write_import, prepared, CALLS_TABLE)
+        result = writer.call(bundle_import.write_import, prepared, CALLS_TABLE)
         prepared.discard()
         assert len(result["imported"]) == 2 and result["skipped"] == []
         assert call.recording_dest.stat().st_ino == inode  # moved, not copied, in the job
@@ -71,12 +71,14 @@ def test_a_call_imported_meanwhile_is_skipped_and_its_recording_kept(tmp_path):
     folder, recdir = _lead(tmp_path)
     with StoreWriter(folder / "callcoach.db") as writer:
         reader = writer.reader()
-        first = bundle.prepare_import(reader, out, recdir, CALLS_TABLE)
-        second = bundle.prepare_import(reader, out, recdir, CALLS_TABLE)  # both before a write
-        writer.call(bundle.write_import, first, CALLS_TABLE)
+        first = bundle_import.prepare_import(reader, out, recdir, CALLS_TABLE)
+        second = bundle_import.prepare_import(
+            reader, out, recdir, CALLS_TABLE
+        )  # both before a write
+        writer.call(bundle_import.write_import, first, CALLS_TABLE)
         (dest,) = [c.recording_dest for c in first.calls if c.recording_dest is not None]
         inode = dest.stat().st_ino
-        again = writer.call(bundle.write_import, second, CALLS_TABLE)
+        again = writer.call(bundle_import.write_import, second, CALLS_TABLE)
         for p in (first, second):
             p.discard()
         assert again["imported"] == [] and len(again["skipped"]) == 2
@@ -84,7 +86,7 @@ def test_a_call_imported_meanwhile_is_skipped_and_its_recording_kept(tmp_path):
         assert [p.name for p in recdir.iterdir()] == [dest.name]  # no temporary file left
         assert _count(writer, "calls") == 2
         # the next prepare sees them and extracts nothing
-        third = bundle.prepare_import(reader, out, recdir, CALLS_TABLE)
+        third = bundle_import.prepare_import(reader, out, recdir, CALLS_TABLE)
         assert third.calls == [] and len(third.skipped) == 2
         reader.close()
 
@@ -107,9 +109,9 @@ def test_a_damaged_call_rolls_back_the_job_and_its_recordings(tmp_path):
     with StoreWriter(folder / "callcoach.db") as writer:
         reader = writer.reader()
         with pytest.raises(bundle.BundleError, match="damaged.ccbundle is damaged"):
-            bundle.import_bundle(reader, damaged, recdir, CALLS_TABLE, writer=writer)
+            bundle_import.import_bundle(reader, damaged, recdir, CALLS_TABLE, writer=writer)
         assert _count(writer, "calls") == 0 and _count(writer, "contacts") == 0
         assert list(recdir.iterdir()) == []  # neither the placed file nor a temporary one
-        result = bundle.import_bundle(reader, out, recdir, CALLS_TABLE, writer=writer)
+        result = bundle_import.import_bundle(reader, out, recdir, CALLS_TABLE, writer=writer)
         assert len(result["imported"]) == 2 and _count(writer, "calls") == 2
         reader.close()

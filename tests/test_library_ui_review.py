@@ -132,10 +132,10 @@ def test_review_screen_lists_searches_plays_and_saves(qtbot, services, tmp_path)
     with qtbot.waitSignal(screen.calls.bundleExported, timeout=5000):
         screen.calls.export_bundle(str(out))
     from app.calls_table import CALLS_TABLE
-    from coach.library import bundle
+    from coach.library import bundle_import
 
     lead = fresh_db(tmp_path / "lead")
-    result = bundle.import_beside_database(lead, out, CALLS_TABLE)
+    result = bundle_import.import_beside_database(lead, out, CALLS_TABLE)
     assert len(result["imported"]) == 2
     assert (tmp_path / "lead" / "recordings" / f"{call['uuid']}.flac").exists()
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coach.library import bundle, export, queries
+from coach.library import bundle_import, export, queries
 from coach.library.dashboard import default_rep
 from coach.ui.dashboard import Dashboard
 from coach.ui.dates import date_edit
@@ -180,7 +180,7 @@ class CoachingScreen(QWidget):
         # The calls and contacts rows are the call history's: app/ hands in its functions.
         calls = self.access.services.calls_table
 
-        def prepared(p: bundle.PreparedBundle) -> None:
+        def prepared(p: bundle_import.PreparedBundle) -> None:
             def written(result: dict) -> None:
                 p.discard()
                 done(result)
@@ -189,12 +189,16 @@ class CoachingScreen(QWidget):
                 p.discard()
                 self.problem.setText(sentence)
 
-            self.access.write(bundle.write_import, p, calls, on_done=written, on_error=failed)
+            self.access.write(
+                bundle_import.write_import, p, calls, on_done=written, on_error=failed
+            )
 
         # Unzipping and extracting recordings on the io worker, then one short writer job:
         # the single writer never waits on a zip (a live call's rows may be queued behind it).
         self.access.read(
-            lambda db: bundle.prepare_import(db, path, bundle.recordings_beside(db), calls),
+            lambda db: bundle_import.prepare_import(
+                db, path, bundle_import.recordings_beside(db), calls
+            ),
             prepared,
             on_error=self.problem.setText,
         )
