@@ -12,7 +12,8 @@ glibc is asked to give the freed pages back (`--no-trim`: not).
 Reported, every minute of call audio: the process's VmRSS over what it held with the model and
 both recognizers loaded, the recognizers' CPU seconds per second of channel audio in that minute
 (the worker threads' CPU time inside Vosk, not wall time, so a loaded machine does not skew it),
-renewals so far. At the end: VmHWM, growth at 75 s (the bench_semantic call's length), total
+renewals so far (`rss_mb` is absolute and includes the call's audio, read whole: 115 MB for 30
+minutes; the growth figures do not). At the end: VmHWM, growth at 75 s (the bench_semantic call's length), total
 decode CPU per channel-second, WER per channel against the script (errors counted per corpus
 call, by utterance start).
 
