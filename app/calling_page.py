@@ -7,7 +7,8 @@ stores its calls through the same writer). Its calls are handed
 to the call controller as they start (`CallController.show_queue_call`): a CallSession takes
 the call over on the queue's call row, the Phone page shows the live call view and the coach
 runs, and a call on the Phone page is refused while a queue call is up (and the other way
-round).
+round). The page's headless parts (the lists' rows, `QueueClient`, where a queue call
+records, the practice setup) are calling_parts.py's.
 """
 
 from __future__ import annotations
@@ -26,25 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.calling_parts import QueueClient, list_rows, practice_setup, record_path
 from calling.queue_next import IN_CALL
 from softphone.errors import SoftphoneError
 
 log = logging.getLogger(__name__)
-
-
-def list_rows(db: Any) -> list[dict]:
-    """The lists with how far they are worked and their newest unfinished session (io worker)."""
-    from calling import calllists
-
-    rows = calllists.lists(db)
-    for r in rows:
-        open_ = db.execute(
-            "SELECT id FROM dial_sessions WHERE list_id = ? AND state != 'finished'"
-            " ORDER BY id DESC LIMIT 1",
-            [r["id"]],
-        ).fetchone()
-        r["session_id"] = open_[0] if open_ else None
-    return rows
 
 
 FIRST_HINT = "Import a call list (CSV or a spreadsheet paste), pick it and start dialing."
@@ -53,24 +40,6 @@ NO_LISTS = (
     "(name, phone, company), then Start dialing. No list at hand? Practice a call rehearses "
     "with a simulated prospect."
 )
-
-
-class QueueClient:
-    """The engine as the queue sees it: refuses to dial while the Phone page has a call, and
-    records every call it places like the Phone page does (`record_for()` gives the path)."""
-
-    def __init__(self, engine: Any, busy: Any, record_for: Any = None) -> None:
-        self._engine, self._busy, self.record_for = engine, busy, record_for
-
-    def make_call(self, uri: str, account_id: str | None = None, record_path: str | None = None):
-        if self._busy():
-            raise SoftphoneError("Finish the call on the Phone page first.")
-        if record_path is None and self.record_for is not None:
-            record_path = self.record_for()
-        return self._engine.make_call(uri, account_id, record_path)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
 
 
 class CallingPage(QWidget):
@@ -236,7 +205,7 @@ class CallingPage(QWidget):
                             session_id=row["session_id"], rep=self.settings.rep_name,
                             window=window, uri_for=uri_for, account_id=account_id,
                             earlier_flags=flags_on_calls)  # fmt: skip
-            client.record_for = lambda: self._record_path(q)
+            client.record_for = lambda: record_path(q)
             q.add_listener(self._on_queue_event)
             q.start()
         except (ValueError, SoftphoneError) as e:
@@ -279,22 +248,6 @@ class CallingPage(QWidget):
         if self.practice is not None:
             self.practice.timer.stop()
         self.end_session()
-
-    def _record_path(self, q: Any) -> str | None:
-        """On the queue's worker, between its call row and make_call: where the engine writes
-        the call's stereo WAV (the controller turns it into the library's FLAC at the end)."""
-        from app.db import data_dir
-        from calling import history
-        from calling.records import recording_path
-
-        if q.call_db_id is None:
-            return None
-        call = history.get_call(q.db, q.call_db_id)
-        if call is None:
-            return None
-        path = recording_path(data_dir(), call["uuid"])
-        q.store.call(history.set_recording, q.call_db_id, str(path))
-        return str(path)
 
     # ---- the controller shows the queue's calls ----
 
@@ -361,20 +314,6 @@ class CallingPage(QWidget):
         self.practice_button.setText("Back to calling")
 
     def _build_practice(self) -> Any:
-        from app.db import data_dir
-        from calling.practice.run import PracticeSetup
         from calling.ui.practice_view import PracticeView
 
-        sv = self.sv
-
-        def setup() -> PracticeSetup:  # at each start: the parts a Phone-page call gets
-            return PracticeSetup(
-                store=sv.store,  # the single writer (None: the history is unavailable)
-                data_dir=data_dir() if sv.store is not None else None,
-                model=lambda: sv.model,  # it may finish loading before the call connects
-                semantic=sv.semantic_layer,
-                coach_settings=self.settings,
-                rep=self.settings.rep_name,
-            )
-
-        return PracticeView(sv.engine, setup)
+        return PracticeView(self.sv.engine, practice_setup(self.sv, self.settings))
