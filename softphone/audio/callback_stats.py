@@ -8,9 +8,12 @@ audio-callback contract).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sounddevice as sd
+
+if TYPE_CHECKING:
+    import sounddevice as sd
 
 TIMING_SLOTS = 1 << 16  # >10 min of 10 ms callbacks
 TIMING_MASK = TIMING_SLOTS - 1

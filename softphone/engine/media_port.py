@@ -13,11 +13,12 @@ after checking once against the slow path, and fall back to `bytes()` if they ev
 from __future__ import annotations
 
 import ctypes
-import os
 import time
 
 import numpy as np
 import pjsua2 as pj
+
+from softphone.audio.callback_stats import raise_priority
 
 FRAME_SAMPLES = 320
 FRAME_BYTES = FRAME_SAMPLES * 2
@@ -46,16 +47,6 @@ class _VectorReader:
             if not self.fast:
                 return bytes(vec)
         return data
-
-
-def _raise_priority(priority: int = 10) -> bool:
-    """SCHED_FIFO for the calling thread (pjmedia's clock), so that other processes' load
-    does not delay the 20 ms tick; allowed for root or with CAP_SYS_NICE/rtprio limits."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
-    except (OSError, AttributeError):
-        return False
-    return True
 
 
 class BridgePort(pj.AudioMediaPort):
@@ -87,7 +78,8 @@ class BridgePort(pj.AudioMediaPort):
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # pjsua2 API
         t0 = time.perf_counter()
         if self.realtime is None:
-            self.realtime = _raise_priority()
+            # SCHED_FIFO for pjmedia's clock thread: other processes' load must not delay the tick
+            self.realtime = raise_priority()
         try:
             data = self.bridge.pull_mic_frame() if self.bridge is not None else self._silence
             frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
