@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from calling import history
-from softphone.numbers import digits_key
+from softphone.numbers import digits_key, ends_like
 
 
 def phone_book(db: Database, limit: int = 5000) -> list[dict[str, Any]]:
@@ -40,7 +40,7 @@ def contact_for_number(db: Database, number: str) -> dict[str, Any] | None:
         key = digits_key(number)
         if len(key) >= 7:
             for cid, num in db.execute("SELECT id, number FROM contacts WHERE number IS NOT NULL"):
-                if digits_key(num or "").endswith(key[-9:]):
+                if ends_like(key, num or ""):
                     row = (cid,)
                     break
     return history.get_contact(db, int(row[0])) if row else None

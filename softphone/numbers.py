@@ -242,6 +242,12 @@ def digits_key(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+def ends_like(key: str, number: str) -> bool:
+    """Does `number` end in the last nine digits of `key` (a `digits_key`)? How a number dialled
+    without its country code finds the stored one; an empty key matches nothing."""
+    return bool(key) and digits_key(number).endswith(key[-9:])
+
+
 def number_from_uri(uri: str) -> str:
     """The number (or user@host) a caller's URI carries: '"Bob" <sip:+1415...@h>' → '+1415...'."""
     text = uri.strip()

@@ -92,3 +92,13 @@ def test_only_the_numbers_module_reads_phone_numbers() -> None:
                 if any(n.split(".")[0] == "phonenumbers" for n in names):
                     users.append(str(p.relative_to(ROOT)))
     assert sorted(set(users)) == ["softphone/numbers.py"], users
+
+
+def test_a_number_without_its_country_code_finds_the_stored_one() -> None:
+    """One rule (softphone.numbers.ends_like) for the dialer's caller names and the history's
+    contact lookup: the last nine digits of what was dialled."""
+    from softphone.numbers import digits_key, ends_like
+
+    assert ends_like(digits_key("415 555 0123"), "+1 (415) 555-0123")
+    assert not ends_like(digits_key("415 555 0199"), "+1 (415) 555-0123")
+    assert not ends_like("", "+1 (415) 555-0123")  # nothing typed matches nothing

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from softphone.numbers import DialTarget, digits_key, normalise, pretty
+from softphone.numbers import DialTarget, digits_key, ends_like, normalise, pretty
 from softphone.ui.keypad import Keypad
 from softphone.ui.rows import ContactRow, RecentCall, ago
 from softphone.ui.theme import icon, repolish
@@ -111,7 +111,7 @@ class DialerPanel(QWidget):
     def contact_name_for(self, number: str) -> str:
         key = digits_key(number)
         for c in self._contacts:
-            if c.number == number or (key and digits_key(c.number).endswith(key[-9:])):
+            if c.number == number or ends_like(key, c.number):
                 return c.name
         return ""
 
