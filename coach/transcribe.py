@@ -59,7 +59,7 @@ BACKLOG_REPORT_SECONDS = 1.0
 # next utterance starts with fresh speaker adaptation (i-vector), as Vosk itself does every
 # 10 min; the rest of the piece that ended the utterance (<= 0.25 s, silence) is not decoded.
 # On 16 corpus calls (flite, 1,430 s a channel) WER 11.98 % -> 12.04 % (397 vs 395 errors in
-# 3,296 words), decoding CPU +31 % while caches refill (README, issue 10 memory).
+# 3,296 words); decoding CPU rises while caches refill (README, issue 10 memory).
 # Why 30 s (benchmarks/bench_asr_memory.py, a 30-minute two-channel call): the recognizers'
 # peak growth is +132 MB at 30 s, +179 at 60 s, +238 at 120 s, +472 kept, and the window idles
 # at 333 MB, so 30 s is the longest interval tried that keeps it under 500 MB. What it costs is
